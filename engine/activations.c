@@ -1,0 +1,122 @@
+/* activations.c: the named activations, forward and backward. Formulas follow
+ * keras.activations (Keras 3): GELU is the exact erf form (approximate=False),
+ * SELU uses the constants of Klambauer et al. (2017). */
+#include "nn.h"
+
+#include <math.h>
+
+const char *const activation_names[ACT_COUNT + 1] = {
+    "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "softmax", NULL};
+
+double activation_default_alpha(int act) {
+  if (act == ACT_LEAKY_RELU) return 0.3; /* keras.layers.LeakyReLU(negative_slope=0.3) */
+  if (act == ACT_ELU) return 1.0;        /* keras.activations.elu(alpha=1.0) */
+  return 0.0;
+}
+
+static inline float sigmoidf(float z) {
+  /* Stable for large |z|: never exponentiates a large positive number. */
+  if (z >= 0) return 1.0f / (1.0f + eng_expf(-z));
+  float e = eng_expf(z);
+  return e / (1.0f + e);
+}
+
+static inline float tanh_f(float z) {
+  /* tanh z = 2 sigmoid(2z) - 1, written to keep precision near 0. */
+  float a = fabsf(z);
+  float e = eng_expf(-2.0f * a);
+  float t = (1.0f - e) / (1.0f + e);
+  return z < 0 ? -t : t;
+}
+
+void activation_forward(int act, float alpha, const float *z, float *y, int rows, int cols) {
+  size_t n = (size_t)rows * cols;
+  switch (act) {
+  case ACT_LINEAR:
+    if (y != z)
+      for (size_t i = 0; i < n; i++) y[i] = z[i];
+    break;
+  case ACT_SIGMOID:
+    for (size_t i = 0; i < n; i++) y[i] = sigmoidf(z[i]);
+    break;
+  case ACT_TANH:
+    for (size_t i = 0; i < n; i++) y[i] = tanh_f(z[i]);
+    break;
+  case ACT_RELU:
+    for (size_t i = 0; i < n; i++) y[i] = z[i] > 0 ? z[i] : 0.0f;
+    break;
+  case ACT_LEAKY_RELU:
+    for (size_t i = 0; i < n; i++) y[i] = z[i] > 0 ? z[i] : alpha * z[i];
+    break;
+  case ACT_ELU:
+    for (size_t i = 0; i < n; i++) y[i] = z[i] > 0 ? z[i] : alpha * (eng_expf(z[i]) - 1.0f);
+    break;
+  case ACT_SELU:
+    for (size_t i = 0; i < n; i++)
+      y[i] = z[i] > 0 ? (float)SELU_SCALE * z[i]
+                      : (float)(SELU_SCALE * SELU_ALPHA) * (eng_expf(z[i]) - 1.0f);
+    break;
+  case ACT_GELU:
+    for (size_t i = 0; i < n; i++)
+      y[i] = 0.5f * z[i] * (1.0f + eng_erff(z[i] * 0.70710678118654752f));
+    break;
+  case ACT_SOFTMAX:
+    for (int r = 0; r < rows; r++) {
+      const float *zr = z + (size_t)r * cols;
+      float *yr = y + (size_t)r * cols;
+      float mx = zr[0];
+      for (int c = 1; c < cols; c++) mx = zr[c] > mx ? zr[c] : mx;
+      float sum = 0;
+      for (int c = 0; c < cols; c++) sum += (yr[c] = eng_expf(zr[c] - mx));
+      float inv = 1.0f / sum;
+      for (int c = 0; c < cols; c++) yr[c] *= inv;
+    }
+    break;
+  }
+}
+
+void activation_backward(int act, float alpha, const float *z, const float *y, const float *dy,
+                         float *dz, int rows, int cols) {
+  size_t n = (size_t)rows * cols;
+  switch (act) {
+  case ACT_LINEAR:
+    for (size_t i = 0; i < n; i++) dz[i] = dy[i];
+    break;
+  case ACT_SIGMOID:
+    for (size_t i = 0; i < n; i++) dz[i] = dy[i] * y[i] * (1.0f - y[i]);
+    break;
+  case ACT_TANH:
+    for (size_t i = 0; i < n; i++) dz[i] = dy[i] * (1.0f - y[i] * y[i]);
+    break;
+  case ACT_RELU:
+    for (size_t i = 0; i < n; i++) dz[i] = z[i] > 0 ? dy[i] : 0.0f;
+    break;
+  case ACT_LEAKY_RELU:
+    for (size_t i = 0; i < n; i++) dz[i] = z[i] > 0 ? dy[i] : alpha * dy[i];
+    break;
+  case ACT_ELU: /* d/dz alpha (e^z - 1) = y + alpha */
+    for (size_t i = 0; i < n; i++) dz[i] = z[i] > 0 ? dy[i] : dy[i] * (y[i] + alpha);
+    break;
+  case ACT_SELU:
+    for (size_t i = 0; i < n; i++)
+      dz[i] = z[i] > 0 ? dy[i] * (float)SELU_SCALE
+                       : dy[i] * (y[i] + (float)(SELU_SCALE * SELU_ALPHA));
+    break;
+  case ACT_GELU: /* Phi(z) + z phi(z) */
+    for (size_t i = 0; i < n; i++) {
+      float cdf = 0.5f * (1.0f + eng_erff(z[i] * 0.70710678118654752f));
+      float pdf = 0.39894228040143268f * eng_expf(-0.5f * z[i] * z[i]);
+      dz[i] = dy[i] * (cdf + z[i] * pdf);
+    }
+    break;
+  case ACT_SOFTMAX: /* dz = y * (dy - sum(dy * y)) */
+    for (int r = 0; r < rows; r++) {
+      const float *yr = y + (size_t)r * cols, *dyr = dy + (size_t)r * cols;
+      float *dzr = dz + (size_t)r * cols;
+      float dot = 0;
+      for (int c = 0; c < cols; c++) dot += dyr[c] * yr[c];
+      for (int c = 0; c < cols; c++) dzr[c] = yr[c] * (dyr[c] - dot);
+    }
+    break;
+  }
+}

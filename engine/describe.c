@@ -1,0 +1,98 @@
+/* describe.c: every variant table as one JSON document, so hosts (the page's
+ * controls, the configuration schema test) read names and Keras defaults from
+ * the engine instead of repeating them. */
+#include "nn.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *json;
+static size_t len, cap;
+
+static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void emit(const char *fmt, ...) {
+  va_list ap;
+  for (;;) {
+    va_start(ap, fmt);
+    int n = vsnprintf(json + len, cap - len, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < cap - len) {
+      len += (size_t)n;
+      return;
+    }
+    char *p = realloc(json, cap = cap * 2 + 4096);
+    if (!p) return;
+    json = p;
+  }
+}
+
+static void emit_number(double v) {
+  if (isnan(v)) emit("null");
+  else if (isinf(v)) emit(v > 0 ? "1e308" : "-1e308");
+  else emit("%.17g", v);
+}
+
+static void emit_table(const char *key, const eng_variant_desc *t, int n) {
+  emit("\"%s\":{", key);
+  for (int i = 0; i < n; i++) {
+    emit("%s\"%s\":{\"keras\":%s%s%s,\"help\":\"%s\",\"options\":{", i ? "," : "", t[i].name,
+         t[i].keras ? "\"" : "", t[i].keras ? t[i].keras : "null", t[i].keras ? "\"" : "", t[i].help);
+    for (int k = 0; k < t[i].n_opts; k++) {
+      const eng_opt_desc *d = &t[i].opts[k];
+      static const char *const types[] = {"number", "integer", "boolean", "name", "list"};
+      emit("%s\"%s\":{\"type\":\"%s\",\"required\":%s,\"help\":\"%s\",\"default\":", k ? "," : "",
+           d->name, types[d->type], d->required ? "true" : "false", d->help);
+      if (d->type == OPT_NAME) {
+        if (d->def_name) emit("\"%s\"", d->def_name);
+        else emit("null");
+        if (d->choices) {
+          emit(",\"choices\":[");
+          for (int c = 0; d->choices[c]; c++) emit("%s\"%s\"", c ? "," : "", d->choices[c]);
+          emit("]");
+        }
+      } else if (d->type == OPT_BOOL) {
+        emit(d->def != 0 ? "true" : "false");
+      } else {
+        emit_number(d->def);
+        if (d->type != OPT_LIST) {
+          emit(",\"minimum\":");
+          emit_number(d->min);
+          emit(",\"maximum\":");
+          emit_number(d->max);
+        }
+      }
+      emit("}");
+    }
+    emit("}}");
+  }
+  emit("}");
+}
+
+const char *eng_describe(void) {
+  if (json) return json;
+  json = malloc(cap = 16384);
+  if (!json) return "{}";
+  len = 0;
+  emit("{\"version\":\"%s\",", eng_version());
+  emit_table("layers", layer_table, LAYER_COUNT), emit(",");
+  emit_table("optimizers", optimizer_table, OPT_COUNT), emit(",");
+  emit_table("schedules", schedule_table, SCHED_COUNT), emit(",");
+  emit_table("callbacks", callback_table, CB_COUNT), emit(",");
+  emit_table("model", model_table, 1), emit(",");
+  emit_table("fit", fit_table, 1), emit(",");
+  emit("\"activations\":[");
+  for (int i = 0; activation_names[i]; i++) emit("%s\"%s\"", i ? "," : "", activation_names[i]);
+  emit("],\"initializers\":[");
+  for (int i = 0; initializer_names[i]; i++) emit("%s\"%s\"", i ? "," : "", initializer_names[i]);
+  emit("],\"metrics\":[");
+  for (int i = 0; i < ENG_METRIC_COUNT; i++) emit("%s\"%s\"", i ? "," : "", eng_metric_name(i));
+  emit("],\"progress\":[");
+  for (int i = 0; i < ENG_PROGRESS_COUNT; i++) emit("%s\"%s\"", i ? "," : "", eng_progress_name(i));
+  emit("],\"stats\":[");
+  for (int i = 0; i < ENG_STAT_COUNT; i++) emit("%s\"%s\"", i ? "," : "", eng_stat_name(i));
+  emit("]}");
+  return json;
+}

@@ -1,0 +1,101 @@
+/* internal.h: shared declarations inside the engine (not part of the ABI). */
+#ifndef ENGINE_INTERNAL_H
+#define ENGINE_INTERNAL_H
+
+#include "engine.h"
+#include <stdbool.h>
+
+#define ENG_COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+/* Tables of named variants are checked against the enum they index. */
+#define ENG_TABLE_CHECK(table, count) \
+  _Static_assert(ENG_COUNT_OF(table) == (count), #table " must have one row per enum value")
+
+/* ---- errors (status.c) */
+eng_status eng_fail(eng_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void eng_clear_error(void);
+
+/* ---- option specs (options.c)
+ * A spec string is "variant key=value key=value ...". Each variant declares its
+ * options; values are checked against type and range with messages naming the
+ * variant and option. A NaN default means "None" (not set); ENG_REQUIRED means
+ * the option must be given. */
+#define ENG_MAX_OPTIONS 20
+#define ENG_MAX_LIST 16
+#define ENG_NAME_LEN 32
+
+typedef enum { OPT_FLOAT, OPT_INT, OPT_BOOL, OPT_NAME, OPT_LIST } eng_opt_type;
+typedef struct {
+  const char *name;
+  eng_opt_type type;
+  double def;              /* default number (NaN = None) */
+  double min, max;         /* inclusive range for numbers */
+  const char *def_name;    /* default for OPT_NAME */
+  const char *const *choices; /* NULL-terminated allowed names for OPT_NAME */
+  bool required;
+  const char *help;
+} eng_opt_desc;
+
+typedef struct {
+  const char *name;        /* variant name in specs */
+  const char *keras;       /* Keras class name */
+  const eng_opt_desc *opts;
+  int n_opts;
+  const char *help;
+} eng_variant_desc;
+
+typedef struct {
+  int variant;                         /* index in the table */
+  double num[ENG_MAX_OPTIONS];
+  char name[ENG_MAX_OPTIONS][ENG_NAME_LEN];
+  double list[ENG_MAX_OPTIONS][ENG_MAX_LIST];
+  int list_len[ENG_MAX_OPTIONS];
+  bool given[ENG_MAX_OPTIONS];
+} eng_options;
+
+/* kind names the table in messages ("layer", "optimizer", ...). */
+eng_status eng_parse_spec(const char *spec, const char *kind, const eng_variant_desc *table,
+                          int n_variants, eng_options *out);
+int eng_opt_index(const eng_variant_desc *v, const char *name);
+/* Convenience: the value of a named option of the parsed spec's variant. */
+double eng_opt_num(const eng_options *o, const eng_variant_desc *table, const char *name);
+const char *eng_opt_name(const eng_options *o, const eng_variant_desc *table, const char *name);
+bool eng_opt_given(const eng_options *o, const eng_variant_desc *table, const char *name);
+int eng_name_index(const char *const *names, const char *name);
+
+/* ---- random numbers (rng.c): PCG32, one stream per purpose. */
+typedef struct { uint64_t state, inc; } eng_rng;
+void eng_rng_seed(eng_rng *r, uint64_t seed, uint64_t stream);
+uint32_t eng_rng_u32(eng_rng *r);
+double eng_rng_uniform(eng_rng *r);            /* [0, 1) */
+uint32_t eng_rng_below(eng_rng *r, uint32_t n); /* [0, n) unbiased */
+double eng_rng_normal(eng_rng *r);             /* standard normal */
+/* Deterministic log in double using only + - * / (identical on every platform). */
+double eng_det_log(double x);
+enum { ENG_STREAM_INIT = 1, ENG_STREAM_SHUFFLE = 2, ENG_STREAM_DROPOUT = 3 };
+
+/* ---- math (mathf.c): float functions written once, same bits natively and in WASM */
+float eng_expf(float x);
+float eng_erff(float x);
+
+/* ---- thread pool (pool.c) */
+typedef void (*eng_task_fn)(void *ctx, int task);
+/* Runs fn(ctx, 0..n_tasks-1) on the pool; each task writes its own outputs. */
+void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks);
+
+/* ---- kernels (kernels.c)
+ * C[M x N] (row stride ldc) = A * B (+ C if accumulate), where A(m, k) is
+ * a[m * a_rs + k * a_cs] and B is row-major K x N with row stride ldb.
+ * Every C element is summed over k in increasing order, so the result does not
+ * depend on tiling or threads. */
+void gemm_f32(int M, int N, int K, const float *a, int a_rs, int a_cs, const float *b,
+              int ldb, float *c, int ldc, bool accumulate);
+void gemm_f32_reference(int M, int N, int K, const float *a, int a_rs, int a_cs,
+                        const float *b, int ldb, float *c, int ldc, bool accumulate);
+/* out[c][r] = in[r][c] for an R x C row-major matrix. */
+void transpose_f32(int R, int C, const float *in, float *out);
+
+#endif

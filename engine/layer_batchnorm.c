@@ -1,0 +1,108 @@
+/* layer_batchnorm.c: keras.layers.BatchNormalization (Ioffe & Szegedy 2015).
+ * Training: batch mean and biased variance; moving = moving * momentum +
+ * batch * (1 - momentum). Inference (and trainable=false, as in Keras): the
+ * moving statistics. */
+#include "nn.h"
+
+#include <math.h>
+
+static eng_status bn_configure(layer *l, uint32_t in) {
+  l->in = l->out = in;
+  l->momentum = eng_opt_num(&l->opt, layer_table, "momentum");
+  l->epsilon = eng_opt_num(&l->opt, layer_table, "epsilon");
+  l->trainable = eng_opt_num(&l->opt, layer_table, "trainable") != 0;
+  return ENG_OK;
+}
+
+static size_t bn_param_count(const layer *l) { return 4 * (size_t)l->out; }
+
+static size_t bn_activation_count(const layer *l, uint32_t batch) {
+  return 2 * (size_t)batch * l->out + 2 * (size_t)l->out; /* x-hat, y, mean, 1/std */
+}
+
+static void bn_init(layer *l, eng_rng *rng) {
+  for (uint32_t j = 0; j < l->out; j++) {
+    l->gamma[j] = 1.0f;
+    l->beta[j] = 0.0f;
+    l->moving_mean[j] = 0.0f;
+    l->moving_var[j] = 1.0f;
+  }
+}
+
+static void bn_forward(eng_model *m, layer *l, const float *x, int n, bool training,
+                       bool update_state) {
+  uint32_t f = l->out;
+  float *mean = l->stat, *inv_std = l->stat + f;
+  if (training && l->trainable) {
+    for (uint32_t j = 0; j < f; j++) mean[j] = 0.0f, inv_std[j] = 0.0f;
+    for (int i = 0; i < n; i++)
+      for (uint32_t j = 0; j < f; j++) mean[j] += x[(size_t)i * f + j];
+    for (uint32_t j = 0; j < f; j++) mean[j] /= (float)n;
+    for (int i = 0; i < n; i++)
+      for (uint32_t j = 0; j < f; j++) {
+        float d = x[(size_t)i * f + j] - mean[j];
+        inv_std[j] += d * d; /* variance accumulates here first */
+      }
+    float mom = (float)l->momentum;
+    for (uint32_t j = 0; j < f; j++) {
+      float var = inv_std[j] / (float)n;
+      if (update_state) {
+        l->moving_mean[j] = l->moving_mean[j] * mom + mean[j] * (1.0f - mom);
+        l->moving_var[j] = l->moving_var[j] * mom + var * (1.0f - mom);
+      }
+      inv_std[j] = 1.0f / sqrtf(var + (float)l->epsilon);
+    }
+  } else {
+    for (uint32_t j = 0; j < f; j++) {
+      mean[j] = l->moving_mean[j];
+      inv_std[j] = 1.0f / sqrtf(l->moving_var[j] + (float)l->epsilon);
+    }
+  }
+  for (int i = 0; i < n; i++)
+    for (uint32_t j = 0; j < f; j++) {
+      size_t k = (size_t)i * f + j;
+      float xhat = (x[k] - mean[j]) * inv_std[j];
+      l->z[k] = xhat;
+      l->y[k] = l->gamma[j] * xhat + l->beta[j];
+    }
+}
+
+static void bn_backward(eng_model *m, layer *l, const float *x, const float *dy, float *dx, int n,
+                        bool dz_given) {
+  uint32_t f = l->out;
+  const float *xhat = l->z, *inv_std = l->stat + f;
+  /* d_beta = sum dy, d_gamma = sum dy * x-hat; computed into the gradient arena
+   * when trainable, else into dx's scratch use below. */
+  float *sum_dy = l->d_beta, *sum_dy_xhat = l->d_gamma;
+  for (uint32_t j = 0; j < f; j++) sum_dy[j] = 0.0f, sum_dy_xhat[j] = 0.0f;
+  for (int i = 0; i < n; i++)
+    for (uint32_t j = 0; j < f; j++) {
+      size_t k = (size_t)i * f + j;
+      sum_dy[j] += dy[k];
+      sum_dy_xhat[j] += dy[k] * xhat[k];
+    }
+  if (dx) {
+    if (l->trainable) {
+      /* dx = gamma/std/n * (n dy - sum dy - x-hat sum(dy x-hat)) */
+      for (int i = 0; i < n; i++)
+        for (uint32_t j = 0; j < f; j++) {
+          size_t k = (size_t)i * f + j;
+          dx[k] = l->gamma[j] * inv_std[j] / (float)n *
+                  ((float)n * dy[k] - sum_dy[j] - xhat[k] * sum_dy_xhat[j]);
+        }
+    } else {
+      for (int i = 0; i < n; i++)
+        for (uint32_t j = 0; j < f; j++) {
+          size_t k = (size_t)i * f + j;
+          dx[k] = dy[k] * l->gamma[j] * inv_std[j];
+        }
+    }
+  }
+  if (!eng_opt_num(&l->opt, layer_table, "center"))
+    for (uint32_t j = 0; j < f; j++) sum_dy[j] = 0.0f;
+  if (!eng_opt_num(&l->opt, layer_table, "scale"))
+    for (uint32_t j = 0; j < f; j++) sum_dy_xhat[j] = 0.0f;
+}
+
+const layer_ops batchnorm_ops = {bn_configure, bn_param_count, bn_activation_count,
+                                 bn_init, bn_forward, bn_backward};

@@ -1,0 +1,91 @@
+/* layer_dense.c: keras.layers.Dense with a fused activation, L1/L2 kernel
+ * penalties and the MaxNorm constraint. The kernel is stored in x rows by out
+ * columns, as Keras stores it. */
+#include "nn.h"
+
+#include <math.h>
+
+static eng_status dense_configure(layer *l, uint32_t in) {
+  const eng_options *o = &l->opt;
+  l->in = in;
+  l->out = (uint32_t)eng_opt_num(o, layer_table, "units");
+  l->act = eng_name_index(activation_names, eng_opt_name(o, layer_table, "activation"));
+  double alpha = eng_opt_num(o, layer_table, "alpha");
+  l->alpha = (float)(isnan(alpha) ? activation_default_alpha(l->act) : alpha);
+  l->l1 = eng_opt_num(o, layer_table, "kernel_l1");
+  l->l2 = eng_opt_num(o, layer_table, "kernel_l2");
+  l->max_norm = eng_opt_num(o, layer_table, "max_norm");
+  l->trainable = eng_opt_num(o, layer_table, "trainable") != 0;
+  return ENG_OK;
+}
+
+static size_t dense_param_count(const layer *l) {
+  bool use_bias = eng_opt_num(&l->opt, layer_table, "use_bias") != 0;
+  return (size_t)l->in * l->out + (use_bias ? l->out : 0);
+}
+
+static size_t dense_activation_count(const layer *l, uint32_t batch) {
+  return 3 * (size_t)batch * l->out; /* z, y, dz */
+}
+
+static void dense_init(layer *l, eng_rng *rng) {
+  const eng_options *o = &l->opt;
+  init_params p = {eng_opt_num(o, layer_table, "kernel_mean"),
+                   eng_opt_num(o, layer_table, "kernel_stddev"),
+                   eng_opt_num(o, layer_table, "kernel_minval"),
+                   eng_opt_num(o, layer_table, "kernel_maxval"),
+                   eng_opt_num(o, layer_table, "kernel_value")};
+  int init = eng_name_index(initializer_names, eng_opt_name(o, layer_table, "kernel_initializer"));
+  initializer_fill(init, &p, l->in, l->out, l->kernel, (size_t)l->in * l->out, rng);
+  if (l->bias) {
+    init_params bp = {0, 0, 0, 0, eng_opt_num(o, layer_table, "bias_value")};
+    int binit = eng_name_index(initializer_names, eng_opt_name(o, layer_table, "bias_initializer"));
+    initializer_fill(binit, &bp, l->out, l->out, l->bias, l->out, rng);
+  }
+}
+
+static void dense_forward(eng_model *m, layer *l, const float *x, int n, bool training,
+                          bool update_state) {
+  /* z = bias (broadcast) + x . kernel; the bias is the accumulator's start value. */
+  for (int i = 0; i < n; i++)
+    for (uint32_t j = 0; j < l->out; j++) l->z[(size_t)i * l->out + j] = l->bias ? l->bias[j] : 0.0f;
+  gemm_f32(n, (int)l->out, (int)l->in, x, (int)l->in, 1, l->kernel, (int)l->out, l->z, (int)l->out,
+           true);
+  activation_forward(l->act, l->alpha, l->z, l->y, n, (int)l->out);
+}
+
+static void dense_backward(eng_model *m, layer *l, const float *x, const float *dy, float *dx,
+                           int n, bool dz_given) {
+  const float *dz = dy;
+  if (!dz_given) {
+    activation_backward(l->act, l->alpha, l->z, l->y, dy, l->aux, n, (int)l->out);
+    dz = l->aux;
+  }
+  if (l->trainable) {
+    /* d_kernel = x^T . dz  (x read transposed through its strides) */
+    gemm_f32((int)l->in, (int)l->out, n, x, 1, (int)l->in, dz, (int)l->out, l->d_kernel,
+             (int)l->out, false);
+    size_t nk = (size_t)l->in * l->out;
+    if (l->l1 > 0 || l->l2 > 0) {
+      float l1 = (float)l->l1, l2x2 = (float)(2.0 * l->l2);
+      for (size_t i = 0; i < nk; i++) {
+        float w = l->kernel[i];
+        l->d_kernel[i] += l2x2 * w + (w > 0 ? l1 : (w < 0 ? -l1 : 0.0f));
+      }
+    }
+    if (l->bias) {
+      for (uint32_t j = 0; j < l->out; j++) l->d_bias[j] = 0.0f;
+      for (int i = 0; i < n; i++)
+        for (uint32_t j = 0; j < l->out; j++) l->d_bias[j] += dz[(size_t)i * l->out + j];
+    }
+  }
+  if (dx) {
+    /* dx = dz . kernel^T: transposing once makes it the same row-major product. */
+    transpose_f32((int)l->in, (int)l->out, l->kernel, m->transpose);
+    gemm_f32(n, (int)l->in, (int)l->out, dz, (int)l->out, 1, m->transpose, (int)l->in, dx,
+             (int)l->in, false);
+  }
+}
+
+const layer_ops dense_ops = {dense_configure, dense_param_count, dense_activation_count,
+                             dense_init, dense_forward, dense_backward};

@@ -1,0 +1,73 @@
+/* layer_dropout.c: keras.layers.Dropout (inverted: kept inputs are scaled by
+ * 1/(1-rate) in training, identity at inference) and keras.layers.AlphaDropout
+ * (Klambauer et al. 2017: dropped inputs are set to SELU's negative saturation
+ * value, then an affine map a*x + b restores mean and variance). */
+#include "nn.h"
+
+#include <math.h>
+
+static eng_status dropout_configure(layer *l, uint32_t in) {
+  l->in = l->out = in;
+  l->rate = eng_opt_num(&l->opt, layer_table, "rate");
+  l->trainable = true;
+  return ENG_OK;
+}
+
+static size_t dropout_param_count(const layer *l) { return 0; }
+static size_t dropout_activation_count(const layer *l, uint32_t batch) {
+  return 2 * (size_t)batch * l->out; /* y, mask */
+}
+static void dropout_init(layer *l, eng_rng *rng) {}
+
+/* keep[i] = 1 with probability 1 - rate; threshold on 32 random bits. */
+static void draw_keep(eng_model *m, float *keep, size_t n, double rate) {
+  uint32_t threshold = (uint32_t)(rate * 4294967296.0);
+  for (size_t i = 0; i < n; i++) keep[i] = eng_rng_u32(&m->dropout_rng) >= threshold ? 1.0f : 0.0f;
+}
+
+static void dropout_forward(eng_model *m, layer *l, const float *x, int n, bool training,
+                            bool update_state) {
+  size_t count = (size_t)n * l->out;
+  if (!training || l->rate <= 0) {
+    for (size_t i = 0; i < count; i++) l->y[i] = x[i], l->aux[i] = 1.0f;
+    return;
+  }
+  draw_keep(m, l->aux, count, l->rate);
+  float scale = (float)(1.0 / (1.0 - l->rate));
+  for (size_t i = 0; i < count; i++) {
+    l->aux[i] *= scale;
+    l->y[i] = x[i] * l->aux[i];
+  }
+}
+
+static void dropout_backward(eng_model *m, layer *l, const float *x, const float *dy, float *dx,
+                             int n, bool dz_given) {
+  if (!dx) return;
+  for (size_t i = 0; i < (size_t)n * l->out; i++) dx[i] = dy[i] * l->aux[i];
+}
+
+const layer_ops dropout_ops = {dropout_configure, dropout_param_count, dropout_activation_count,
+                               dropout_init, dropout_forward, dropout_backward};
+
+/* AlphaDropout: aux holds a * keep (the backward factor). */
+static void alpha_dropout_forward(eng_model *m, layer *l, const float *x, int n, bool training,
+                                  bool update_state) {
+  size_t count = (size_t)n * l->out;
+  if (!training || l->rate <= 0) {
+    for (size_t i = 0; i < count; i++) l->y[i] = x[i], l->aux[i] = 1.0f;
+    return;
+  }
+  double rate = l->rate, alpha_p = -SELU_ALPHA * SELU_SCALE;
+  float a = (float)pow((1.0 - rate) * (1.0 + rate * alpha_p * alpha_p), -0.5);
+  float b = (float)(-(double)a * alpha_p * rate);
+  draw_keep(m, l->aux, count, rate);
+  for (size_t i = 0; i < count; i++) {
+    float kept = l->aux[i];
+    l->y[i] = a * (x[i] * kept + (float)alpha_p * (1.0f - kept)) + b;
+    l->aux[i] = a * kept;
+  }
+}
+
+const layer_ops alpha_dropout_ops = {dropout_configure, dropout_param_count,
+                                     dropout_activation_count, dropout_init,
+                                     alpha_dropout_forward, dropout_backward};

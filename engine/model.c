@@ -1,0 +1,397 @@
+/* model.c: building a model (arenas allocated once), the forward pass, the
+ * fused softmax + sparse categorical cross-entropy loss and the backward pass. */
+#include "nn.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const eng_opt_desc model_opts[] = {
+    {"seed", OPT_INT, 42, 0, 4294967295.0, NULL, NULL, false, "seed of initialization, shuffling and dropout"},
+    {"input_scale", OPT_FLOAT, 1.0 / 255.0, 0, 1e9, NULL, NULL, false, "pixels are multiplied by this (1/255)"},
+    {"standardize", OPT_BOOL, 0, 0, 1, NULL, NULL, false, "then (x - mean) / std per feature over the training set"},
+    {"from_logits", OPT_BOOL, 0, 0, 1, NULL, NULL, false, "the last layer outputs logits, not softmax"},
+};
+const eng_variant_desc model_table[1] = {
+    {"model", "Sequential", model_opts, ENG_COUNT_OF(model_opts), "model-wide options"}};
+
+static const layer_ops *const ops_of[LAYER_COUNT] = {&dense_ops, &batchnorm_ops, &activation_ops,
+                                                     &dropout_ops, &alpha_dropout_ops};
+ENG_TABLE_CHECK(ops_of, LAYER_COUNT);
+
+eng_status eng_model_create(uint32_t input_features, const char *spec, eng_model **out) {
+  *out = NULL;
+  if (input_features == 0) return eng_fail(ENG_ERR_INVALID, "model: input size must be positive");
+  eng_model *m = calloc(1, sizeof *m);
+  if (!m) return eng_fail(ENG_ERR_NOMEM, "out of memory creating the model");
+  eng_status st = eng_parse_spec(spec && *spec ? spec : "model", "model", model_table, 1, &m->opt);
+  if (st != ENG_OK) {
+    free(m);
+    return st;
+  }
+  snprintf(m->spec, sizeof m->spec, "%s", spec && *spec ? spec : "model");
+  m->input_features = input_features;
+  m->seed = (uint64_t)eng_opt_num(&m->opt, model_table, "seed");
+  m->input_scale = eng_opt_num(&m->opt, model_table, "input_scale");
+  m->standardize = eng_opt_num(&m->opt, model_table, "standardize") != 0;
+  m->from_logits = eng_opt_num(&m->opt, model_table, "from_logits") != 0;
+  eng_model_set_optimizer(m, "sgd");
+  eng_model_set_schedule(m, "constant");
+  eng_clear_error();
+  *out = m;
+  return ENG_OK;
+}
+
+eng_status eng_model_add(eng_model *m, const char *spec) {
+  if (m->built) return eng_fail(ENG_ERR_STATE, "layers cannot be added after the model is built");
+  if (m->n_layers >= ENG_MAX_LAYERS)
+    return eng_fail(ENG_ERR_INVALID, "too many layers (at most %d)", ENG_MAX_LAYERS);
+  layer *l = &m->layers[m->n_layers];
+  memset(l, 0, sizeof *l);
+  char kind[32];
+  snprintf(kind, sizeof kind, "layer %u", m->n_layers);
+  eng_status st = eng_parse_spec(spec, kind, layer_table, LAYER_COUNT, &l->opt);
+  if (st != ENG_OK) return st;
+  l->kind = l->opt.variant;
+  snprintf(l->spec, sizeof l->spec, "%s", spec);
+  uint32_t in = m->n_layers ? m->layers[m->n_layers - 1].out : m->input_features;
+  st = ops_of[l->kind]->configure(l, in);
+  if (st != ENG_OK) return st;
+  m->n_layers++;
+  return ENG_OK;
+}
+
+eng_status eng_model_set_optimizer(eng_model *m, const char *spec) {
+  optimizer_state o = {0};
+  eng_status st = eng_parse_spec(spec, "optimizer", optimizer_table, OPT_COUNT, &o.opt);
+  if (st != ENG_OK) return st;
+  int clips = !isnan(eng_opt_num(&o.opt, optimizer_table, "clipvalue")) +
+              !isnan(eng_opt_num(&o.opt, optimizer_table, "clipnorm")) +
+              !isnan(eng_opt_num(&o.opt, optimizer_table, "global_clipnorm"));
+  if (clips > 1)
+    return eng_fail(ENG_ERR_INVALID,
+                    "optimizer %s: set only one of clipvalue, clipnorm and global_clipnorm",
+                    optimizer_table[o.opt.variant].name);
+  snprintf(o.spec, sizeof o.spec, "%s", spec);
+  o.learning_rate = eng_opt_num(&o.opt, optimizer_table, "learning_rate");
+  o.u_product = 1.0;
+  /* Changing the optimizer restarts its state (as compiling a new Keras optimizer does). */
+  if (m->slots) memset(m->slots, 0, 3 * m->n_grads * sizeof(float));
+  int oi = o.opt.variant;
+  if (m->slots && oi == OPT_ADAGRAD) {
+    float init = (float)eng_opt_num(&o.opt, optimizer_table, "initial_accumulator_value");
+    for (size_t i = 0; i < m->n_grads; i++) m->slots[i] = init;
+  }
+  m->optimizer = o;
+  m->iterations = 0;
+  return ENG_OK;
+}
+
+eng_status eng_model_set_schedule(eng_model *m, const char *spec) {
+  eng_options o;
+  eng_status st = eng_parse_spec(spec, "schedule", schedule_table, SCHED_COUNT, &o);
+  if (st != ENG_OK) return st;
+  if (o.variant == SCHED_PIECEWISE) {
+    int bi = eng_opt_index(&schedule_table[SCHED_PIECEWISE], "boundaries");
+    int vi = eng_opt_index(&schedule_table[SCHED_PIECEWISE], "values");
+    if (o.list_len[vi] != o.list_len[bi] + 1)
+      return eng_fail(ENG_ERR_INVALID,
+                      "schedule piecewise_constant_decay: values needs one more item than "
+                      "boundaries (%d boundaries, %d values)", o.list_len[bi], o.list_len[vi]);
+    for (int i = 1; i < o.list_len[bi]; i++)
+      if (!(o.list[bi][i] > o.list[bi][i - 1]))
+        return eng_fail(ENG_ERR_INVALID,
+                        "schedule piecewise_constant_decay: boundaries must increase");
+  }
+  m->schedule = o;
+  snprintf(m->schedule_spec, sizeof m->schedule_spec, "%s", spec);
+  return ENG_OK;
+}
+
+static void add_tensor(eng_model *m, uint32_t li, const char *name, uint32_t rows, uint32_t cols,
+                       bool has_grad, bool is_kernel) {
+  tensor *t = &m->tensors[m->n_tensors++];
+  memset(t, 0, sizeof *t);
+  t->layer = li;
+  t->name = name;
+  t->rows = rows;
+  t->cols = cols;
+  t->size = (size_t)rows * (cols ? cols : 1);
+  t->grad = has_grad ? (float *)1 : NULL; /* marker until arenas exist */
+  t->is_kernel = is_kernel;
+}
+
+static bool last_is_softmax(const eng_model *m) {
+  const layer *l = &m->layers[m->n_layers - 1];
+  return (l->kind == LAYER_DENSE || l->kind == LAYER_ACTIVATION) && l->act == ACT_SOFTMAX;
+}
+
+void model_update_first_trainable(eng_model *m) {
+  m->first_trainable = (int)m->n_layers;
+  for (uint32_t ti = 0; ti < m->n_tensors; ti++) {
+    const tensor *t = &m->tensors[ti];
+    if (t->grad && m->layers[t->layer].trainable && (int)t->layer < m->first_trainable)
+      m->first_trainable = (int)t->layer;
+  }
+}
+
+eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
+  if (m->built) return eng_fail(ENG_ERR_STATE, "the model is already built");
+  if (m->n_layers == 0) return eng_fail(ENG_ERR_INVALID, "the model has no layers");
+  if (max_batch == 0) return eng_fail(ENG_ERR_INVALID, "batch size must be positive");
+  if (!m->from_logits && !last_is_softmax(m))
+    return eng_fail(ENG_ERR_INVALID,
+                    "the last layer must use activation softmax for sparse categorical "
+                    "cross-entropy (or set from_logits)");
+  m->tensors = calloc(4 * m->n_layers, sizeof(tensor));
+  if (!m->tensors) return eng_fail(ENG_ERR_NOMEM, "out of memory building the model");
+  size_t acts = 0, transpose = 0;
+  uint32_t width = m->input_features;
+  for (uint32_t li = 0; li < m->n_layers; li++) {
+    layer *l = &m->layers[li];
+    if (l->kind == LAYER_DENSE) {
+      add_tensor(m, li, "kernel", l->in, l->out, true, true);
+      if (eng_opt_num(&l->opt, layer_table, "use_bias") != 0) add_tensor(m, li, "bias", l->out, 0, true, false);
+      if ((size_t)l->in * l->out > transpose) transpose = (size_t)l->in * l->out;
+    } else if (l->kind == LAYER_BATCH_NORM) {
+      add_tensor(m, li, "gamma", l->out, 0, true, false);
+      add_tensor(m, li, "beta", l->out, 0, true, false);
+      add_tensor(m, li, "moving_mean", l->out, 0, false, false);
+      add_tensor(m, li, "moving_variance", l->out, 0, false, false);
+    }
+    acts += ops_of[l->kind]->activation_count(l, max_batch);
+    if (l->out > width) width = l->out;
+  }
+  size_t n_params = 0, n_grads = 0;
+  for (uint32_t ti = 0; ti < m->n_tensors; ti++) {
+    n_params += m->tensors[ti].size;
+    if (m->tensors[ti].grad) n_grads += m->tensors[ti].size;
+  }
+  uint32_t classes = m->layers[m->n_layers - 1].out;
+  size_t scratch = (size_t)max_batch * m->input_features + 2 * (size_t)max_batch * width +
+                   transpose + (size_t)max_batch * classes;
+  m->params = calloc(n_params ? n_params : 1, sizeof(float));
+  m->grads = calloc(n_grads ? n_grads : 1, sizeof(float));
+  m->slots = calloc(3 * n_grads + 1, sizeof(float));
+  m->acts = calloc(acts ? acts : 1, sizeof(float));
+  m->scratch = calloc(scratch, sizeof(float));
+  if (!m->params || !m->grads || !m->slots || !m->acts || !m->scratch) {
+    free(m->params), free(m->grads), free(m->slots), free(m->acts), free(m->scratch);
+    m->params = m->grads = m->slots = m->acts = m->scratch = NULL;
+    free(m->tensors);
+    m->tensors = NULL;
+    m->n_tensors = 0;
+    return eng_fail(ENG_ERR_NOMEM,
+                    "out of memory: the model needs %.1f MB for batch size %u; use fewer or "
+                    "smaller layers or a smaller batch",
+                    (n_params + 4.0 * n_grads + acts + scratch) * 4.0 / 1e6, max_batch);
+  }
+  m->n_params = n_params;
+  m->n_grads = n_grads;
+  /* Hand out the arenas. */
+  float *p = m->params, *g = m->grads, *s = m->slots;
+  for (uint32_t ti = 0; ti < m->n_tensors; ti++) {
+    tensor *t = &m->tensors[ti];
+    t->data = p;
+    p += t->size;
+    if (t->grad) {
+      t->grad = g;
+      t->slots = s;
+      g += t->size;
+      s += 3 * t->size;
+    }
+    layer *l = &m->layers[t->layer];
+    if (strcmp(t->name, "kernel") == 0) l->kernel = t->data, l->d_kernel = t->grad;
+    else if (strcmp(t->name, "bias") == 0) l->bias = t->data, l->d_bias = t->grad;
+    else if (strcmp(t->name, "gamma") == 0) l->gamma = t->data, l->d_gamma = t->grad;
+    else if (strcmp(t->name, "beta") == 0) l->beta = t->data, l->d_beta = t->grad;
+    else if (strcmp(t->name, "moving_mean") == 0) l->moving_mean = t->data;
+    else if (strcmp(t->name, "moving_variance") == 0) l->moving_var = t->data;
+  }
+  float *a = m->acts;
+  for (uint32_t li = 0; li < m->n_layers; li++) {
+    layer *l = &m->layers[li];
+    size_t per = (size_t)max_batch * l->out;
+    switch (l->kind) {
+    case LAYER_DENSE: l->z = a, l->y = a + per, l->aux = a + 2 * per; break;
+    case LAYER_BATCH_NORM: l->z = a, l->y = a + per, l->stat = a + 2 * per; break;
+    case LAYER_ACTIVATION: l->y = a; break;
+    default: l->y = a, l->aux = a + per; break;
+    }
+    a += ops_of[l->kind]->activation_count(l, max_batch);
+  }
+  float *sc = m->scratch;
+  m->input = sc;
+  sc += (size_t)max_batch * m->input_features;
+  m->delta[0] = sc;
+  sc += (size_t)max_batch * width;
+  m->delta[1] = sc;
+  sc += (size_t)max_batch * width;
+  m->transpose = sc;
+  sc += transpose;
+  m->probs = sc;
+  m->max_width = width;
+  m->max_batch = max_batch;
+  m->built = true;
+  model_update_first_trainable(m);
+  eng_rng init_rng;
+  eng_rng_seed(&init_rng, m->seed, ENG_STREAM_INIT);
+  for (uint32_t li = 0; li < m->n_layers; li++) ops_of[m->layers[li].kind]->init(&m->layers[li], &init_rng);
+  eng_rng_seed(&m->dropout_rng, m->seed, ENG_STREAM_DROPOUT);
+  /* Optimizer slots start at zero (Adagrad: at its initial accumulator value). */
+  return eng_model_set_optimizer(m, m->optimizer.spec);
+}
+
+void eng_model_free(eng_model *m) {
+  if (!m) return;
+  free(m->params), free(m->grads), free(m->slots), free(m->acts), free(m->scratch);
+  free(m->tensors), free(m->input_mean), free(m->input_inv_std), free(m->metadata), free(m->summary);
+  for (uint32_t li = 0; li < m->n_layers; li++) free(m->layers[li].kernel_mask);
+  free(m);
+}
+
+void model_load_batch(eng_model *m, const eng_dataset *ds, const uint32_t *index, uint32_t start,
+                      int n) {
+  uint32_t f = m->input_features;
+  float scale = (float)m->input_scale;
+  for (int i = 0; i < n; i++) {
+    uint32_t s = index ? index[start + i] : start + i;
+    const uint8_t *px = ds->pixels + (size_t)s * f;
+    float *x = m->input + (size_t)i * f;
+    if (m->standardize && m->input_mean) {
+      for (uint32_t j = 0; j < f; j++) x[j] = ((float)px[j] * scale - m->input_mean[j]) * m->input_inv_std[j];
+    } else {
+      for (uint32_t j = 0; j < f; j++) x[j] = (float)px[j] * scale;
+    }
+  }
+}
+
+const float *model_forward(eng_model *m, int n, bool training, bool update_state) {
+  const float *x = m->input;
+  for (uint32_t li = 0; li < m->n_layers; li++) {
+    layer *l = &m->layers[li];
+    ops_of[l->kind]->forward(m, l, x, n, training, update_state);
+    x = l->y;
+  }
+  if (m->from_logits) {
+    activation_forward(ACT_SOFTMAX, 0, x, m->probs, n, (int)m->layers[m->n_layers - 1].out);
+    return m->probs;
+  }
+  return x;
+}
+
+const float *model_logits(const eng_model *m) {
+  const layer *last = &m->layers[m->n_layers - 1];
+  if (m->from_logits) return last->y;
+  if (last->kind == LAYER_DENSE) return last->z;
+  return m->n_layers > 1 ? m->layers[m->n_layers - 2].y : m->input;
+}
+
+double model_loss(eng_model *m, const uint8_t *labels, int n, int *correct) {
+  const float *z = model_logits(m);
+  int c = (int)m->layers[m->n_layers - 1].out;
+  double total = 0;
+  int right = 0;
+  for (int i = 0; i < n; i++) {
+    const float *zr = z + (size_t)i * c;
+    int best = 0;
+    for (int k = 1; k < c; k++)
+      if (zr[k] > zr[best]) best = k;
+    double sum = 0;
+    for (int k = 0; k < c; k++) sum += exp((double)zr[k] - zr[best]);
+    int label = labels[i] < c ? labels[i] : 0;
+    total += (double)zr[best] + log(sum) - zr[label]; /* log-sum-exp - z_label */
+    right += best == labels[i];
+  }
+  if (correct) *correct = right;
+  return total / n;
+}
+
+double model_penalty(const eng_model *m) {
+  double total = 0;
+  for (uint32_t li = 0; li < m->n_layers; li++) {
+    const layer *l = &m->layers[li];
+    if (l->kind != LAYER_DENSE || (l->l1 == 0 && l->l2 == 0)) continue;
+    double s1 = 0, s2 = 0;
+    for (size_t i = 0; i < (size_t)l->in * l->out; i++) {
+      s1 += fabs(l->kernel[i]);
+      s2 += (double)l->kernel[i] * l->kernel[i];
+    }
+    total += l->l1 * s1 + l->l2 * s2;
+  }
+  return total;
+}
+
+static double std_of(const float *v, size_t n) {
+  double s = 0, s2 = 0;
+  for (size_t i = 0; i < n; i++) s += v[i], s2 += (double)v[i] * v[i];
+  double mean = s / n, var = s2 / n - mean * mean;
+  return var > 0 ? sqrt(var) : 0;
+}
+
+void model_backward(eng_model *m, const uint8_t *labels, int n, float *layer_grad_std) {
+  int L = (int)m->n_layers, c = (int)m->layers[L - 1].out;
+  const float *p = m->from_logits ? m->probs : m->layers[L - 1].y;
+  float *dy = m->delta[0], *dx = m->delta[1];
+  /* d(mean CE)/d logits = (softmax - one_hot) / n */
+  float inv_n = 1.0f / (float)n;
+  for (int i = 0; i < n; i++)
+    for (int k = 0; k < c; k++)
+      dy[(size_t)i * c + k] = (p[(size_t)i * c + k] - (k == labels[i] ? 1.0f : 0.0f)) * inv_n;
+  int start = L - 1;
+  bool dz_given = false;
+  if (!m->from_logits) {
+    if (m->layers[L - 1].kind == LAYER_DENSE) dz_given = true;
+    else {
+      if (layer_grad_std) layer_grad_std[L - 1] = (float)std_of(dy, (size_t)n * c);
+      start = L - 2;
+    }
+  }
+  for (int i = start; i >= 0; i--) {
+    layer *l = &m->layers[i];
+    /* For a softmax output layer this is the gradient w.r.t. its logits. */
+    if (layer_grad_std) layer_grad_std[i] = (float)std_of(dy, (size_t)n * l->out);
+    const float *x = i ? m->layers[i - 1].y : m->input;
+    bool need_dx = i > 0 && (layer_grad_std || i > m->first_trainable);
+    ops_of[l->kind]->backward(m, l, x, dy, need_dx ? dx : NULL, n, dz_given && i == L - 1);
+    if (!need_dx) break;
+    float *t = dy;
+    dy = dx;
+    dx = t;
+  }
+}
+
+void model_apply_constraints(eng_model *m) {
+  for (uint32_t li = 0; li < m->n_layers; li++) {
+    layer *l = &m->layers[li];
+    if (l->kind != LAYER_DENSE || !l->trainable) continue;
+    if (!isnan(l->max_norm)) {
+      /* keras MaxNorm(axis=0): w * clip(norm, 0, max) / (epsilon + norm), per neuron. */
+      for (uint32_t j = 0; j < l->out; j++) {
+        double s = 0;
+        for (uint32_t i = 0; i < l->in; i++) s += (double)l->kernel[(size_t)i * l->out + j] * l->kernel[(size_t)i * l->out + j];
+        double norm = sqrt(s), desired = norm < l->max_norm ? norm : l->max_norm;
+        float f = (float)(desired / (1e-7 + norm));
+        for (uint32_t i = 0; i < l->in; i++) l->kernel[(size_t)i * l->out + j] *= f;
+      }
+    }
+    if (l->kernel_mask)
+      for (size_t i = 0; i < (size_t)l->in * l->out; i++) l->kernel[i] *= l->kernel_mask[i];
+  }
+}
+
+size_t model_state_floats(const eng_model *m) { return m->n_params; }
+
+eng_status model_snapshot(const eng_model *m, float **out) {
+  if (!*out) {
+    *out = malloc((m->n_params ? m->n_params : 1) * sizeof(float));
+    if (!*out) return eng_fail(ENG_ERR_NOMEM, "out of memory keeping a copy of the weights");
+  }
+  memcpy(*out, m->params, m->n_params * sizeof(float));
+  return ENG_OK;
+}
+
+void model_restore(eng_model *m, const float *snapshot) {
+  memcpy(m->params, snapshot, m->n_params * sizeof(float));
+}

@@ -1,0 +1,159 @@
+/* nn.h: the model's internal structure: layers, tensors, arenas, and the tables
+ * of activations, initializers, optimizers, schedules and callbacks. */
+#ifndef ENGINE_NN_H
+#define ENGINE_NN_H
+
+#include "internal.h"
+
+/* ---- activations (activations.c) */
+enum {
+  ACT_LINEAR, ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LEAKY_RELU, ACT_ELU, ACT_SELU,
+  ACT_GELU, ACT_SOFTMAX, ACT_COUNT
+};
+extern const char *const activation_names[ACT_COUNT + 1];
+/* Keras's default parameter: LeakyReLU negative_slope 0.3, ELU alpha 1.0. */
+double activation_default_alpha(int act);
+void activation_forward(int act, float alpha, const float *z, float *y, int rows, int cols);
+/* dz = dy * act'(z) (softmax: the Jacobian-vector product). */
+void activation_backward(int act, float alpha, const float *z, const float *y, const float *dy,
+                         float *dz, int rows, int cols);
+/* SELU constants (Klambauer et al. 2017, as in Keras). */
+#define SELU_ALPHA 1.6732632423543772848170429916717
+#define SELU_SCALE 1.0507009873554804934193349852946
+
+/* ---- initializers (initializers.c) */
+enum {
+  INIT_ZEROS, INIT_ONES, INIT_CONSTANT, INIT_RANDOM_NORMAL, INIT_RANDOM_UNIFORM,
+  INIT_TRUNCATED_NORMAL, INIT_GLOROT_UNIFORM, INIT_GLOROT_NORMAL, INIT_HE_UNIFORM,
+  INIT_HE_NORMAL, INIT_LECUN_UNIFORM, INIT_LECUN_NORMAL, INIT_COUNT
+};
+extern const char *const initializer_names[INIT_COUNT + 1];
+typedef struct { double mean, stddev, minval, maxval, value; } init_params;
+void initializer_fill(int init, const init_params *p, uint32_t fan_in, uint32_t fan_out,
+                      float *w, size_t n, eng_rng *rng);
+
+/* ---- layers */
+enum { LAYER_DENSE, LAYER_BATCH_NORM, LAYER_ACTIVATION, LAYER_DROPOUT, LAYER_ALPHA_DROPOUT,
+       LAYER_COUNT };
+extern const eng_variant_desc layer_table[LAYER_COUNT];
+
+typedef struct layer {
+  int kind;
+  eng_options opt;
+  char spec[512];
+  uint32_t in, out;
+  int act;            /* dense / activation layers */
+  float alpha;        /* activation parameter */
+  bool trainable;
+  double l1, l2, max_norm, rate, momentum, epsilon;
+  /* tensors (pointers into the model's arenas) */
+  float *kernel, *bias, *gamma, *beta, *moving_mean, *moving_var;
+  float *d_kernel, *d_bias, *d_gamma, *d_beta;
+  float *kernel_mask; /* pruning: 0/1 per kernel weight, or NULL */
+  /* per-batch activations */
+  float *z;    /* dense: pre-activation; BN: x-hat */
+  float *y;    /* output */
+  float *aux;  /* dense: dz; dropout: mask */
+  float *stat; /* BN: batch mean and 1/std (2 * out) */
+  double update_sq, weight_sq; /* last step's |update|^2 and |kernel|^2 (stats) */
+} layer;
+
+typedef struct {
+  uint32_t layer;
+  const char *name;
+  uint32_t rows, cols; /* cols = 0: vector */
+  size_t size;
+  float *data, *grad, *slots; /* grad/slots NULL when not trainable by nature */
+  bool is_kernel;
+} tensor;
+
+typedef struct layer_ops {
+  eng_status (*configure)(layer *l, uint32_t in);
+  size_t (*param_count)(const layer *l); /* floats in the parameter arena */
+  size_t (*activation_count)(const layer *l, uint32_t batch); /* floats per model batch */
+  void (*init)(layer *l, eng_rng *rng);
+  void (*forward)(struct eng_model *m, layer *l, const float *x, int n, bool training,
+                  bool update_state);
+  /* dy: gradient w.r.t. output (or w.r.t. z when dz_given); dx may be NULL. */
+  void (*backward)(struct eng_model *m, layer *l, const float *x, const float *dy, float *dx,
+                   int n, bool dz_given);
+} layer_ops;
+extern const layer_ops dense_ops, batchnorm_ops, activation_ops, dropout_ops, alpha_dropout_ops;
+
+/* ---- optimizers (optimizers.c) */
+enum { OPT_SGD, OPT_ADAGRAD, OPT_RMSPROP, OPT_ADAM, OPT_ADAMW, OPT_NADAM, OPT_ADAMAX, OPT_COUNT };
+extern const eng_variant_desc optimizer_table[OPT_COUNT];
+typedef struct {
+  eng_options opt;
+  char spec[512];
+  double learning_rate; /* current base rate (ReduceLROnPlateau changes it) */
+  double u_product;     /* Nadam's running product of momentum coefficients */
+} optimizer_state;
+/* One optimizer step over all trainable tensors with rate lr; step is the
+ * number of updates done before this one (Keras's `iterations`). */
+void optimizer_apply(struct eng_model *m, double lr, int64_t step, bool record_updates);
+
+/* ---- schedules (schedules.c) */
+enum { SCHED_CONSTANT, SCHED_EXPONENTIAL, SCHED_PIECEWISE, SCHED_INVERSE_TIME, SCHED_ONE_CYCLE,
+       SCHED_COUNT };
+extern const eng_variant_desc schedule_table[SCHED_COUNT];
+double schedule_lr(const eng_options *o, double base_lr, int64_t step);
+
+/* ---- callbacks (trainer.c) */
+enum { CB_EARLY_STOPPING, CB_REDUCE_LR, CB_CHECKPOINT, CB_COUNT };
+extern const eng_variant_desc callback_table[CB_COUNT];
+extern const eng_variant_desc model_table[1];
+extern const eng_variant_desc fit_table[1];
+
+/* ---- the model */
+#define ENG_MAX_LAYERS 64
+struct eng_model {
+  eng_options opt;
+  char spec[512];
+  uint32_t input_features;
+  uint64_t seed;
+  double input_scale;
+  bool standardize, adapted, from_logits;
+  float *input_mean, *input_inv_std; /* standardize: per feature */
+  layer layers[ENG_MAX_LAYERS];
+  uint32_t n_layers;
+  tensor *tensors;
+  uint32_t n_tensors;
+  optimizer_state optimizer;
+  eng_options schedule;
+  char schedule_spec[512];
+  int64_t iterations;
+  bool built;
+  uint32_t max_batch;
+  /* arenas: one allocation each */
+  float *params, *grads, *slots, *acts, *scratch;
+  size_t n_params, n_grads;
+  float *input;          /* max_batch x input_features */
+  float *delta[2];       /* ping-pong gradients, max_batch x max width */
+  float *transpose;      /* max in x max out */
+  float *probs;          /* max_batch x classes (from_logits) */
+  uint32_t max_width;
+  int first_trainable;   /* no input gradient needed below this layer */
+  char *metadata;
+  char *summary;
+  eng_rng dropout_rng;
+};
+
+/* model.c */
+void model_load_batch(struct eng_model *m, const eng_dataset *ds, const uint32_t *index,
+                      uint32_t start, int n);
+/* Forward over m->input (n rows); returns the output (probabilities). */
+const float *model_forward(struct eng_model *m, int n, bool training, bool update_state);
+/* Mean cross-entropy over the batch, counting correct predictions. */
+double model_loss(struct eng_model *m, const uint8_t *labels, int n, int *correct);
+/* Backward from the loss; fills gradients of trainable tensors (with penalties). */
+void model_backward(struct eng_model *m, const uint8_t *labels, int n, float *layer_grad_std);
+double model_penalty(const struct eng_model *m);
+void model_apply_constraints(struct eng_model *m);
+const float *model_logits(const struct eng_model *m);
+eng_status model_snapshot(const struct eng_model *m, float **out);
+void model_restore(struct eng_model *m, const float *snapshot);
+size_t model_state_floats(const struct eng_model *m);
+void model_update_first_trainable(struct eng_model *m);
+
+#endif

@@ -1,0 +1,228 @@
+/* optimizers.c: keras.optimizers (Keras 3 update rules and defaults), with
+ * gradient clipping (clipvalue, clipnorm per tensor, global_clipnorm) and the
+ * AdamW-style decoupled weight decay. Each rule cites the Keras source it follows. */
+#include "nn.h"
+
+#include <math.h>
+
+#define BIG 1e9
+#define LR(def) {"learning_rate", OPT_FLOAT, def, 0, BIG, NULL, NULL, false, "step size"}
+#define CLIPPING                                                                              \
+  {"clipvalue", OPT_FLOAT, NAN, 0, BIG, NULL, NULL, false, "clip each gradient value to [-v, v]"}, \
+  {"clipnorm", OPT_FLOAT, NAN, 0, BIG, NULL, NULL, false, "rescale each gradient tensor to norm <= c"}, \
+  {"global_clipnorm", OPT_FLOAT, NAN, 0, BIG, NULL, NULL, false, "rescale all gradients together to global norm <= c"}, \
+  {"weight_decay", OPT_FLOAT, NAN, 0, BIG, NULL, NULL, false, "decoupled weight decay (w -= lr * wd * w)"}
+#define EPS(def) {"epsilon", OPT_FLOAT, def, 0, 1, NULL, NULL, false, "numerical stability constant"}
+#define BETAS                                                                                  \
+  {"beta_1", OPT_FLOAT, 0.9, 0, 1, NULL, NULL, false, "decay of the first-moment estimate"},  \
+  {"beta_2", OPT_FLOAT, 0.999, 0, 1, NULL, NULL, false, "decay of the second-moment estimate"}
+
+static const eng_opt_desc sgd_opts[] = {
+    LR(0.01),
+    {"momentum", OPT_FLOAT, 0.0, 0, 1, NULL, NULL, false, "velocity decay (beta)"},
+    {"nesterov", OPT_BOOL, 0, 0, 1, NULL, NULL, false, "Nesterov accelerated gradient"},
+    CLIPPING};
+static const eng_opt_desc adagrad_opts[] = {
+    LR(0.001),
+    {"initial_accumulator_value", OPT_FLOAT, 0.1, 0, BIG, NULL, NULL, false, "start of the sum of squares"},
+    EPS(1e-7), CLIPPING};
+static const eng_opt_desc rmsprop_opts[] = {
+    LR(0.001),
+    {"rho", OPT_FLOAT, 0.9, 0, 1, NULL, NULL, false, "decay of the squared-gradient average"},
+    {"momentum", OPT_FLOAT, 0.0, 0, 1, NULL, NULL, false, "momentum"},
+    EPS(1e-7),
+    {"centered", OPT_BOOL, 0, 0, 1, NULL, NULL, false, "normalize by the gradient variance"},
+    CLIPPING};
+static const eng_opt_desc adam_opts[] = {LR(0.001), BETAS, EPS(1e-7), CLIPPING};
+static const eng_opt_desc adamw_opts[] = {
+    LR(0.001), BETAS, EPS(1e-7),
+    {"clipvalue", OPT_FLOAT, NAN, 0, BIG, NULL, NULL, false, "clip each gradient value to [-v, v]"},
+    {"clipnorm", OPT_FLOAT, NAN, 0, BIG, NULL, NULL, false, "rescale each gradient tensor to norm <= c"},
+    {"global_clipnorm", OPT_FLOAT, NAN, 0, BIG, NULL, NULL, false, "rescale all gradients together"},
+    {"weight_decay", OPT_FLOAT, 0.004, 0, BIG, NULL, NULL, false, "decoupled weight decay"}};
+
+const eng_variant_desc optimizer_table[OPT_COUNT] = {
+    {"sgd", "SGD", sgd_opts, ENG_COUNT_OF(sgd_opts), "stochastic gradient descent, optional momentum"},
+    {"adagrad", "Adagrad", adagrad_opts, ENG_COUNT_OF(adagrad_opts), "per-weight rates from the sum of squared gradients"},
+    {"rmsprop", "RMSprop", rmsprop_opts, ENG_COUNT_OF(rmsprop_opts), "per-weight rates from a moving average of squared gradients"},
+    {"adam", "Adam", adam_opts, ENG_COUNT_OF(adam_opts), "momentum + RMSprop with bias correction"},
+    {"adamw", "AdamW", adamw_opts, ENG_COUNT_OF(adamw_opts), "Adam with decoupled weight decay"},
+    {"nadam", "Nadam", adam_opts, ENG_COUNT_OF(adam_opts), "Adam with Nesterov momentum"},
+    {"adamax", "Adamax", adam_opts, ENG_COUNT_OF(adam_opts), "Adam with the infinity norm"},
+};
+ENG_TABLE_CHECK(optimizer_table, OPT_COUNT);
+
+static double sum_squares(const float *g, size_t n) {
+  double s = 0;
+  for (size_t i = 0; i < n; i++) s += (double)g[i] * g[i];
+  return s;
+}
+
+static bool tensor_trainable(const eng_model *m, const tensor *t) {
+  return t->grad && m->layers[t->layer].trainable;
+}
+
+void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates) {
+  const eng_options *o = &m->optimizer.opt;
+  const eng_variant_desc *tab = optimizer_table;
+  int kind = o->variant;
+  double clipvalue = eng_opt_num(o, tab, "clipvalue"), clipnorm = eng_opt_num(o, tab, "clipnorm");
+  double global_clipnorm = eng_opt_num(o, tab, "global_clipnorm");
+  double wd = eng_opt_num(o, tab, "weight_decay");
+  double global_scale = 1.0;
+  if (!isnan(global_clipnorm)) {
+    /* keras clip_by_global_norm: g * c / max(global_norm, c) */
+    double total = 0;
+    for (uint32_t ti = 0; ti < m->n_tensors; ti++)
+      if (tensor_trainable(m, &m->tensors[ti]))
+        total += sum_squares(m->tensors[ti].grad, m->tensors[ti].size);
+    double norm = sqrt(total);
+    global_scale = global_clipnorm / (norm > global_clipnorm ? norm : global_clipnorm);
+  }
+  double t = (double)(step + 1); /* Keras's local_step */
+  double beta1 = eng_opt_num(o, tab, "beta_1"), beta2 = eng_opt_num(o, tab, "beta_2");
+  double eps = eng_opt_num(o, tab, "epsilon");
+  /* Nadam (keras/src/optimizers/nadam.py): momentum-cache coefficients. */
+  double u_t = 0, u_t1 = 0, u_prod = 0, u_prod1 = 0;
+  if (kind == OPT_NADAM) {
+    u_t = beta1 * (1.0 - 0.5 * pow(0.96, 0.004 * t));
+    u_t1 = beta1 * (1.0 - 0.5 * pow(0.96, 0.004 * (t + 1)));
+    u_prod = m->optimizer.u_product * u_t;
+    u_prod1 = u_prod * u_t1;
+    m->optimizer.u_product = u_prod;
+  }
+  for (uint32_t li = 0; li < m->n_layers; li++) m->layers[li].update_sq = 0;
+  for (uint32_t ti = 0; ti < m->n_tensors; ti++) {
+    tensor *tn = &m->tensors[ti];
+    if (!tensor_trainable(m, tn)) continue;
+    float *w = tn->data, *g = tn->grad, *s0 = tn->slots, *s1 = tn->slots + tn->size,
+          *s2 = tn->slots + 2 * tn->size;
+    size_t n = tn->size;
+    /* Clipping, in Keras's order of precedence (only one may be set; checked at configuration). */
+    double scale = global_scale;
+    if (!isnan(clipnorm)) {
+      double norm = sqrt(sum_squares(g, n));
+      scale = clipnorm / (norm > clipnorm ? norm : clipnorm); /* keras _clip_by_norm */
+    }
+    if (scale != 1.0)
+      for (size_t i = 0; i < n; i++) g[i] = (float)(g[i] * scale);
+    if (!isnan(clipvalue)) {
+      float cv = (float)clipvalue;
+      for (size_t i = 0; i < n; i++) g[i] = g[i] > cv ? cv : (g[i] < -cv ? -cv : g[i]);
+    }
+    double update_sq = 0;
+    if (!isnan(wd) && wd > 0) {
+      float f = (float)(lr * wd);
+      for (size_t i = 0; i < n; i++) w[i] -= w[i] * f;
+    }
+    float flr = (float)lr;
+    switch (kind) {
+    case OPT_SGD: {
+      /* keras sgd.py: v = momentum * v - lr * g; w += v (nesterov: w += momentum * v - lr * g) */
+      float mom = (float)eng_opt_num(o, tab, "momentum");
+      bool nesterov = eng_opt_num(o, tab, "nesterov") != 0;
+      if (mom == 0) {
+        for (size_t i = 0; i < n; i++) {
+          float u = -flr * g[i];
+          w[i] += u;
+          update_sq += (double)u * u;
+        }
+      } else {
+        for (size_t i = 0; i < n; i++) {
+          float v = mom * s0[i] - flr * g[i];
+          s0[i] = v;
+          float u = nesterov ? mom * v - flr * g[i] : v;
+          w[i] += u;
+          update_sq += (double)u * u;
+        }
+      }
+      break;
+    }
+    case OPT_ADAGRAD: {
+      /* keras adagrad.py: acc += g^2; w -= lr * g / sqrt(acc + eps) */
+      float e = (float)eps;
+      for (size_t i = 0; i < n; i++) {
+        s0[i] += g[i] * g[i];
+        float u = -flr * g[i] / sqrtf(s0[i] + e);
+        w[i] += u;
+        update_sq += (double)u * u;
+      }
+      break;
+    }
+    case OPT_RMSPROP: {
+      /* keras rmsprop.py: v = rho v + (1-rho) g^2; (centered: mg = rho mg + (1-rho) g,
+       * denom = v - mg^2 + eps, else v + eps); inc = lr g / sqrt(denom);
+       * momentum: m = momentum m + inc, w -= m; else w -= inc */
+      float rho = (float)eng_opt_num(o, tab, "rho"), mom = (float)eng_opt_num(o, tab, "momentum");
+      bool centered = eng_opt_num(o, tab, "centered") != 0;
+      float e = (float)eps;
+      for (size_t i = 0; i < n; i++) {
+        s0[i] = rho * s0[i] + (1.0f - rho) * g[i] * g[i];
+        float denom = s0[i] + e;
+        if (centered) {
+          s2[i] = rho * s2[i] + (1.0f - rho) * g[i];
+          denom = s0[i] - s2[i] * s2[i] + e;
+        }
+        float inc = flr * g[i] / sqrtf(denom);
+        float u;
+        if (mom > 0) {
+          s1[i] = mom * s1[i] + inc;
+          u = -s1[i];
+        } else {
+          u = -inc;
+        }
+        w[i] += u;
+        update_sq += (double)u * u;
+      }
+      break;
+    }
+    case OPT_ADAM:
+    case OPT_ADAMW: {
+      /* keras adam.py: alpha = lr sqrt(1-b2^t)/(1-b1^t); m += (g-m)(1-b1);
+       * v += (g^2-v)(1-b2); w -= alpha m / (sqrt(v) + eps) */
+      float alpha = (float)(lr * sqrt(1.0 - pow(beta2, t)) / (1.0 - pow(beta1, t)));
+      float b1 = (float)beta1, b2 = (float)beta2, e = (float)eps;
+      for (size_t i = 0; i < n; i++) {
+        s0[i] += (g[i] - s0[i]) * (1.0f - b1);
+        s1[i] += (g[i] * g[i] - s1[i]) * (1.0f - b2);
+        float u = -alpha * s0[i] / (sqrtf(s1[i]) + e);
+        w[i] += u;
+        update_sq += (double)u * u;
+      }
+      break;
+    }
+    case OPT_NADAM: {
+      /* keras nadam.py: m_hat = u_{t+1} m / (1 - prod_{t+1}) + (1 - u_t) g / (1 - prod_t);
+       * v_hat = v / (1 - b2^t); w -= lr m_hat / (sqrt(v_hat) + eps) */
+      float b1 = (float)beta1, b2 = (float)beta2, e = (float)eps;
+      float c1 = (float)(u_t1 / (1.0 - u_prod1)), c2 = (float)((1.0 - u_t) / (1.0 - u_prod));
+      float c3 = (float)(1.0 / (1.0 - pow(beta2, t)));
+      for (size_t i = 0; i < n; i++) {
+        s0[i] += (g[i] - s0[i]) * (1.0f - b1);
+        s1[i] += (g[i] * g[i] - s1[i]) * (1.0f - b2);
+        float m_hat = c1 * s0[i] + c2 * g[i];
+        float v_hat = s1[i] * c3;
+        float u = -flr * m_hat / (sqrtf(v_hat) + e);
+        w[i] += u;
+        update_sq += (double)u * u;
+      }
+      break;
+    }
+    case OPT_ADAMAX: {
+      /* keras adamax.py: m += (g-m)(1-b1); u = max(b2 u, |g|); w -= lr/(1-b1^t) m/(u+eps) */
+      float b1 = (float)beta1, b2 = (float)beta2, e = (float)eps;
+      float c = (float)(lr / (1.0 - pow(beta1, t)));
+      for (size_t i = 0; i < n; i++) {
+        s0[i] += (g[i] - s0[i]) * (1.0f - b1);
+        float a = fabsf(g[i]), d = b2 * s1[i];
+        s1[i] = d > a ? d : a;
+        float u = -c * s0[i] / (s1[i] + e);
+        w[i] += u;
+        update_sq += (double)u * u;
+      }
+      break;
+    }
+    }
+    if (tn->is_kernel) m->layers[tn->layer].update_sq += update_sq;
+  }
+}

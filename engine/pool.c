@@ -1,0 +1,113 @@
+/* pool.c: a persistent pthread pool. Tasks own fixed outputs, so results never
+ * depend on which thread ran a task. Idle workers sleep on a condition variable.
+ * Without pthreads (single-threaded WASM build) every task runs on the caller. */
+#include "internal.h"
+
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+#define ENG_NO_THREADS 1
+#endif
+
+#ifdef ENG_NO_THREADS
+int eng_set_threads(int threads) { (void)threads; return 1; }
+int eng_get_threads(void) { return 1; }
+void eng_pool_stop(void) {}
+void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
+  for (int i = 0; i < n_tasks; i++) fn(ctx, i);
+}
+#else
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define ENG_MAX_THREADS 16
+
+static struct {
+  pthread_t threads[ENG_MAX_THREADS];
+  int n_workers; /* threads besides the caller */
+  pthread_mutex_t lock;
+  pthread_cond_t wake, done;
+  unsigned long generation;
+  eng_task_fn fn;
+  void *ctx;
+  int n_tasks;
+  atomic_int next_task;
+  int active; /* workers still working on the current generation */
+  bool quit;
+  bool initialized;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
+          .wake = PTHREAD_COND_INITIALIZER,
+          .done = PTHREAD_COND_INITIALIZER};
+
+/* noinline: the work loop is called once per job, so WASM engines tier it up
+ * (a long-lived loop stuck in baseline code was measured 2x slower). */
+__attribute__((noinline)) static void run_tasks(eng_task_fn fn, void *ctx, int n_tasks) {
+  for (;;) {
+    int t = atomic_fetch_add(&pool.next_task, 1);
+    if (t >= n_tasks) break;
+    fn(ctx, t);
+  }
+}
+
+static void *worker_main(void *arg) {
+  (void)arg;
+  unsigned long seen = 0;
+  pthread_mutex_lock(&pool.lock);
+  for (;;) {
+    while (!pool.quit && pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.lock);
+    if (pool.quit) break;
+    seen = pool.generation;
+    eng_task_fn fn = pool.fn;
+    void *ctx = pool.ctx;
+    int n = pool.n_tasks;
+    pthread_mutex_unlock(&pool.lock);
+    run_tasks(fn, ctx, n);
+    pthread_mutex_lock(&pool.lock);
+    if (--pool.active == 0) pthread_cond_signal(&pool.done);
+  }
+  pthread_mutex_unlock(&pool.lock);
+  return NULL;
+}
+
+void eng_pool_stop(void) {
+  pthread_mutex_lock(&pool.lock);
+  pool.quit = true;
+  pthread_cond_broadcast(&pool.wake);
+  pthread_mutex_unlock(&pool.lock);
+  for (int i = 0; i < pool.n_workers; i++) pthread_join(pool.threads[i], NULL);
+  pool.n_workers = 0;
+  pool.quit = false;
+}
+
+int eng_set_threads(int threads) {
+  if (threads < 1) threads = 1;
+  if (threads > ENG_MAX_THREADS) threads = ENG_MAX_THREADS;
+  if (pool.n_workers == threads - 1) return threads;
+  eng_pool_stop();
+  for (int i = 0; i < threads - 1; i++) {
+    if (pthread_create(&pool.threads[i], NULL, worker_main, NULL) != 0) break;
+    pool.n_workers++;
+  }
+  return pool.n_workers + 1;
+}
+
+int eng_get_threads(void) { return pool.n_workers + 1; }
+
+void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
+  if (pool.n_workers == 0 || n_tasks <= 1) {
+    for (int i = 0; i < n_tasks; i++) fn(ctx, i);
+    return;
+  }
+  pthread_mutex_lock(&pool.lock);
+  pool.fn = fn;
+  pool.ctx = ctx;
+  pool.n_tasks = n_tasks;
+  atomic_store(&pool.next_task, 0);
+  pool.active = pool.n_workers;
+  pool.generation++;
+  pthread_cond_broadcast(&pool.wake);
+  pthread_mutex_unlock(&pool.lock);
+  run_tasks(fn, ctx, n_tasks);
+  pthread_mutex_lock(&pool.lock);
+  while (pool.active > 0) pthread_cond_wait(&pool.done, &pool.lock);
+  pthread_mutex_unlock(&pool.lock);
+}
+#endif

@@ -1,0 +1,195 @@
+/* serialize.c: the model as a versioned binary blob and back.
+ * Layout (little-endian): "FMNPBLOB", u32 version, u32 input_features,
+ * str model spec, str optimizer spec, str schedule spec, u32 layers,
+ * {str layer spec, u8 trainable} per layer, u32 has_standardization,
+ * [f32 mean[f], f32 inv_std[f]], u32 tensors, {u32 layer, u32 rows, u32 cols,
+ * f32 data[]} per tensor, str metadata, u32 FNV-1a checksum of all before it.
+ * str = u32 length + bytes. Optimizer state is not saved (a loaded model
+ * trains on with a fresh optimizer). */
+#include "nn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOB_MAGIC "FMNPBLOB"
+#define BLOB_VERSION 1u
+
+typedef struct { uint8_t *p; size_t len, cap; bool failed; } writer;
+
+static void put(writer *w, const void *data, size_t n) {
+  if (w->failed) return;
+  if (w->len + n > w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 4096;
+    while (cap < w->len + n) cap *= 2;
+    uint8_t *p = realloc(w->p, cap);
+    if (!p) {
+      w->failed = true;
+      return;
+    }
+    w->p = p, w->cap = cap;
+  }
+  memcpy(w->p + w->len, data, n);
+  w->len += n;
+}
+static void put_u32(writer *w, uint32_t v) {
+  uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+  put(w, b, 4);
+}
+static void put_str(writer *w, const char *s) {
+  put_u32(w, (uint32_t)strlen(s));
+  put(w, s, strlen(s));
+}
+static void put_floats(writer *w, const float *f, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    uint32_t v;
+    memcpy(&v, &f[i], 4);
+    put_u32(w, v);
+  }
+}
+static uint32_t fnv1a(const uint8_t *p, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+  return h;
+}
+
+eng_status eng_model_save(const eng_model *m, const char *metadata, uint8_t **out, size_t *out_len) {
+  *out = NULL, *out_len = 0;
+  if (!m->built) return eng_fail(ENG_ERR_STATE, "the model is not built yet");
+  writer w = {0};
+  put(&w, BLOB_MAGIC, 8);
+  put_u32(&w, BLOB_VERSION);
+  put_u32(&w, m->input_features);
+  put_str(&w, m->spec);
+  put_str(&w, m->optimizer.spec);
+  put_str(&w, m->schedule_spec);
+  put_u32(&w, m->n_layers);
+  for (uint32_t li = 0; li < m->n_layers; li++) {
+    put_str(&w, m->layers[li].spec);
+    uint8_t tr = m->layers[li].trainable;
+    put(&w, &tr, 1);
+  }
+  bool norm = m->standardize && m->input_mean;
+  put_u32(&w, norm);
+  if (norm) {
+    put_floats(&w, m->input_mean, m->input_features);
+    put_floats(&w, m->input_inv_std, m->input_features);
+  }
+  put_u32(&w, m->n_tensors);
+  for (uint32_t ti = 0; ti < m->n_tensors; ti++) {
+    const tensor *t = &m->tensors[ti];
+    put_u32(&w, t->layer), put_u32(&w, t->rows), put_u32(&w, t->cols);
+    put_floats(&w, t->data, t->size);
+  }
+  put_str(&w, metadata ? metadata : "");
+  if (!w.failed) put_u32(&w, fnv1a(w.p, w.len));
+  if (w.failed) {
+    free(w.p);
+    return eng_fail(ENG_ERR_NOMEM, "out of memory saving the model");
+  }
+  *out = w.p, *out_len = w.len;
+  return ENG_OK;
+}
+
+void eng_blob_free(uint8_t *blob) { free(blob); }
+
+typedef struct { const uint8_t *p; size_t len, pos; } reader;
+
+static bool get_u32(reader *r, uint32_t *v) {
+  if (r->len - r->pos < 4) return false;
+  const uint8_t *b = r->p + r->pos;
+  *v = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+  r->pos += 4;
+  return true;
+}
+static bool get_str(reader *r, char *buf, size_t cap) {
+  uint32_t n;
+  if (!get_u32(r, &n) || n >= cap || r->len - r->pos < n) return false;
+  memcpy(buf, r->p + r->pos, n);
+  buf[n] = '\0';
+  r->pos += n;
+  return true;
+}
+static bool get_floats(reader *r, float *f, size_t n) {
+  if ((r->len - r->pos) / 4 < n) return false;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t v = 0;
+    get_u32(r, &v);
+    memcpy(&f[i], &v, 4);
+  }
+  return true;
+}
+
+#define TRUNCATED(what) \
+  (eng_model_free(m), eng_fail(ENG_ERR_FORMAT, "model file is truncated or corrupt (in %s)", what))
+
+eng_status eng_model_load(const uint8_t *bytes, size_t len, uint32_t max_batch, eng_model **out) {
+  *out = NULL;
+  eng_model *m = NULL;
+  if (!bytes || len < 8 + 4 + 4 || memcmp(bytes, BLOB_MAGIC, 8) != 0)
+    return eng_fail(ENG_ERR_FORMAT, "not a model file of this playground (bad magic)");
+  uint32_t stored;
+  reader tail = {bytes, len, len - 4};
+  get_u32(&tail, &stored);
+  if (stored != fnv1a(bytes, len - 4))
+    return eng_fail(ENG_ERR_FORMAT, "model file is corrupt or truncated (checksum mismatch)");
+  reader r = {bytes, len - 4, 8};
+  uint32_t version, features, n_layers, norm, n_tensors;
+  char spec[512], opt_spec[512], sched_spec[512];
+  if (!get_u32(&r, &version)) return eng_fail(ENG_ERR_FORMAT, "model file is truncated");
+  if (version != BLOB_VERSION)
+    return eng_fail(ENG_ERR_FORMAT, "model file version %u is not supported (this engine reads %u)",
+                    version, BLOB_VERSION);
+  if (!get_u32(&r, &features) || !get_str(&r, spec, sizeof spec) ||
+      !get_str(&r, opt_spec, sizeof opt_spec) || !get_str(&r, sched_spec, sizeof sched_spec) ||
+      !get_u32(&r, &n_layers))
+    return eng_fail(ENG_ERR_FORMAT, "model file is truncated or corrupt (in header)");
+  eng_status st = eng_model_create(features, spec, &m);
+  if (st != ENG_OK) return st;
+  if (n_layers == 0 || n_layers > ENG_MAX_LAYERS) return TRUNCATED("layer count");
+  uint8_t trainable[ENG_MAX_LAYERS];
+  for (uint32_t li = 0; li < n_layers; li++) {
+    char ls[512];
+    if (!get_str(&r, ls, sizeof ls) || r.pos >= r.len) return TRUNCATED("layers");
+    trainable[li] = r.p[r.pos++];
+    if ((st = eng_model_add(m, ls)) != ENG_OK) {
+      eng_model_free(m);
+      return st;
+    }
+  }
+  if ((st = eng_model_set_optimizer(m, opt_spec)) != ENG_OK || (st = eng_model_set_schedule(m, sched_spec)) != ENG_OK ||
+      (st = eng_model_build(m, max_batch)) != ENG_OK) {
+    eng_model_free(m);
+    return st;
+  }
+  for (uint32_t li = 0; li < n_layers; li++) m->layers[li].trainable = trainable[li] != 0;
+  model_update_first_trainable(m);
+  if (!get_u32(&r, &norm)) return TRUNCATED("input statistics");
+  if (norm) {
+    m->input_mean = malloc(features * sizeof(float));
+    m->input_inv_std = malloc(features * sizeof(float));
+    if (!m->input_mean || !m->input_inv_std) {
+      eng_model_free(m);
+      return eng_fail(ENG_ERR_NOMEM, "out of memory loading the model");
+    }
+    if (!get_floats(&r, m->input_mean, features) || !get_floats(&r, m->input_inv_std, features))
+      return TRUNCATED("input statistics");
+    m->adapted = true;
+  }
+  if (!get_u32(&r, &n_tensors) || n_tensors != m->n_tensors) return TRUNCATED("tensor count");
+  for (uint32_t ti = 0; ti < n_tensors; ti++) {
+    uint32_t layer_index, rows, cols;
+    tensor *t = &m->tensors[ti];
+    if (!get_u32(&r, &layer_index) || !get_u32(&r, &rows) || !get_u32(&r, &cols) ||
+        layer_index != t->layer || rows != t->rows || cols != t->cols || !get_floats(&r, t->data, t->size))
+      return TRUNCATED("weights");
+  }
+  uint32_t meta_len;
+  size_t meta_pos = r.pos;
+  if (!get_u32(&r, &meta_len) || r.len - r.pos < meta_len) return TRUNCATED("metadata");
+  r.pos = meta_pos;
+  m->metadata = malloc((size_t)meta_len + 1);
+  if (!m->metadata || !get_str(&r, m->metadata, (size_t)meta_len + 1)) return TRUNCATED("metadata");
+  if (r.pos != r.len) return TRUNCATED("trailing bytes");
+  *out = m;
+  return ENG_OK;
+}

@@ -1,0 +1,345 @@
+/* trainer.c: model.fit as a resumable loop. The host calls eng_trainer_run with
+ * a budget of batches and gets control back at least at every epoch end, so it
+ * can post metrics, honour pause/stop and stay responsive. Callbacks follow
+ * keras.callbacks (EarlyStopping, ReduceLROnPlateau, ModelCheckpoint with
+ * save_best_only, kept in memory). */
+#include "nn.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BIG 1e12
+static const char *const monitors[] = {"val_loss", "val_accuracy", "loss", "accuracy", NULL};
+static const int monitor_metric[] = {ENG_METRIC_VAL_LOSS, ENG_METRIC_VAL_ACCURACY, ENG_METRIC_LOSS,
+                                     ENG_METRIC_ACCURACY};
+
+static const eng_opt_desc fit_opts[] = {
+    {"epochs", OPT_INT, 1, 1, 1e6, NULL, NULL, false, "passes over the training set"},
+    {"batch_size", OPT_INT, 32, 1, 1 << 16, NULL, NULL, false, "samples per gradient step"},
+    {"shuffle", OPT_BOOL, 1, 0, 1, NULL, NULL, false, "reshuffle the training set every epoch"},
+    {"seed", OPT_INT, NAN, 0, 4294967295.0, NULL, NULL, false, "shuffling/dropout seed (default: the model's)"},
+    {"stats", OPT_BOOL, 0, 0, 1, NULL, NULL, false, "per-layer statistics every epoch"},
+    {"stats_samples", OPT_INT, 1000, 1, 1e7, NULL, NULL, false, "samples used for the statistics"},
+};
+const eng_variant_desc fit_table[1] = {{"fit", NULL, fit_opts, ENG_COUNT_OF(fit_opts), "training loop options"}};
+
+#define MONITOR(def) {"monitor", OPT_NAME, NAN, 0, 0, def, monitors, false, "quantity to watch"}
+static const eng_opt_desc early_opts[] = {
+    MONITOR("val_loss"),
+    {"min_delta", OPT_FLOAT, 0, 0, BIG, NULL, NULL, false, "smallest change that counts as improvement"},
+    {"patience", OPT_INT, 0, 0, 1e6, NULL, NULL, false, "epochs without improvement before stopping"},
+    {"restore_best_weights", OPT_BOOL, 0, 0, 1, NULL, NULL, false, "put the best epoch's weights back when stopping"},
+    {"start_from_epoch", OPT_INT, 0, 0, 1e6, NULL, NULL, false, "warm-up epochs not monitored"},
+};
+static const eng_opt_desc plateau_opts[] = {
+    MONITOR("val_loss"),
+    {"factor", OPT_FLOAT, 0.1, 0, 0.999999, NULL, NULL, false, "new_lr = lr * factor"},
+    {"patience", OPT_INT, 10, 0, 1e6, NULL, NULL, false, "epochs without improvement before reducing"},
+    {"min_delta", OPT_FLOAT, 1e-4, 0, BIG, NULL, NULL, false, "smallest change that counts"},
+    {"cooldown", OPT_INT, 0, 0, 1e6, NULL, NULL, false, "epochs to wait after a reduction"},
+    {"min_lr", OPT_FLOAT, 0, 0, BIG, NULL, NULL, false, "lower bound on the rate"},
+};
+static const eng_opt_desc checkpoint_opts[] = {MONITOR("val_loss")};
+
+const eng_variant_desc callback_table[CB_COUNT] = {
+    {"early_stopping", "EarlyStopping", early_opts, ENG_COUNT_OF(early_opts), "stop when the monitored quantity stops improving"},
+    {"reduce_lr_on_plateau", "ReduceLROnPlateau", plateau_opts, ENG_COUNT_OF(plateau_opts), "multiply the rate by factor when progress stalls"},
+    {"model_checkpoint", "ModelCheckpoint", checkpoint_opts, ENG_COUNT_OF(checkpoint_opts), "keep the best epoch's weights in memory"},
+};
+ENG_TABLE_CHECK(callback_table, CB_COUNT);
+
+#define MAX_CALLBACKS 8
+typedef struct {
+  eng_options opt;
+  int metric;
+  bool maximize;
+  double best;
+  int wait, cooldown_counter, best_epoch;
+  float *best_weights;
+} callback;
+
+struct eng_trainer {
+  eng_model *m;
+  const eng_dataset *train, *val;
+  uint32_t epochs, batch_size, batches_per_epoch, stats_samples;
+  bool shuffle, stats, done, diverged;
+  eng_rng shuffle_rng;
+  uint32_t *order;
+  uint32_t epoch, batch;
+  double loss_sum, train_seconds, epoch_start;
+  long correct, seen;
+  float *snapshot;
+  callback callbacks[MAX_CALLBACKS];
+  int n_callbacks;
+  double best_metric;
+  int checkpoint_cb;
+  double metrics[ENG_METRIC_COUNT];
+  double progress[ENG_PROGRESS_COUNT];
+  double *layer_stats;
+};
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static const char *const metric_names[ENG_METRIC_COUNT] = {
+    "epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds",
+    "samples_per_second", "lr_reduced", "is_best", "stopped", "restored_epoch", "sparsity"};
+static const char *const progress_names[ENG_PROGRESS_COUNT] = {
+    "epoch", "batch", "batches", "loss", "accuracy", "learning_rate", "step"};
+const char *eng_metric_name(int i) { return i >= 0 && i < ENG_METRIC_COUNT ? metric_names[i] : ""; }
+const char *eng_progress_name(int i) { return i >= 0 && i < ENG_PROGRESS_COUNT ? progress_names[i] : ""; }
+const double *eng_trainer_metrics(const eng_trainer *t) { return t->metrics; }
+const double *eng_trainer_progress(const eng_trainer *t) { return t->progress; }
+const double *eng_trainer_layer_stats(const eng_trainer *t) { return t->stats ? t->layer_stats : NULL; }
+
+static eng_status check_data(const eng_model *m, const eng_dataset *ds, const char *what) {
+  if (ds->features != m->input_features)
+    return eng_fail(ENG_ERR_INVALID, "%s data has %u features per sample, the model expects %u",
+                    what, ds->features, m->input_features);
+  if (ds->num_classes > eng_model_output_size(m))
+    return eng_fail(ENG_ERR_INVALID,
+                    "%s data has %u classes but the last layer has %u units; set its units to %u",
+                    what, ds->num_classes, eng_model_output_size(m), ds->num_classes);
+  if (ds->count == 0) return eng_fail(ENG_ERR_INVALID, "%s data is empty", what);
+  return ENG_OK;
+}
+
+eng_status eng_trainer_create(eng_model *m, const eng_dataset *train, const eng_dataset *val,
+                              const char *spec, eng_trainer **out) {
+  *out = NULL;
+  if (!m->built) return eng_fail(ENG_ERR_STATE, "build the model before training it");
+  if (!train) return eng_fail(ENG_ERR_INVALID, "no training data");
+  eng_options o;
+  eng_status st = eng_parse_spec(spec && *spec ? spec : "fit", "fit", fit_table, 1, &o);
+  if (st != ENG_OK) return st;
+  if ((st = check_data(m, train, "training")) != ENG_OK) return st;
+  if (val && (st = check_data(m, val, "validation")) != ENG_OK) return st;
+  uint32_t batch = (uint32_t)eng_opt_num(&o, fit_table, "batch_size");
+  if (batch > m->max_batch)
+    return eng_fail(ENG_ERR_INVALID, "batch_size %u exceeds the %u the model was built for", batch,
+                    m->max_batch);
+  eng_trainer *t = calloc(1, sizeof *t);
+  if (!t) return eng_fail(ENG_ERR_NOMEM, "out of memory creating the trainer");
+  t->order = malloc(train->count * sizeof(uint32_t));
+  t->layer_stats = calloc((size_t)m->n_layers * ENG_STAT_COUNT, sizeof(double));
+  if (!t->order || !t->layer_stats || model_snapshot(m, &t->snapshot) != ENG_OK) {
+    eng_trainer_free(t);
+    return eng_fail(ENG_ERR_NOMEM, "out of memory creating the trainer");
+  }
+  if (m->standardize && !m->adapted && (st = eng_model_adapt(m, train)) != ENG_OK) {
+    eng_trainer_free(t);
+    return st;
+  }
+  t->m = m, t->train = train, t->val = val;
+  t->epochs = (uint32_t)eng_opt_num(&o, fit_table, "epochs");
+  t->batch_size = batch;
+  t->batches_per_epoch = (train->count + batch - 1) / batch;
+  t->shuffle = eng_opt_num(&o, fit_table, "shuffle") != 0;
+  t->stats = eng_opt_num(&o, fit_table, "stats") != 0;
+  t->stats_samples = (uint32_t)eng_opt_num(&o, fit_table, "stats_samples");
+  double seed = eng_opt_num(&o, fit_table, "seed");
+  uint64_t s = isnan(seed) ? m->seed : (uint64_t)seed;
+  eng_rng_seed(&t->shuffle_rng, s, ENG_STREAM_SHUFFLE);
+  if (!isnan(seed)) eng_rng_seed(&m->dropout_rng, s, ENG_STREAM_DROPOUT);
+  for (uint32_t i = 0; i < train->count; i++) t->order[i] = i;
+  t->best_metric = -INFINITY;
+  t->checkpoint_cb = -1;
+  *out = t;
+  return ENG_OK;
+}
+
+eng_status eng_trainer_add_callback(eng_trainer *t, const char *spec) {
+  if (t->n_callbacks >= MAX_CALLBACKS) return eng_fail(ENG_ERR_INVALID, "too many callbacks");
+  if (t->epoch > 0 || t->batch > 0) return eng_fail(ENG_ERR_STATE, "callbacks must be added before training starts");
+  callback *c = &t->callbacks[t->n_callbacks];
+  memset(c, 0, sizeof *c);
+  eng_status st = eng_parse_spec(spec, "callback", callback_table, CB_COUNT, &c->opt);
+  if (st != ENG_OK) return st;
+  const char *mon = eng_opt_name(&c->opt, callback_table, "monitor");
+  c->metric = monitor_metric[eng_name_index(monitors, mon)];
+  c->maximize = strstr(mon, "acc") != NULL; /* Keras mode "auto" */
+  if (!t->val && (c->metric == ENG_METRIC_VAL_LOSS || c->metric == ENG_METRIC_VAL_ACCURACY))
+    return eng_fail(ENG_ERR_INVALID, "callback %s monitors %s but there is no validation data",
+                    callback_table[c->opt.variant].name, mon);
+  if (c->opt.variant == CB_REDUCE_LR && t->m->schedule.variant != SCHED_CONSTANT)
+    return eng_fail(ENG_ERR_INVALID,
+                    "reduce_lr_on_plateau needs a constant learning rate: it cannot change a "
+                    "schedule (%s); remove one of them", schedule_table[t->m->schedule.variant].name);
+  c->best = c->maximize ? -INFINITY : INFINITY;
+  if (c->opt.variant == CB_CHECKPOINT) t->checkpoint_cb = t->n_callbacks;
+  t->n_callbacks++;
+  return ENG_OK;
+}
+
+void eng_trainer_free(eng_trainer *t) {
+  if (!t) return;
+  for (int i = 0; i < t->n_callbacks; i++) free(t->callbacks[i].best_weights);
+  free(t->order), free(t->snapshot), free(t->layer_stats), free(t);
+}
+
+void eng_trainer_stop(eng_trainer *t) { t->done = true; }
+
+eng_status eng_trainer_restore_checkpoint(eng_trainer *t) {
+  if (t->checkpoint_cb < 0 || !t->callbacks[t->checkpoint_cb].best_weights)
+    return eng_fail(ENG_ERR_STATE, "no checkpoint has been kept");
+  model_restore(t->m, t->callbacks[t->checkpoint_cb].best_weights);
+  return ENG_OK;
+}
+
+static double current_lr(const eng_trainer *t) {
+  const eng_model *m = t->m;
+  return schedule_lr(&m->schedule, m->optimizer.learning_rate, m->iterations);
+}
+
+static void epoch_begin(eng_trainer *t) {
+  if (t->shuffle)
+    for (uint32_t i = t->train->count - 1; i > 0; i--) { /* Fisher-Yates */
+      uint32_t j = eng_rng_below(&t->shuffle_rng, i + 1), tmp = t->order[i];
+      t->order[i] = t->order[j], t->order[j] = tmp;
+    }
+  model_snapshot(t->m, &t->snapshot); /* buffer exists: cannot fail */
+  t->loss_sum = 0, t->correct = 0, t->seen = 0, t->train_seconds = 0;
+  t->epoch_start = now_seconds();
+}
+
+static bool improved(const callback *c, double current, double min_delta) {
+  return c->maximize ? current - min_delta > c->best : current + min_delta < c->best;
+}
+
+static eng_status epoch_end(eng_trainer *t) {
+  eng_model *m = t->m;
+  double *mt = t->metrics;
+  for (int i = 0; i < ENG_METRIC_COUNT; i++) mt[i] = 0;
+  mt[ENG_METRIC_EPOCH] = t->epoch + 1;
+  mt[ENG_METRIC_LOSS] = t->loss_sum / t->seen;
+  mt[ENG_METRIC_ACCURACY] = (double)t->correct / t->seen;
+  mt[ENG_METRIC_LEARNING_RATE] = t->progress[ENG_PROGRESS_LEARNING_RATE];
+  mt[ENG_METRIC_SAMPLES_PER_SECOND] = t->seen / (t->train_seconds > 0 ? t->train_seconds : 1e-9);
+  mt[ENG_METRIC_VAL_LOSS] = mt[ENG_METRIC_VAL_ACCURACY] = NAN;
+  if (t->val) {
+    eng_status st = eng_model_evaluate(m, t->val, 0, &mt[ENG_METRIC_VAL_LOSS], &mt[ENG_METRIC_VAL_ACCURACY]);
+    if (st != ENG_OK) return st;
+  }
+  double watched = t->val ? mt[ENG_METRIC_VAL_ACCURACY] : mt[ENG_METRIC_ACCURACY];
+  if (watched > t->best_metric) t->best_metric = watched, mt[ENG_METRIC_IS_BEST] = 1;
+  if (t->stats) {
+    const eng_dataset *ds = t->val ? t->val : t->train;
+    eng_status st = eng_model_layer_stats(m, ds, t->stats_samples, t->layer_stats);
+    if (st != ENG_OK) return st;
+  }
+  bool stop = false;
+  for (int ci = 0; ci < t->n_callbacks; ci++) {
+    callback *c = &t->callbacks[ci];
+    const eng_options *o = &c->opt;
+    double current = mt[c->metric];
+    if (c->opt.variant == CB_REDUCE_LR) {
+      /* keras ReduceLROnPlateau.on_epoch_end */
+      double min_delta = eng_opt_num(o, callback_table, "min_delta");
+      bool cooling = c->cooldown_counter > 0;
+      if (cooling) c->cooldown_counter--, c->wait = 0;
+      if (improved(c, current, min_delta)) {
+        c->best = current, c->wait = 0;
+      } else if (!cooling && ++c->wait >= (int)eng_opt_num(o, callback_table, "patience")) {
+        double old_lr = m->optimizer.learning_rate, min_lr = eng_opt_num(o, callback_table, "min_lr");
+        if (old_lr > (float)min_lr) {
+          double new_lr = old_lr * eng_opt_num(o, callback_table, "factor");
+          m->optimizer.learning_rate = new_lr > min_lr ? new_lr : min_lr;
+          c->cooldown_counter = (int)eng_opt_num(o, callback_table, "cooldown");
+          c->wait = 0;
+          mt[ENG_METRIC_LR_REDUCED] = 1;
+        }
+      }
+    } else if (c->opt.variant == CB_EARLY_STOPPING) {
+      /* keras EarlyStopping.on_epoch_end */
+      if ((int)t->epoch < (int)eng_opt_num(o, callback_table, "start_from_epoch")) continue;
+      c->wait++;
+      if (improved(c, current, eng_opt_num(o, callback_table, "min_delta"))) {
+        c->best = current, c->best_epoch = (int)t->epoch + 1, c->wait = 0;
+        if (eng_opt_num(o, callback_table, "restore_best_weights") != 0) {
+          eng_status st = model_snapshot(m, &c->best_weights);
+          if (st != ENG_OK) return st;
+        }
+        continue;
+      }
+      if (c->wait >= (int)eng_opt_num(o, callback_table, "patience") && t->epoch > 0) {
+        stop = true;
+        mt[ENG_METRIC_STOPPED] = 1;
+        if (c->best_weights) {
+          model_restore(m, c->best_weights);
+          mt[ENG_METRIC_RESTORED_EPOCH] = c->best_epoch;
+        }
+      }
+    } else if (c->opt.variant == CB_CHECKPOINT) {
+      if (improved(c, current, 0)) {
+        c->best = current, c->best_epoch = (int)t->epoch + 1;
+        eng_status st = model_snapshot(m, &c->best_weights);
+        if (st != ENG_OK) return st;
+      }
+    }
+  }
+  mt[ENG_METRIC_SPARSITY] = eng_model_sparsity(m);
+  mt[ENG_METRIC_SECONDS] = now_seconds() - t->epoch_start;
+  t->epoch++;
+  t->batch = 0;
+  if (stop || t->epoch >= t->epochs) t->done = true;
+  return ENG_OK;
+}
+
+eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
+  *event = ENG_EVENT_NONE;
+  if (t->done) {
+    *event = ENG_EVENT_DONE;
+    return t->diverged ? eng_fail(ENG_ERR_STATE, "training has diverged; start a new run") : ENG_OK;
+  }
+  eng_model *m = t->m;
+  for (uint32_t k = 0; k < max_batches; k++) {
+    if (t->batch == 0) epoch_begin(t);
+    double t0 = now_seconds();
+    uint32_t start = t->batch * t->batch_size;
+    int n = (int)(t->train->count - start < t->batch_size ? t->train->count - start : t->batch_size);
+    /* Labels of the batch, in shuffled order. */
+    uint8_t labels[1 << 16];
+    for (int i = 0; i < n; i++) labels[i] = t->train->labels[t->order[start + i]];
+    double lr = current_lr(t);
+    model_load_batch(m, t->train, t->order, start, n);
+    model_forward(m, n, true, true);
+    int correct = 0;
+    double loss = model_loss(m, labels, n, &correct) + model_penalty(m);
+    if (!isfinite(loss)) {
+      model_restore(m, t->snapshot);
+      t->done = t->diverged = true;
+      *event = ENG_EVENT_DONE;
+      return eng_fail(ENG_ERR_DIVERGED,
+                      "training diverged at epoch %u step %u (loss = %s); try a lower learning "
+                      "rate. The weights from the end of epoch %u were kept.",
+                      t->epoch + 1, t->batch + 1, isnan(loss) ? "nan" : "inf", t->epoch);
+    }
+    model_backward(m, labels, n, NULL);
+    optimizer_apply(m, lr, m->iterations, t->batch + 1 == t->batches_per_epoch);
+    model_apply_constraints(m);
+    m->iterations++;
+    t->loss_sum += loss * n, t->correct += correct, t->seen += n;
+    t->batch++;
+    t->train_seconds += now_seconds() - t0;
+    double *p = t->progress;
+    p[ENG_PROGRESS_EPOCH] = t->epoch + 1, p[ENG_PROGRESS_BATCH] = t->batch;
+    p[ENG_PROGRESS_BATCHES] = t->batches_per_epoch, p[ENG_PROGRESS_LOSS] = t->loss_sum / t->seen;
+    p[ENG_PROGRESS_ACCURACY] = (double)t->correct / t->seen, p[ENG_PROGRESS_LEARNING_RATE] = lr;
+    p[ENG_PROGRESS_STEP] = (double)m->iterations;
+    if (t->batch == t->batches_per_epoch) {
+      eng_status st = epoch_end(t);
+      if (st != ENG_OK) {
+        t->done = true;
+        return st;
+      }
+      *event = t->done ? ENG_EVENT_DONE : ENG_EVENT_EPOCH;
+      return ENG_OK;
+    }
+  }
+  return ENG_OK;
+}

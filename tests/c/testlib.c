@@ -1,0 +1,80 @@
+/* testlib.c: helpers shared by the C tests and native tools. */
+#include "testlib.h"
+
+#include <string.h>
+#ifdef HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+int test_failures = 0;
+
+void test_check_fails(eng_status got, eng_status want, const char *text, const char *expr,
+                      const char *file, int line) {
+  if (got != want) {
+    fprintf(stderr, "%s:%d: %s returned %d, expected %d (%s)\n", file, line, expr, (int)got,
+            (int)want, eng_last_error());
+    test_failures++;
+  } else if (text && !strstr(eng_last_error(), text)) {
+    fprintf(stderr, "%s:%d: %s message \"%s\" lacks \"%s\"\n", file, line, expr,
+            eng_last_error(), text);
+    test_failures++;
+  }
+}
+
+int test_report(const char *name) {
+  if (test_failures) {
+    fprintf(stderr, "%s: %d failure(s)\n", name, test_failures);
+    return 1;
+  }
+  printf("%s: all checks passed\n", name);
+  return 0;
+}
+
+unsigned char *test_read_file(const char *path, size_t *len) {
+  size_t n = strlen(path);
+  if (n > 3 && strcmp(path + n - 3, ".gz") == 0) {
+#ifdef HAVE_ZLIB
+    gzFile f = gzopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 20, used = 0;
+    unsigned char *buf = malloc(cap);
+    for (;;) {
+      if (used == cap) buf = realloc(buf, cap *= 2);
+      int got = gzread(f, buf + used, (unsigned)(cap - used));
+      if (got <= 0) break;
+      used += (size_t)got;
+    }
+    gzclose(f);
+    *len = used;
+    return buf;
+#else
+    return NULL;
+#endif
+  }
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *buf = malloc(size > 0 ? (size_t)size : 1);
+  *len = fread(buf, 1, (size_t)size, f);
+  fclose(f);
+  return buf;
+}
+
+eng_dataset *test_load_fashion(const char *split) {
+  char ipath[512], lpath[512];
+  snprintf(ipath, sizeof ipath, "%s/%s-images-idx3-ubyte.gz", FASHION_MNIST_DIR, split);
+  snprintf(lpath, sizeof lpath, "%s/%s-labels-idx1-ubyte.gz", FASHION_MNIST_DIR, split);
+  size_t ilen = 0, llen = 0;
+  unsigned char *img = test_read_file(ipath, &ilen);
+  unsigned char *lab = test_read_file(lpath, &llen);
+  eng_dataset *ds = NULL;
+  if (img && lab && eng_dataset_from_idx(img, ilen, lab, llen, &ds) != ENG_OK) {
+    fprintf(stderr, "loading %s: %s\n", split, eng_last_error());
+    ds = NULL;
+  }
+  free(img);
+  free(lab);
+  return ds;
+}
