@@ -9,10 +9,13 @@
  * success path too. Every dataset that parses is checked for consistency, sliced
  * and filtered with parameters taken from the last input bytes, and freed.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I engine \
- *     tests/fuzz/fuzz_dataset.c engine/dataset.c engine/status.c -o fuzz_dataset
- *   mkdir -p /tmp/fuzz_work && ./fuzz_dataset /tmp/fuzz_work tests/fuzz/corpus
- */
+ * Build and run:
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+ *     -I engine tests/fuzz/fuzz_dataset.c engine/dataset.c engine/status.c -o fuzz_dataset
+ *   mkdir -p /tmp/fuzz_work
+ *   ./fuzz_dataset -max_len=8192 -max_total_time=300 /tmp/fuzz_work tests/fuzz/corpus
+ * (new inputs go to the first directory, so the seed corpus stays as committed;
+ * -max_len=8192 lets raw inputs hold two whole CIFAR records). */
 #include "engine.h"
 
 #include <stdint.h>

@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+// train.js: the headless experiment runner.
+//   npm run train -- <preset|variant|config.json> [--epochs N] [--threads N]
+//                    [--seed S] [--variant threads|single] [--json] [--list]
+//                    [--cifar-dir DIR] [--export DIR]
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadEngine } from '../wasm/node.js';
+import { nodeDataLoader } from '../datasets/node.js';
+import { runConfig } from '../wasm/run.js';
+import { PRESETS, findPreset } from '../wasm/presets.js';
+import { validateConfig } from '../wasm/config.js';
+
+const USAGE = `usage: npm run train -- <preset|variant|config.json> [options]
+  <preset>       an experiment (exp01 ... exp14, ex01 ...): all its variants, then a comparison table
+  <variant>      one variant, e.g. exp04/elu or exp08/adam
+  <config.json>  a run configuration file (see wasm/config.schema.json)
+options:
+  --list              list the presets
+  --epochs N          override the number of epochs
+  --seed S            override the seed
+  --threads N         engine threads (default: all cores, at most 4)
+  --variant V         threads (SIMD + pthreads, default) or single (SIMD only)
+  --json              one JSON object per line instead of the Keras-like log
+  --cifar-dir DIR     folder with the CIFAR-10 binary batches (experiment 14)
+  --export DIR        write each trained model to DIR/<run>/ (engine format)`;
+
+function parseArgs(argv) {
+  const opts = { json: false, list: false };
+  const positional = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) fail(`${a} needs a value`);
+      return argv[++i];
+    };
+    const int = (name) => {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < 0) fail(`${name} must be a whole number`);
+      return v;
+    };
+    if (a === '--json') opts.json = true;
+    else if (a === '--list') opts.list = true;
+    else if (a === '--help' || a === '-h') opts.help = true;
+    else if (a === '--epochs') opts.epochs = int('--epochs');
+    else if (a === '--seed') opts.seed = int('--seed');
+    else if (a === '--threads') opts.threads = int('--threads');
+    else if (a === '--variant') opts.variant = value();
+    else if (a === '--cifar-dir') opts.cifarDir = value();
+    else if (a === '--export') opts.exportDir = value();
+    else if (a.startsWith('--')) fail(`unknown option ${a}\n${USAGE}`);
+    else positional.push(a);
+  }
+  if (opts.variant && !['threads', 'single'].includes(opts.variant)) fail('--variant must be threads or single');
+  if (opts.epochs === 0) fail('--epochs must be at least 1');
+  return { opts, positional };
+}
+
+function fail(message) {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(2);
+}
+
+const fmt = (v, d = 4) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+const pct = (v) => (Number.isFinite(v) ? (100 * v).toFixed(2) : '-');
+
+function bar(done, total, width = 30) {
+  const n = Math.round((done / total) * width);
+  return '[' + '='.repeat(Math.max(0, n - 1)) + (n > 0 ? (n < width ? '>' : '=') : '') + '.'.repeat(width - n) + ']';
+}
+
+function epochLine(m, batches) {
+  const parts = [`${batches}/${batches} ${bar(1, 1)} - ${m.seconds.toFixed(1)}s`, `loss: ${fmt(m.loss)}`, `accuracy: ${fmt(m.accuracy)}`];
+  if (Number.isFinite(m.val_loss)) parts.push(`val_loss: ${fmt(m.val_loss)}`, `val_accuracy: ${fmt(m.val_accuracy)}`);
+  parts.push(`learning_rate: ${m.learning_rate.toPrecision(3)}`, `${Math.round(m.samples_per_second)} samples/s`);
+  let line = parts.join(' - ');
+  if (m.lr_reduced) line += '  (learning rate reduced)';
+  if (m.stopped) line += `  (early stopping${m.restored_epoch ? `: restored epoch ${m.restored_epoch} weights` : ''})`;
+  return line;
+}
+
+function printStatsTable(run, rows) {
+  const names = ['mean', 'std', 'saturated', 'dead', 'grad_std'];
+  console.log(`\nPer-layer statistics (${run.config.analysis ? `${run.config.analysis.samples ?? 1000} images, untrained` : 'this epoch'}):`);
+  console.log(['layer', 'type'.padEnd(20), ...names.map((n) => n.padStart(10))].join('  '));
+  rows.forEach((r, i) => {
+    const layer = run.config.model[i];
+    const type = layer.type === 'dense' ? `dense ${layer.units} ${typeof layer.activation === 'string' ? layer.activation : layer.activation?.type ?? 'linear'}` : layer.type;
+    const vals = names.map((n) => (n === 'saturated' || n === 'dead' ? `${(100 * r[n]).toFixed(1)}%` : r[n].toPrecision(4)).padStart(10));
+    console.log([String(i + 1).padStart(5), type.padEnd(20), ...vals].join('  '));
+  });
+}
+
+function comparisonTable(experiment, results) {
+  console.log(`\n${experiment.id}: ${experiment.title}, comparison`);
+  const head = ['run'.padEnd(34), 'reference'.padStart(10), 'val acc'.padStart(8), 'best val'.padStart(8), 'best ep'.padStart(7), 'train acc'.padStart(9), 'gap'.padStart(6), 'test acc'.padStart(8), 'epochs'.padStart(6), 'time s'.padStart(7)];
+  console.log(head.join(' '));
+  for (const { run, result } of results) {
+    const ref = run.reference ?? {};
+    const refValue = ref.best_val_accuracy ?? ref.val_accuracy ?? ref.test_accuracy;
+    console.log([
+      `${run.id} (${run.label})`.slice(0, 34).padEnd(34), pct(refValue).padStart(10), pct(result.final_val_accuracy).padStart(8),
+      pct(result.best_val_accuracy).padStart(8), String(result.best_epoch ?? '-').padStart(7), pct(result.final_accuracy).padStart(9),
+      pct(result.overfit_gap).padStart(6), pct(result.test_accuracy).padStart(8), String(result.epochs ?? '-').padStart(6), fmt(result.seconds, 1).padStart(7),
+    ].join(' ') + (result.error ? `  ERROR: ${result.error}` : ''));
+  }
+}
+
+async function main() {
+  const { opts, positional } = parseArgs(process.argv.slice(2));
+  if (opts.help) return console.log(USAGE);
+  if (opts.list) {
+    for (const p of PRESETS) {
+      console.log(`${p.id.padEnd(6)} ${p.title} (${p.topic}): ${p.runs.length} run${p.runs.length > 1 ? 's' : ''}`);
+      for (const r of p.runs) console.log(`         ${r.id.padEnd(22)} ${r.label}`);
+    }
+    return;
+  }
+  if (positional.length !== 1) fail(USAGE);
+  const target = positional[0];
+  let experiment;
+  let runs;
+  if (target.endsWith('.json') || fs.existsSync(target)) {
+    let config;
+    try {
+      config = JSON.parse(fs.readFileSync(target, 'utf8'));
+    } catch (err) {
+      fail(`cannot read ${target}: ${err.message}`);
+    }
+    experiment = { id: config.name ?? path.basename(target), title: config.title ?? 'configuration file' };
+    runs = [{ id: config.name ?? path.basename(target, '.json'), label: config.title ?? 'config', config: { name: path.basename(target, '.json'), ...config }, reference: config.reference }];
+  } else {
+    const found = findPreset(target);
+    if (!found) fail(`unknown preset "${target}"; npm run train -- --list shows them`);
+    ({ experiment, runs } = found);
+  }
+  runs = runs.map((r) => ({
+    ...r,
+    config: {
+      ...r.config,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.epochs ? { fit: { ...(r.config.fit ?? {}), epochs: opts.epochs } } : {}),
+    },
+  }));
+  for (const r of runs) {
+    const errors = validateConfig(r.config);
+    if (errors.length) fail(`${r.id}: invalid configuration:\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
+  }
+  const engine = await loadEngine({ variant: opts.variant ?? 'threads', threads: opts.threads });
+  const loadSplit = nodeDataLoader(engine, { cifarDir: opts.cifarDir });
+  const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
+  const tty = process.stderr.isTTY && !opts.json;
+  if (!opts.json) console.log(`engine ${engine.info.version}: WASM ${engine.info.variant === 'threads' ? 'SIMD + pthreads' : 'SIMD, single thread'}, ${engine.info.threads} thread(s)`);
+  const models = new Map();
+  const needed = new Set(runs.map((r) => r.config.transfer?.from).filter(Boolean));
+  const results = [];
+  let failed = false;
+  for (const [i, run] of runs.entries()) {
+    if (!opts.json) console.log(`\n=== ${run.id}: ${run.label} (${i + 1}/${runs.length}) ===`);
+    let batches = 0;
+    const result = await runConfig(engine, loadSplit, run.config, {
+      models,
+      keepModel: needed.has(run.id) || Boolean(opts.exportDir),
+      onProgress: (p) => {
+        batches = p.batches;
+        if (tty) process.stderr.write(`\rEpoch ${p.epoch} ${p.batch}/${p.batches} ${bar(p.batch, p.batches)} - loss: ${fmt(p.loss)} - accuracy: ${fmt(p.accuracy)}   `);
+      },
+      onEpoch: (m) => {
+        if (tty) process.stderr.write('\r\x1b[K');
+        if (opts.json) out({ event: 'epoch', run: run.id, ...m, stopped: Boolean(m.stopped), lr_reduced: Boolean(m.lr_reduced), is_best: Boolean(m.is_best) });
+        else console.log(`Epoch ${m.epoch}/${run.config.fit?.epochs ?? 1}\n${epochLine(m, batches)}`);
+      },
+      onLayerStats: (rows, epoch) => {
+        if (opts.json) out({ event: 'layer-stats', run: run.id, epoch, layers: rows });
+        else printStatsTable(run, rows);
+      },
+    });
+    if (result.model) {
+      if (opts.exportDir) {
+        const dir = path.join(opts.exportDir, run.id.replace(/\//g, '_'));
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, 'model.bin'), result.model.save(JSON.stringify(run.config)));
+        fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(run.config, null, 2) + '\n');
+        if (!opts.json) console.log(`model written to ${dir}/`);
+      }
+      if (needed.has(run.id)) models.set(run.id, result.model);
+      else result.model.free();
+      delete result.model;
+    }
+    results.push({ run, result });
+    if (result.error) failed = true;
+    if (opts.json) {
+      out({
+        event: 'done', run: run.id, epochs: result.epochs ?? 0, best_val_accuracy: result.best_val_accuracy ?? null,
+        best_epoch: result.best_epoch ?? null, final_val_accuracy: result.final_val_accuracy ?? null,
+        test_accuracy: result.test_accuracy ?? null, test_loss: result.test_loss ?? null, stop_epoch: result.stop_epoch,
+        overfit_gap: result.overfit_gap ?? null, seconds: result.seconds, sparsity: result.sparsity ?? null,
+        inference_seconds: result.inference_seconds ?? null, reference: run.reference ?? null,
+        ...(result.layer_stats ? { layers: result.layer_stats } : {}), ...(result.error ? { error: result.error } : {}),
+      });
+    } else {
+      if (result.error) console.log(`\nERROR: ${result.error}`);
+      if (Number.isFinite(result.test_accuracy)) console.log(`test_loss: ${fmt(result.test_loss)} - test_accuracy: ${fmt(result.test_accuracy)}`);
+      if (result.pruned_fraction) console.log(`sparsity after pruning and fine-tuning: ${pct(result.sparsity)}%`);
+      if (!result.layer_stats) console.log(`done in ${fmt(result.seconds, 1)} s (inference on ${result.inference_samples} images: ${fmt(result.inference_seconds, 3)} s)`);
+    }
+  }
+  for (const m of models.values()) m.free();
+  if (!opts.json && results.length > 1 && !experiment.analysis) comparisonTable(experiment, results);
+  engine.close();
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((err) => {
+  process.stderr.write(`error: ${err.message}\n`);
+  process.exit(1);
+});

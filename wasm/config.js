@@ -1,0 +1,378 @@
+// config.js: the run configuration (the contract of DESIGN.md), validated in one
+// place, and its translation to the engine's spec strings. Keras names wherever
+// Keras has one. Option names, ranges and defaults come from the engine's own
+// tables (description.js, generated from eng_describe), never retyped here.
+import description from './description.js';
+
+export const DATASETS = {
+  'fashion-mnist': {
+    splits: { train: 60000, test: 10000 }, features: 784, classes: 10, shape: [28, 28, 1],
+    classNames: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+  },
+  cifar10: {
+    splits: { train: 50000, test: 10000 }, features: 3072, classes: 10, shape: [32, 32, 3],
+    classNames: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
+  },
+  custom: { splits: { train: null, test: null }, features: null, classes: null, shape: null, classNames: null },
+};
+
+export class ConfigError extends Error {
+  constructor(errors) {
+    super(errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+    this.name = 'ConfigError';
+    this.errors = errors;
+  }
+}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function editDistance(a, b) {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}
+
+function suggest(word, choices) {
+  let best = null;
+  let bestD = Infinity;
+  for (const c of choices) {
+    const dist = editDistance(word, c);
+    if (dist < bestD) [best, bestD] = [c, dist];
+  }
+  return best && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
+}
+
+// Checks one value against an engine option descriptor; returns a message or null.
+function checkOption(desc, value) {
+  if (value === null || value === undefined) return desc.required ? 'is required' : null;
+  switch (desc.type) {
+    case 'boolean':
+      return typeof value === 'boolean' ? null : 'must be true or false';
+    case 'name':
+      if (typeof value !== 'string') return 'must be a name';
+      return desc.choices && !desc.choices.includes(value)
+        ? `must be one of ${desc.choices.join(', ')}${suggest(value, desc.choices)}`
+        : null;
+    case 'list':
+      return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number' && Number.isFinite(v))
+        ? null : 'must be a non-empty list of numbers';
+    case 'integer':
+    case 'number': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a ${desc.type === 'integer' ? 'whole ' : ''}number`;
+      if (desc.type === 'integer' && !Number.isInteger(value)) return 'must be a whole number';
+      const lo = desc.minimum;
+      const hi = desc.maximum;
+      if (value < lo || value > hi) {
+        if (lo === 0 && hi >= 1e6) return 'must be zero or more';
+        if (lo > 0 && lo < 1e-6 && hi >= 1e6) return 'must be positive';
+        if (desc.type === 'integer' && lo === 1 && hi >= 1e6) return 'must be a positive integer';
+        return `must be between ${lo} and ${hi}`;
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+function checkVariantOptions(errors, path, table, kind, obj, { ignore = [], rename = {} } = {}) {
+  if (!isObject(obj)) {
+    errors.push({ path, message: `must be an object with a "type"` });
+    return null;
+  }
+  const variant = table[obj.type];
+  if (!variant) {
+    const names = Object.keys(table);
+    errors.push({ path: `${path}.type`, message: `unknown ${kind} "${obj.type}": choose one of ${names.join(', ')}${suggest(String(obj.type), names)}` });
+    return null;
+  }
+  const opts = variant.options;
+  for (const [key, value] of Object.entries(obj)) {
+    if (key === 'type' || ignore.includes(key)) continue;
+    const engineKey = rename[key] ?? key;
+    if (!opts[engineKey]) {
+      const names = Object.keys(opts).filter((k) => !Object.values(rename).includes(k)).concat(Object.keys(rename));
+      errors.push({ path: `${path}.${key}`, message: `is not an option of ${obj.type}${suggest(key, names)}; options: ${names.join(', ') || 'none'}` });
+      continue;
+    }
+    const msg = checkOption(opts[engineKey], value);
+    if (msg) errors.push({ path: `${path}.${key}`, message: msg });
+  }
+  for (const [key, desc] of Object.entries(opts)) {
+    const given = Object.entries(rename).find(([, v]) => v === key)?.[0] ?? key;
+    if (desc.required && (obj[given] === undefined || obj[given] === null)) errors.push({ path: `${path}.${given}`, message: 'is required' });
+  }
+  return variant;
+}
+
+const dense = description.layers.dense.options;
+const INITIALIZER_PARAMS = { mean: 'kernel_mean', stddev: 'kernel_stddev', minval: 'kernel_minval', maxval: 'kernel_maxval', value: 'kernel_value' };
+
+function checkActivation(errors, path, act) {
+  const name = typeof act === 'string' ? act : isObject(act) ? act.type : undefined;
+  const msg = checkOption({ type: 'name', choices: description.activations, required: true }, name);
+  if (msg) errors.push({ path: typeof act === 'string' || act === undefined ? path : `${path}.type`, message: msg });
+  if (isObject(act))
+    for (const [k, v] of Object.entries(act)) {
+      if (k === 'type') continue;
+      if (k !== 'alpha' && k !== 'negative_slope') errors.push({ path: `${path}.${k}`, message: 'is not an activation parameter (alpha or negative_slope)' });
+      else if (typeof v !== 'number' || !Number.isFinite(v)) errors.push({ path: `${path}.${k}`, message: 'must be a number' });
+    }
+}
+
+function checkDense(errors, path, layer) {
+  for (const [key, value] of Object.entries(layer)) {
+    const p = `${path}.${key}`;
+    switch (key) {
+      case 'type': case 'name': break;
+      case 'units': case 'use_bias': case 'trainable': {
+        const msg = checkOption(dense[key], value);
+        if (msg) errors.push({ path: p, message: msg });
+        break;
+      }
+      case 'activation': checkActivation(errors, p, value); break;
+      case 'kernel_initializer': {
+        const name = typeof value === 'string' ? value : value?.type;
+        const msg = checkOption(dense.kernel_initializer, name);
+        if (msg) errors.push({ path: isObject(value) ? `${p}.type` : p, message: msg });
+        if (isObject(value))
+          for (const [k, v] of Object.entries(value)) {
+            if (k === 'type') continue;
+            if (!INITIALIZER_PARAMS[k]) errors.push({ path: `${p}.${k}`, message: `is not an initializer parameter (${Object.keys(INITIALIZER_PARAMS).join(', ')})` });
+            else {
+              const m2 = checkOption(dense[INITIALIZER_PARAMS[k]], v);
+              if (m2) errors.push({ path: `${p}.${k}`, message: m2 });
+            }
+          }
+        break;
+      }
+      case 'bias_initializer': {
+        const name = typeof value === 'string' ? value : value?.type;
+        const msg = checkOption(dense.bias_initializer, name);
+        if (msg) errors.push({ path: isObject(value) ? `${p}.type` : p, message: msg });
+        if (isObject(value) && value.value !== undefined && (typeof value.value !== 'number' || !Number.isFinite(value.value)))
+          errors.push({ path: `${p}.value`, message: 'must be a number' });
+        break;
+      }
+      case 'kernel_regularizer':
+        if (value === null) break;
+        if (!isObject(value)) { errors.push({ path: p, message: 'must be null or an object like {"l2": 0.001}' }); break; }
+        for (const [k, v] of Object.entries(value)) {
+          if (k !== 'l1' && k !== 'l2') errors.push({ path: `${p}.${k}`, message: 'is not a regularizer factor (l1 or l2)' });
+          else {
+            const msg = checkOption(dense[`kernel_${k}`], v);
+            if (msg) errors.push({ path: `${p}.${k}`, message: msg });
+          }
+        }
+        break;
+      case 'kernel_constraint':
+        if (value === null) break;
+        if (!isObject(value) || Object.keys(value).some((k) => k !== 'max_norm')) {
+          errors.push({ path: p, message: 'must be null or {"max_norm": value}' });
+          break;
+        }
+        {
+          const msg = checkOption({ ...dense.max_norm, required: true }, value.max_norm);
+          if (msg) errors.push({ path: `${p}.max_norm`, message: msg });
+        }
+        break;
+      default:
+        errors.push({ path: p, message: `is not an option of dense${suggest(key, ['units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'kernel_constraint', 'trainable'])}` });
+    }
+  }
+  if (layer.units === undefined) errors.push({ path: `${path}.units`, message: 'is required' });
+}
+
+function checkSubset(errors, path, subset, datasetName, optional) {
+  if (subset === null || subset === undefined) {
+    if (!optional) errors.push({ path, message: 'is required' });
+    return;
+  }
+  if (!isObject(subset)) { errors.push({ path, message: 'must be an object like {"split": "train", "start": 0, "count": 20000}' }); return; }
+  const ds = DATASETS[datasetName];
+  for (const key of Object.keys(subset))
+    if (!['split', 'start', 'count', 'classes'].includes(key)) errors.push({ path: `${path}.${key}`, message: `is not a subset option (split, start, count, classes)${suggest(key, ['split', 'start', 'count', 'classes'])}` });
+  if (!['train', 'test'].includes(subset.split)) errors.push({ path: `${path}.split`, message: 'must be "train" or "test"' });
+  for (const key of ['start', 'count'])
+    if (subset[key] !== undefined && subset[key] !== null && !(Number.isInteger(subset[key]) && subset[key] >= (key === 'count' ? 1 : 0)))
+      errors.push({ path: `${path}.${key}`, message: key === 'count' ? 'must be a positive integer' : 'must be a whole number, zero or more' });
+  const total = ds?.splits?.[subset.split];
+  if (total && !subset.classes && (subset.start ?? 0) + (subset.count ?? 0) > total)
+    errors.push({ path: `${path}.count`, message: `start + count = ${(subset.start ?? 0) + subset.count} exceeds the ${total} images of the ${subset.split} split` });
+  if (subset.classes !== undefined && subset.classes !== null) {
+    const c = subset.classes;
+    if (!Array.isArray(c) || c.length === 0 || !c.every((x) => Number.isInteger(x) && x >= 0 && x < 256) || new Set(c).size !== c.length)
+      errors.push({ path: `${path}.classes`, message: 'must be a list of distinct class numbers' });
+    else if (ds?.classes && c.some((x) => x >= ds.classes)) errors.push({ path: `${path}.classes`, message: `classes must be below ${ds.classes}` });
+  }
+}
+
+// Returns a list of {path, message}; empty when the configuration is valid.
+export function validateConfig(config) {
+  const errors = [];
+  if (!isObject(config)) return [{ path: '(root)', message: 'the configuration must be a JSON object' }];
+  const known = ['name', 'title', 'seed', 'data', 'model', 'optimizer', 'schedule', 'callbacks', 'fit', 'transfer', 'prune', 'stats', 'analysis', 'reference'];
+  for (const key of Object.keys(config))
+    if (!known.includes(key)) errors.push({ path: key, message: `is not a configuration section${suggest(key, known)}; sections: ${known.join(', ')}` });
+  if (config.seed !== undefined && !(Number.isInteger(config.seed) && config.seed >= 0 && config.seed < 2 ** 32))
+    errors.push({ path: 'seed', message: 'must be a whole number from 0 to 4294967295' });
+  // data
+  const data = config.data;
+  if (!isObject(data)) errors.push({ path: 'data', message: 'is required: which dataset and which images to train on' });
+  else {
+    if (!DATASETS[data.dataset]) errors.push({ path: 'data.dataset', message: `must be one of ${Object.keys(DATASETS).join(', ')}` });
+    for (const key of Object.keys(data))
+      if (!['dataset', 'train', 'validation', 'test', 'standardize'].includes(key)) errors.push({ path: `data.${key}`, message: 'is not a data option (dataset, train, validation, test, standardize)' });
+    checkSubset(errors, 'data.train', data.train, data.dataset, false);
+    checkSubset(errors, 'data.validation', data.validation, data.dataset, true);
+    checkSubset(errors, 'data.test', data.test, data.dataset, true);
+    if (data.standardize !== undefined && typeof data.standardize !== 'boolean') errors.push({ path: 'data.standardize', message: 'must be true or false' });
+  }
+  // model
+  if (!Array.isArray(config.model) || config.model.length === 0) errors.push({ path: 'model', message: 'must be a non-empty list of layers' });
+  else {
+    config.model.forEach((layer, i) => {
+      const path = `model[${i}]`;
+      if (isObject(layer) && layer.type === 'dense') return checkDense(errors, path, layer);
+      if (isObject(layer) && layer.type === 'activation') {
+        checkActivation(errors, `${path}.activation`, layer.activation);
+        for (const k of Object.keys(layer)) if (!['type', 'activation', 'name'].includes(k)) errors.push({ path: `${path}.${k}`, message: 'is not an option of activation' });
+        return;
+      }
+      checkVariantOptions(errors, path, description.layers, 'layer type', layer, { ignore: ['name'] });
+    });
+    const last = config.model[config.model.length - 1];
+    const lastAct = isObject(last) ? (typeof last.activation === 'string' ? last.activation : last.activation?.type) : null;
+    if (isObject(last) && lastAct !== 'softmax')
+      errors.push({ path: `model[${config.model.length - 1}]`, message: 'the last layer must have activation "softmax" (the output is a probability per class)' });
+    const classes = data?.train?.classes?.length ?? DATASETS[data?.dataset]?.classes;
+    const lastDense = [...config.model].reverse().find((l) => isObject(l) && l.type === 'dense');
+    if (classes && lastDense && Number.isInteger(lastDense.units) && lastDense.units !== classes)
+      errors.push({ path: `model[${config.model.lastIndexOf(lastDense)}].units`, message: `the output layer needs ${classes} units, one per class (got ${lastDense.units})` });
+  }
+  if (config.optimizer !== undefined) {
+    const v = checkVariantOptions(errors, 'optimizer', description.optimizers, 'optimizer', config.optimizer);
+    if (v) {
+      const clips = ['clipvalue', 'clipnorm', 'global_clipnorm'].filter((k) => config.optimizer[k] !== undefined && config.optimizer[k] !== null);
+      if (clips.length > 1) errors.push({ path: 'optimizer', message: `set only one of ${clips.join(', ')}` });
+    }
+  }
+  if (config.schedule !== undefined && config.schedule !== null) {
+    const v = checkVariantOptions(errors, 'schedule', description.schedules, 'schedule', config.schedule);
+    if (v && config.schedule.type === 'piecewise_constant_decay' && Array.isArray(config.schedule.boundaries) && Array.isArray(config.schedule.values)
+        && config.schedule.values.length !== config.schedule.boundaries.length + 1)
+      errors.push({ path: 'schedule.values', message: `needs one more value than boundaries (${config.schedule.boundaries.length} boundaries, ${config.schedule.values.length} values)` });
+  }
+  if (config.callbacks !== undefined) {
+    if (!Array.isArray(config.callbacks)) errors.push({ path: 'callbacks', message: 'must be a list' });
+    else config.callbacks.forEach((cb, i) => {
+      checkVariantOptions(errors, `callbacks[${i}]`, description.callbacks, 'callback', cb);
+      if (isObject(cb) && cb.type === 'reduce_lr_on_plateau' && config.schedule && config.schedule.type !== 'constant')
+        errors.push({ path: `callbacks[${i}]`, message: 'reduce_lr_on_plateau cannot be combined with a learning-rate schedule (Keras forbids it too)' });
+      if (isObject(cb) && String(cb.monitor ?? 'val_loss').startsWith('val_') && isObject(data) && !data.validation)
+        errors.push({ path: `callbacks[${i}].monitor`, message: 'monitors validation metrics but data.validation is not set' });
+    });
+  }
+  if (config.fit !== undefined) {
+    if (!isObject(config.fit)) errors.push({ path: 'fit', message: 'must be an object like {"epochs": 10, "batch_size": 32}' });
+    else {
+      const fitOpts = description.fit.fit.options;
+      for (const [k, v] of Object.entries(config.fit)) {
+        if (!fitOpts[k] || k === 'seed' || k === 'stats' || k === 'stats_samples') {
+          errors.push({ path: `fit.${k}`, message: `is not a fit option (epochs, batch_size, shuffle)${suggest(k, ['epochs', 'batch_size', 'shuffle'])}` });
+          continue;
+        }
+        const msg = checkOption(fitOpts[k], v);
+        if (msg) errors.push({ path: `fit.${k}`, message: msg });
+      }
+    }
+  }
+  if (config.transfer !== undefined && config.transfer !== null) {
+    const t = config.transfer;
+    if (!isObject(t) || typeof t.from !== 'string') errors.push({ path: 'transfer.from', message: 'must name the run whose layers are reused' });
+    else {
+      if (!(Number.isInteger(t.layers) && t.layers >= 1)) errors.push({ path: 'transfer.layers', message: 'must be the number of leading layers to reuse (a positive integer)' });
+      else if (Array.isArray(config.model) && t.layers >= config.model.length) errors.push({ path: 'transfer.layers', message: 'must leave at least the output layer new' });
+      if (t.trainable !== undefined && typeof t.trainable !== 'boolean') errors.push({ path: 'transfer.trainable', message: 'must be true or false' });
+    }
+  }
+  if (config.prune !== undefined && config.prune !== null) {
+    const p = config.prune;
+    if (!isObject(p) || !(typeof p.fraction === 'number' && p.fraction > 0 && p.fraction < 1)) errors.push({ path: 'prune.fraction', message: 'must be a number between 0 and 1 (the share of smallest weights set to zero)' });
+    if (isObject(p) && p.fine_tune_epochs !== undefined && !(Number.isInteger(p.fine_tune_epochs) && p.fine_tune_epochs >= 0)) errors.push({ path: 'prune.fine_tune_epochs', message: 'must be a whole number, zero or more' });
+  }
+  if (config.stats !== undefined && config.stats !== null) {
+    const s = config.stats;
+    if (!isObject(s)) errors.push({ path: 'stats', message: 'must be an object like {"every_epoch": true, "samples": 1000}' });
+    else if (s.samples !== undefined && !(Number.isInteger(s.samples) && s.samples >= 1)) errors.push({ path: 'stats.samples', message: 'must be a positive integer' });
+  }
+  if (config.analysis !== undefined && config.analysis !== null) {
+    const a = config.analysis;
+    if (!isObject(a) || a.type !== 'layer_stats') errors.push({ path: 'analysis.type', message: 'must be "layer_stats"' });
+    else if (a.samples !== undefined && !(Number.isInteger(a.samples) && a.samples >= 1)) errors.push({ path: 'analysis.samples', message: 'must be a positive integer' });
+  }
+  return errors;
+}
+
+export function assertValid(config) {
+  const errors = validateConfig(config);
+  if (errors.length) throw new ConfigError(errors);
+  return config;
+}
+
+// ---- translation to engine specs
+const fmt = (v) => (typeof v === 'boolean' ? (v ? '1' : '0') : Array.isArray(v) ? v.join(',') : String(v));
+const spec = (name, options) =>
+  [name, ...Object.entries(options).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${fmt(v)}`)].join(' ');
+
+function activationOptions(act) {
+  if (typeof act === 'string' || act === undefined) return { activation: act };
+  return { activation: act.type, alpha: act.alpha ?? act.negative_slope };
+}
+
+export function layerSpec(layer) {
+  const { type, name: _name, ...rest } = layer;
+  if (type === 'dense') {
+    const init = layer.kernel_initializer;
+    const initParams = {};
+    if (init && typeof init === 'object')
+      for (const [k, v] of Object.entries(init)) if (INITIALIZER_PARAMS[k]) initParams[INITIALIZER_PARAMS[k]] = v;
+    const bias = layer.bias_initializer;
+    return spec('dense', {
+      units: layer.units,
+      ...activationOptions(layer.activation),
+      use_bias: layer.use_bias,
+      kernel_initializer: typeof init === 'object' && init ? init.type : init,
+      ...initParams,
+      bias_initializer: typeof bias === 'object' && bias ? bias.type : bias,
+      bias_value: typeof bias === 'object' && bias ? bias.value : undefined,
+      kernel_l1: layer.kernel_regularizer?.l1,
+      kernel_l2: layer.kernel_regularizer?.l2,
+      max_norm: layer.kernel_constraint?.max_norm,
+      trainable: layer.trainable,
+    });
+  }
+  if (type === 'activation') return spec('activation', activationOptions(layer.activation));
+  return spec(type, rest);
+}
+
+export function toSpecs(config) {
+  const fit = { epochs: 1, batch_size: 32, shuffle: true, ...(config.fit ?? {}) };
+  return {
+    model: spec('model', { seed: config.seed ?? 42, standardize: config.data?.standardize ?? false }),
+    layers: config.model.map(layerSpec),
+    optimizer: spec(config.optimizer?.type ?? 'sgd', { ...(config.optimizer ?? {}), type: undefined }),
+    schedule: spec(config.schedule?.type ?? 'constant', { ...(config.schedule ?? {}), type: undefined }),
+    callbacks: (config.callbacks ?? []).map((cb) => spec(cb.type, { ...cb, type: undefined })),
+    fit: spec('fit', {
+      ...fit,
+      seed: config.seed ?? 42,
+      stats: config.stats?.every_epoch ?? false,
+      stats_samples: config.stats?.samples,
+    }),
+    batchSize: fit.batch_size,
+  };
+}

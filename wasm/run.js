@@ -1,0 +1,196 @@
+// run.js: carries out one run configuration on an Engine: selects the data,
+// builds the model, trains it in short slices (so the host can report progress,
+// pause and stop between them), and returns the history. The CLI and the
+// browser worker both use it; only how they report differs (the hooks).
+import { assertValid, toSpecs } from './config.js';
+import { EngineError } from './engine.js';
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+const yieldToHost = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+// Selects a subset ({split, start, count, classes}) of a loaded split.
+export function selectSubset(full, subset) {
+  let ds = full;
+  const owned = [];
+  if (subset.classes) {
+    ds = ds.filterClasses(subset.classes, 0);
+    owned.push(ds);
+  }
+  const start = subset.start ?? 0;
+  const end = subset.count ? start + subset.count : ds.count;
+  if (end > ds.count) {
+    owned.forEach((d) => d.free());
+    throw new EngineError(`the ${subset.split} split has ${ds.count} images${subset.classes ? ` of classes ${subset.classes.join(',')}` : ''}; asked for images ${start}..${end - 1}`);
+  }
+  if (start !== 0 || end !== ds.count) {
+    const sliced = ds.slice(start, end);
+    owned.forEach((d) => d.free());
+    return sliced;
+  }
+  return owned.length ? ds : ds.slice(0, ds.count);
+}
+
+// Builds the model of a configuration (weights initialized, transfer applied).
+export function buildModel(engine, config, features, { models = new Map() } = {}) {
+  const specs = toSpecs(config);
+  const model = engine.createModel(features, specs.model);
+  try {
+    specs.layers.forEach((s, i) => {
+      try {
+        model.add(s);
+      } catch (err) {
+        throw new EngineError(`model[${i}]: ${err.message}`);
+      }
+    });
+    model.setOptimizer(specs.optimizer);
+    model.setSchedule(specs.schedule);
+    model.build(Math.max(specs.batchSize, 256));
+    if (config.transfer) {
+      const source = models.get(config.transfer.from);
+      if (!source) throw new EngineError(`transfer.from: run "${config.transfer.from}" has not been trained in this session; train it first`);
+      for (let i = 0; i < config.transfer.layers; i++) {
+        model.copyLayer(i, source, i);
+        if (config.transfer.trainable === false) model.setTrainable(i, false);
+      }
+    }
+  } catch (err) {
+    model.free();
+    throw err;
+  }
+  return model;
+}
+
+// hooks: onEpoch(metrics), onProgress(progress), onLayerStats(rows, epoch),
+// control() -> Promise<'go'|'stop'> (awaited between slices: pause = don't resolve yet),
+// models: Map of trained models by run id (for transfer), keepModel (bool).
+export async function runConfig(engine, loadSplit, config, hooks = {}) {
+  assertValid(config);
+  const started = now();
+  const specs = toSpecs(config);
+  const owned = [];
+  const take = (ds) => (owned.push(ds), ds);
+  const result = {
+    run: config.name ?? 'run', history: [], variant: engine.info.variant, threads: engine.info.threads,
+    engine_version: engine.info.version, seed: config.seed ?? 42,
+  };
+  let model = null;
+  try {
+    const { data } = config;
+    const fullTrain = await loadSplit(data.dataset, data.train.split);
+    const train = take(selectSubset(fullTrain, data.train));
+    const val = data.validation ? take(selectSubset(await loadSplit(data.dataset, data.validation.split), data.validation)) : null;
+    const test = data.test ? take(selectSubset(await loadSplit(data.dataset, data.test.split), data.test)) : null;
+    model = buildModel(engine, config, train.features, hooks);
+    result.summary = model.summary();
+    result.params = model.paramCount(false);
+    result.trainable_params = model.paramCount(true);
+
+    if (config.analysis) {
+      const ds = config.analysis.split === 'test' && test ? test : train;
+      if (config.data.standardize) model.adapt(train);
+      result.layer_stats = model.layerStats(ds, config.analysis.samples ?? 1000);
+      result.layers = config.model.map((l) => l.type);
+      hooks.onLayerStats?.(result.layer_stats, 0);
+    } else {
+      await trainLoop(model, train, val, specs.fit, specs.callbacks, result, hooks);
+      if (config.prune && !result.error && !result.stopped_by_user) {
+        model.prune(config.prune.fraction);
+        const epochs = config.prune.fine_tune_epochs ?? 0;
+        result.pruned_fraction = config.prune.fraction;
+        if (epochs > 0) {
+          const offset = result.history.length;
+          const fitSpec = specs.fit.replace(/epochs=\d+/, `epochs=${epochs}`);
+          await trainLoop(model, train, val, fitSpec, [], result, hooks, offset);
+        }
+      }
+      const t0 = now();
+      if (val) Object.assign(result, renameKeys(model.evaluate(val), 'final_val_'));
+      result.inference_seconds = (now() - t0) / 1000;
+      result.inference_samples = val ? val.count : 0;
+      if (test) Object.assign(result, renameKeys(model.evaluate(test), 'test_'));
+      summarize(result);
+      result.sparsity = model.sparsity();
+    }
+  } catch (err) {
+    if (!(err instanceof EngineError) && err.name !== 'ConfigError') throw err;
+    result.error = err.message;
+  } finally {
+    owned.forEach((d) => d.free());
+    result.seconds = (now() - started) / 1000;
+  }
+  // keepModel: the caller takes the trained model (after divergence: its last good weights).
+  if (model && hooks.keepModel) result.model = model;
+  else model?.free();
+  return result;
+}
+
+function renameKeys(obj, prefix) {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [prefix + k, v]));
+}
+
+function summarize(result) {
+  const h = result.history;
+  if (!h.length) return;
+  const key = h.some((m) => Number.isFinite(m.val_accuracy)) ? 'val_accuracy' : 'accuracy';
+  let best = h[0];
+  for (const m of h) if (m[key] > best[key]) best = m;
+  const last = h[h.length - 1];
+  result.best_val_accuracy = key === 'val_accuracy' ? best.val_accuracy : null;
+  result.best_epoch = best.epoch;
+  result.final_accuracy = last.accuracy;
+  result.final_val_accuracy_epoch = last.val_accuracy;
+  result.epochs = h.length;
+  result.overfit_gap = Number.isFinite(last.val_accuracy) ? last.accuracy - last.val_accuracy : null;
+  const stop = h.find((m) => m.stopped);
+  result.stopped_early = Boolean(stop);
+  result.stop_epoch = stop ? stop.epoch : null;
+  result.restored_epoch = stop?.restored_epoch || null;
+  result.train_seconds = h.reduce((s, m) => s + m.seconds, 0);
+}
+
+async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, epochOffset = 0) {
+  const trainer = model.trainer(train, val, fitSpec, callbacks);
+  const sliceMs = hooks.sliceMs ?? 40;
+  let batches = 1;
+  let lastEpoch = 0;
+  try {
+    for (;;) {
+      if (hooks.control && (await hooks.control()) === 'stop') {
+        trainer.stop();
+        result.stopped_by_user = true;
+        break;
+      }
+      const t0 = now();
+      let event;
+      try {
+        event = trainer.run(batches);
+      } catch (err) {
+        if (err.diverged) {
+          result.diverged = true;
+          result.error = err.message;
+          break;
+        }
+        throw err;
+      }
+      const dt = now() - t0;
+      // Aim each slice at sliceMs so progress flows and a stop is honoured quickly.
+      if (event === 'none') batches = Math.max(1, Math.min(100000, Math.round(batches * (dt > 0 ? Math.min(4, sliceMs / dt) : 4))));
+      hooks.onProgress?.(trainer.progress());
+      if (event === 'epoch' || event === 'done') {
+        const m = trainer.metrics();
+        if (m.epoch > lastEpoch) {
+          lastEpoch = m.epoch;
+          const metrics = { ...m, epoch: m.epoch + epochOffset };
+          result.history.push(metrics);
+          hooks.onEpoch?.(metrics);
+          const stats = trainer.layerStats();
+          if (stats) hooks.onLayerStats?.(stats, metrics.epoch);
+        }
+        if (event === 'done') break;
+      }
+      await (hooks.yield ?? yieldToHost)();
+    }
+  } finally {
+    trainer.free();
+  }
+}

@@ -1,0 +1,98 @@
+// schema.js: the JSON Schema of a run configuration, derived from the engine's
+// variant tables (so option names, ranges and Keras defaults are the engine's).
+// tools/gen-description.js writes it to wasm/config.schema.json.
+
+function optionSchema(opt) {
+  const s = { description: opt.help };
+  if (opt.type === 'boolean') s.type = 'boolean';
+  else if (opt.type === 'name') {
+    s.type = 'string';
+    if (opt.choices) s.enum = opt.choices;
+  } else if (opt.type === 'list') {
+    s.type = 'array';
+    s.items = { type: 'number' };
+  } else {
+    s.type = opt.type === 'integer' ? 'integer' : 'number';
+    if (opt.minimum !== null && opt.minimum > -1e300) s.minimum = opt.minimum;
+    if (opt.maximum !== null && opt.maximum < 1e300) s.maximum = opt.maximum;
+  }
+  if (opt.default !== null) s.default = opt.default;
+  return s;
+}
+
+function variantSchema(name, variant, extra = {}, skip = []) {
+  const properties = { type: { const: name } };
+  const required = ['type'];
+  for (const [k, opt] of Object.entries(variant.options)) {
+    if (skip.includes(k)) continue;
+    properties[k] = optionSchema(opt);
+    if (opt.required) required.push(k);
+  }
+  return { title: variant.keras ?? name, description: variant.help, type: 'object', properties: { ...properties, ...extra }, required, additionalProperties: false };
+}
+
+export function configSchema(d) {
+  const dense = d.layers.dense.options;
+  const activation = {
+    oneOf: [
+      { type: 'string', enum: d.activations },
+      { type: 'object', properties: { type: { enum: d.activations }, alpha: { type: 'number' }, negative_slope: { type: 'number' } }, required: ['type'], additionalProperties: false },
+    ],
+  };
+  const initializer = {
+    oneOf: [
+      { type: 'string', enum: d.initializers },
+      { type: 'object', properties: { type: { enum: d.initializers }, mean: { type: 'number' }, stddev: { type: 'number', minimum: 0 }, minval: { type: 'number' }, maxval: { type: 'number' }, value: { type: 'number' } }, required: ['type'], additionalProperties: false },
+    ],
+    default: dense.kernel_initializer.default,
+  };
+  const denseLayer = {
+    title: 'Dense', description: d.layers.dense.help, type: 'object', additionalProperties: false, required: ['type', 'units'],
+    properties: {
+      type: { const: 'dense' }, name: { type: 'string' },
+      units: optionSchema(dense.units), activation, use_bias: optionSchema(dense.use_bias), trainable: optionSchema(dense.trainable),
+      kernel_initializer: initializer,
+      bias_initializer: { oneOf: [{ type: 'string', enum: dense.bias_initializer.choices }, { type: 'object', properties: { type: { const: 'constant' }, value: { type: 'number' } }, required: ['type'] }], default: 'zeros' },
+      kernel_regularizer: { oneOf: [{ type: 'null' }, { type: 'object', properties: { l1: optionSchema(dense.kernel_l1), l2: optionSchema(dense.kernel_l2) }, additionalProperties: false }] },
+      kernel_constraint: { oneOf: [{ type: 'null' }, { type: 'object', properties: { max_norm: optionSchema(dense.max_norm) }, required: ['max_norm'], additionalProperties: false }] },
+    },
+  };
+  const layers = [denseLayer];
+  for (const [name, v] of Object.entries(d.layers)) {
+    if (name === 'dense') continue;
+    layers.push(name === 'activation' ? variantSchema(name, v, { activation }, ['alpha']) : variantSchema(name, v, { name: { type: 'string' } }));
+  }
+  const subset = {
+    type: 'object', additionalProperties: false, required: ['split'],
+    properties: {
+      split: { enum: ['train', 'test'] }, start: { type: 'integer', minimum: 0, default: 0 },
+      count: { type: 'integer', minimum: 1, description: 'number of images (default: the rest of the split)' },
+      classes: { type: 'array', items: { type: 'integer', minimum: 0 }, description: 'keep only these classes, relabelled 0..n-1' },
+    },
+  };
+  const fit = d.fit.fit.options;
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'Chapter 11 playground run configuration',
+    description: 'One run: data, model (Keras layer names and defaults), optimizer, schedule, callbacks, fit.',
+    type: 'object', additionalProperties: false, required: ['data', 'model'],
+    properties: {
+      name: { type: 'string' }, title: { type: 'string' },
+      seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 42 },
+      data: {
+        type: 'object', additionalProperties: false, required: ['dataset', 'train'],
+        properties: { dataset: { enum: ['fashion-mnist', 'cifar10', 'custom'] }, train: subset, validation: { oneOf: [{ type: 'null' }, subset] }, test: { oneOf: [{ type: 'null' }, subset] }, standardize: { type: 'boolean', default: false } },
+      },
+      model: { type: 'array', minItems: 1, items: { oneOf: layers } },
+      optimizer: { oneOf: Object.entries(d.optimizers).map(([n, v]) => variantSchema(n, v)) },
+      schedule: { oneOf: [{ type: 'null' }, ...Object.entries(d.schedules).map(([n, v]) => variantSchema(n, v))] },
+      callbacks: { type: 'array', items: { oneOf: Object.entries(d.callbacks).map(([n, v]) => variantSchema(n, v)) } },
+      fit: { type: 'object', additionalProperties: false, properties: { epochs: optionSchema(fit.epochs), batch_size: optionSchema(fit.batch_size), shuffle: optionSchema(fit.shuffle) } },
+      transfer: { oneOf: [{ type: 'null' }, { type: 'object', properties: { from: { type: 'string' }, layers: { type: 'integer', minimum: 1 }, trainable: { type: 'boolean', default: true } }, required: ['from', 'layers'], additionalProperties: false }] },
+      prune: { oneOf: [{ type: 'null' }, { type: 'object', properties: { fraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, fine_tune_epochs: { type: 'integer', minimum: 0 } }, required: ['fraction'], additionalProperties: false }] },
+      stats: { oneOf: [{ type: 'null' }, { type: 'object', properties: { every_epoch: { type: 'boolean' }, samples: { type: 'integer', minimum: 1 } }, additionalProperties: false }] },
+      analysis: { oneOf: [{ type: 'null' }, { type: 'object', properties: { type: { const: 'layer_stats' }, samples: { type: 'integer', minimum: 1 }, split: { enum: ['train', 'test'] } }, required: ['type'], additionalProperties: false }] },
+      reference: { type: 'object', description: 'numbers the reference Keras notebook reported (shown as bands)' },
+    },
+  };
+}
