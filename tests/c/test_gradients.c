@@ -11,10 +11,12 @@
  * nothing but the forward pass.
  *
  * Tolerance: the forward pass is float32, so each loss value carries a rounding
- * error of about 1e-7 * |L| ~ 2e-7 (L ~ 1.5); with a step of 2h = 2e-2 this is
- * ~1e-5 in the difference quotient. The truncation error of the central
- * difference is h^2/6 * |L'''| ~ 2e-5 for these O(1) activations. The check is
- * |numeric - analytic| <= 1e-4 + 1e-2 * max(|numeric|, |analytic|): five times
+ * error of about 1e-7 * |L| ~ 2e-7 (L ~ 1.5); with a step of 2h = 6e-3 this is
+ * ~3e-5 in the difference quotient. The truncation error of the central
+ * difference is h^2/6 * |L'''| ~ 1.5e-6 * |L'''|, and |L'''| reaches ~5 through
+ * batch normalization over 5 samples (h = 1e-2 used 64% of the tolerance there,
+ * h = 3e-3 balances the two errors at ~11% everywhere). The check is
+ * |numeric - analytic| <= 1e-4 + 1e-2 * max(|numeric|, |analytic|), several times
  * the expected error, while a wrong derivative (a missing factor 2 in the L2
  * term, a wrong slope, a lost 1/n) is off by 1e-3 or more at these sizes.
  * Coordinates whose perturbation moves any pre-activation of a kinked activation
@@ -25,7 +27,7 @@
 
 #include <string.h>
 
-#define H 1e-2
+#define H 3e-3
 #define ATOL 1e-4
 #define RTOL 1e-2
 
@@ -95,7 +97,8 @@ static void compare(const char *label, const char *what, size_t index, double nu
   double err = fabs(numeric - analytic);
   double scale = fmax(fabs(numeric), fabs(analytic));
   r->checked++;
-  if (err / fmax(scale, 1e-3) > r->max_err) r->max_err = err / fmax(scale, 1e-3);
+  /* Fraction of the tolerance used, to see the margin. */
+  if (err / (ATOL + RTOL * scale) > r->max_err) r->max_err = err / (ATOL + RTOL * scale);
   if (!(err <= ATOL + RTOL * scale)) {
     if (r->failed < 5)
       fprintf(stderr, "%s: %s[%zu]: numeric %.7g, analytic %.7g\n", label, what, index, numeric,
@@ -169,7 +172,7 @@ static void check_model(const char *label, eng_model *m, int n, const uint8_t *l
       compare(label, "input", i, num, dx[i], &r);
     }
   }
-  printf("%-34s %4d checked, %3d skipped (kinks), max relative error %.2e\n", label, r.checked,
+  printf("%-38s %4d checked, %3d skipped (kinks), worst error %.2f of tolerance\n", label, r.checked,
          r.skipped, r.max_err);
   CHECK(r.failed == 0);
   /* Most coordinates must really be checked, or the test proves nothing. */

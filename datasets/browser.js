@@ -1,0 +1,51 @@
+// browser.js: fetching and decoding datasets in the browser (worker or page):
+// gzip IDX files from the site (with download progress), decompressed with
+// DecompressionStream, and files the user picks (IDX, gzip'd or not; CIFAR-10 .bin).
+
+export const FASHION_FILES = {
+  train: { images: 'train-images-idx3-ubyte.gz', labels: 'train-labels-idx1-ubyte.gz' },
+  test: { images: 't10k-images-idx3-ubyte.gz', labels: 't10k-labels-idx1-ubyte.gz' },
+};
+
+export const isGzip = (u8) => u8.length >= 2 && u8[0] === 0x1f && u8[1] === 0x8b;
+
+async function readAll(stream, onChunk) {
+  const reader = stream.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.length;
+    onChunk?.(total);
+  }
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) out.set(c, off), (off += c.length);
+  return out;
+}
+
+export async function gunzip(u8) {
+  try {
+    return await readAll(new Blob([u8]).stream().pipeThrough(new DecompressionStream('gzip')));
+  } catch (err) {
+    throw new Error(`the file is not valid gzip data (${err.message})`);
+  }
+}
+
+export const maybeGunzip = (u8) => (isGzip(u8) ? gunzip(u8) : u8);
+
+// Downloads url, reporting (loaded, total) bytes; returns the bytes (decompressed if gzip).
+export async function fetchBytes(url, onProgress) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new Error(`could not download ${url}: ${err.message}`);
+  }
+  if (!response.ok) throw new Error(`could not download ${url}: HTTP ${response.status}`);
+  const total = Number(response.headers.get('content-length')) || 0;
+  const bytes = await readAll(response.body, (loaded) => onProgress?.(loaded, total));
+  return maybeGunzip(bytes);
+}

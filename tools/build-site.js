@@ -1,0 +1,49 @@
+// build-site.js: assembles the static site in dist/site, ready for any static
+// host: the page (web/), the shared modules (wasm/*.js, datasets/browser.js),
+// both engine builds (browser flavour), Fashion-MNIST, Chart.js and the
+// coi-serviceworker fallback at the site root.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, process.argv[2] ?? 'dist/site');
+const FASHION = process.env.FASHION_MNIST_DIR || '/usr/share/datasets/fashion-mnist';
+
+function copy(src, dest) {
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.copyFileSync(src, dest);
+}
+function copyDir(src, dest, filter = () => true) {
+  for (const entry of fs.readdirSync(src, { withFileTypes: true })) {
+    const s = path.join(src, entry.name);
+    const d = path.join(dest, entry.name);
+    if (entry.isDirectory()) copyDir(s, d, filter);
+    else if (filter(entry.name)) copy(s, d);
+  }
+}
+function need(file, hint) {
+  if (!fs.existsSync(file)) {
+    console.error(`build-site: ${file} is missing; ${hint}`);
+    process.exit(1);
+  }
+}
+
+fs.rmSync(out, { recursive: true, force: true });
+copyDir(path.join(root, 'web'), out);
+copyDir(path.join(root, 'wasm'), path.join(out, 'wasm'), (n) => n.endsWith('.js') || n.endsWith('.json'));
+copy(path.join(root, 'datasets/browser.js'), path.join(out, 'datasets/browser.js'));
+for (const [variant, files] of [['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']], ['st', ['engine.mjs', 'engine.wasm']]]) {
+  for (const f of files) {
+    const src = path.join(root, `build/wasm-${variant}/web`, f);
+    need(src, 'run "npm run build" first');
+    copy(src, path.join(out, 'engine', variant, f));
+  }
+}
+for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
+  need(path.join(FASHION, f), 'apt-get install dataset-fashion-mnist');
+  copy(path.join(FASHION, f), path.join(out, 'data/fashion-mnist', f));
+}
+copy(path.join(root, 'node_modules/chart.js/dist/chart.umd.min.js'), path.join(out, 'vendor/chart.umd.min.js'));
+copy(path.join(root, 'node_modules/coi-serviceworker/coi-serviceworker.min.js'), path.join(out, 'coi-serviceworker.js'));
+console.log(`site written to ${path.relative(root, out)}/`);

@@ -1,0 +1,260 @@
+// worker.js: hosts the engine for the page (a module Web Worker: training never
+// runs on the UI thread). It speaks the versioned message protocol documented
+// in docs/ARCHITECTURE.md: commands carry an id, replies answer that id,
+// progress/epoch/layer-stats are separate events.
+import { Engine, EngineError } from './wasm/engine.js';
+import { runConfig, selectSubset } from './wasm/run.js';
+import { validateConfig } from './wasm/config.js';
+import { FASHION_FILES, fetchBytes, maybeGunzip } from './datasets/browser.js';
+
+const PROTOCOL = 1;
+let engine = null;
+const splits = new Map(); // "dataset/split" -> Dataset
+const models = new Map(); // run id -> { model, config }
+let training = null; // { id, paused, resume, stop }
+
+const post = (msg, transfer) => self.postMessage({ v: PROTOCOL, ...msg }, transfer ?? []);
+const event = (type, id, payload) => post({ type, id, ...payload });
+
+async function loadEngine(options = {}) {
+  if (engine) return engine.info;
+  if (typeof WebAssembly !== 'object' || !WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]))) {
+    throw new EngineError('this browser does not support WebAssembly SIMD; use a current Chrome, Edge, Firefox or Safari');
+  }
+  const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+  const variant = options.variant === 'single' || !isolated ? 'single' : 'threads';
+  const base = new URL(`./engine/${variant === 'threads' ? 'mt' : 'st'}/engine.mjs`, self.location.href).href;
+  const { default: factory } = await import(base);
+  const M = await factory();
+  engine = new Engine(M, { variant, simd: true, threads: 1, host: 'browser', isolated });
+  const cores = self.navigator?.hardwareConcurrency || 1;
+  engine.setThreads(variant === 'threads' ? Math.min(4, options.threads ?? cores) : 1);
+  return engine.info;
+}
+
+function splitInfo(ds) {
+  return { count: ds.count, rows: ds.rows, cols: ds.cols, channels: ds.channels, features: ds.features, classes: ds.numClasses };
+}
+
+function gallery(ds, split, n = 16) {
+  const labels = ds.labels();
+  const picks = [];
+  const seen = new Set();
+  for (let i = 0; i < ds.count && picks.length < n; i++) {
+    if (seen.has(labels[i]) && picks.length < ds.numClasses) continue;
+    seen.add(labels[i]);
+    picks.push({ split, index: i, label: labels[i], pixels: ds.image(i) });
+  }
+  return picks;
+}
+
+function setSplit(name, split, ds) {
+  const key = `${name}/${split}`;
+  splits.get(key)?.free();
+  splits.set(key, ds);
+}
+
+async function loadDataset(id, msg) {
+  await loadEngine();
+  const name = msg.dataset;
+  const progress = (phase, file) => (loaded, total) => event('progress', id, { phase, file, loaded, total });
+  if (name === 'fashion-mnist') {
+    const base = new URL(msg.baseUrl ?? './data/fashion-mnist/', self.location.href);
+    for (const split of ['train', 'test']) {
+      if (splits.has(`${name}/${split}`)) continue;
+      const files = FASHION_FILES[split];
+      const images = await fetchBytes(new URL(files.images, base), progress('download', files.images));
+      const labels = await fetchBytes(new URL(files.labels, base), progress('download', files.labels));
+      event('progress', id, { phase: 'parse', file: split });
+      setSplit(name, split, engine.datasetFromIdx(images, labels));
+    }
+  } else if (name === 'custom') {
+    for (const split of ['train', 'test']) {
+      const f = msg.files?.[split];
+      if (!f) continue;
+      const images = await maybeGunzip(new Uint8Array(f.images));
+      const labels = await maybeGunzip(new Uint8Array(f.labels));
+      try {
+        setSplit(name, split, engine.datasetFromIdx(images, labels));
+      } catch (err) {
+        throw new EngineError(`${split} files: ${err.message}`);
+      }
+    }
+    if (!splits.has('custom/train')) throw new EngineError('choose a training images file and a training labels file');
+  } else if (name === 'cifar10') {
+    for (const split of ['train', 'test']) {
+      const parts = msg.files?.[split];
+      if (!parts?.length) continue;
+      const arrays = await Promise.all(parts.map((b) => maybeGunzip(new Uint8Array(b))));
+      const all = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
+      let off = 0;
+      for (const a of arrays) all.set(a, off), (off += a.length);
+      try {
+        setSplit(name, split, engine.datasetFromCifar(all));
+      } catch (err) {
+        throw new EngineError(`${split} files: ${err.message}`);
+      }
+    }
+    if (!splits.has('cifar10/train')) throw new EngineError('choose the CIFAR-10 training batches (data_batch_1.bin ... data_batch_5.bin)');
+  } else {
+    throw new EngineError(`unknown dataset "${name}"`);
+  }
+  const result = { dataset: name, splits: {} };
+  for (const split of ['train', 'test']) {
+    const ds = splits.get(`${name}/${split}`);
+    if (ds) result.splits[split] = splitInfo(ds);
+  }
+  result.samples = gallery(splits.get(`${name}/train`), 'train');
+  return result;
+}
+
+async function loadSplit(dataset, split) {
+  const ds = splits.get(`${dataset}/${split}`);
+  if (!ds) throw new EngineError(`the ${dataset} ${split} split is not loaded; load the dataset first`);
+  return ds;
+}
+
+async function train(id, msg) {
+  await loadEngine();
+  if (training) throw new EngineError('a run is already training; stop it or wait for it to finish');
+  const config = msg.config;
+  const errors = validateConfig(config);
+  if (errors.length) {
+    const err = new EngineError(errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+    err.errors = errors;
+    throw err;
+  }
+  const runId = config.name ?? `run-${id}`;
+  const state = { id, paused: false, stopRequested: false, resume: null };
+  training = state;
+  const modelMap = new Map([...models].map(([k, v]) => [k, v.model]));
+  try {
+    const result = await runConfig(engine, loadSplit, config, {
+      models: modelMap,
+      keepModel: true,
+      control: async () => {
+        while (state.paused && !state.stopRequested) await new Promise((r) => (state.resume = r));
+        return state.stopRequested ? 'stop' : 'go';
+      },
+      onProgress: (p) => event('progress', id, { run: runId, phase: 'train', ...p }),
+      onEpoch: (m) => event('epoch', id, { run: runId, metrics: m }),
+      onLayerStats: (layers, epoch) => event('layer-stats', id, { run: runId, epoch, layers }),
+    });
+    if (result.model) {
+      models.get(runId)?.model.free();
+      models.set(runId, { model: result.model, config });
+      delete result.model;
+    }
+    return { ...result, run: runId };
+  } finally {
+    training = null;
+  }
+}
+
+function modelOf(run) {
+  const entry = models.get(run);
+  if (!entry) throw new EngineError(`no trained model named "${run}" in this tab; train it first`);
+  return entry;
+}
+
+function subsetOf(config, subset) {
+  return subset ?? config.data.validation ?? config.data.test ?? config.data.train;
+}
+
+async function withSubset(run, subset, fn) {
+  const { model, config } = modelOf(run);
+  const sub = subsetOf(config, subset);
+  const ds = selectSubset(await loadSplit(config.data.dataset, sub.split), sub);
+  try {
+    return fn(model, ds, config);
+  } finally {
+    ds.free();
+  }
+}
+
+const handlers = {
+  init: (id, msg) => loadEngine(msg),
+  'load-dataset': loadDataset,
+  train,
+  pause: () => {
+    if (training) training.paused = true;
+    return { paused: Boolean(training) };
+  },
+  resume: () => {
+    if (training) {
+      training.paused = false;
+      training.resume?.();
+    }
+    return { resumed: Boolean(training) };
+  },
+  stop: () => {
+    if (training) {
+      training.stopRequested = true;
+      training.resume?.();
+    }
+    return { stopping: Boolean(training) };
+  },
+  evaluate: (id, msg) => withSubset(msg.run, msg.subset, (model, ds) => model.evaluate(ds)),
+  confusion: (id, msg) => withSubset(msg.run, msg.subset, (model, ds) => ({ classes: model.outputSize, matrix: Array.from(model.confusion(ds)) })),
+  misclassified: (id, msg) => withSubset(msg.run, msg.subset, (model, ds) => {
+    const limit = msg.limit ?? 24;
+    const c = model.outputSize;
+    const n = Math.min(ds.count, msg.count ?? 1000);
+    const probs = model.predict(ds, 0, n);
+    const labels = ds.labels();
+    const out = [];
+    for (let i = 0; i < n && out.length < limit; i++) {
+      let best = 0;
+      for (let k = 1; k < c; k++) if (probs[i * c + k] > probs[i * c + best]) best = k;
+      if (best !== labels[i]) out.push({ index: i, label: labels[i], predicted: best, confidence: probs[i * c + best], pixels: ds.image(i), rows: ds.rows, cols: ds.cols, channels: ds.channels });
+    }
+    return out;
+  }),
+  predict: (id, msg) => withSubset(msg.run, msg.subset, (model, ds) => {
+    const start = msg.start ?? 0;
+    const count = Math.min(msg.count ?? 10, ds.count - start);
+    return { classes: model.outputSize, probabilities: Array.from(model.predict(ds, start, count)), labels: Array.from(ds.labels().slice(start, start + count)) };
+  }),
+  weights: (id, msg) => modelOf(msg.run).model.tensors().map((t) => ({ layer: t.layer, name: t.name, shape: t.shape, data: t.data })),
+  'export-model': (id, msg) => {
+    const { model, config } = modelOf(msg.run);
+    const bytes = model.save(JSON.stringify(config));
+    return { bytes: bytes.buffer, config };
+  },
+  'import-model': async (id, msg) => {
+    await loadEngine();
+    const model = engine.loadModel(new Uint8Array(msg.bytes), 256);
+    let config = null;
+    try {
+      config = JSON.parse(model.metadata || 'null');
+    } catch {
+      config = null;
+    }
+    const run = msg.name ?? config?.name ?? `imported-${id}`;
+    models.get(run)?.model.free();
+    models.set(run, { model, config });
+    return { run, config, summary: model.summary() };
+  },
+  release: (id, msg) => {
+    models.get(msg.run)?.model.free();
+    models.delete(msg.run);
+    return { released: msg.run };
+  },
+};
+
+self.onmessage = async (e) => {
+  const msg = e.data ?? {};
+  const { id, type } = msg;
+  const handler = handlers[type];
+  if (!handler) return post({ type: 'error', id, message: `unknown command "${type}"` });
+  try {
+    const result = await handler(id, msg);
+    const transfer = result?.bytes instanceof ArrayBuffer ? [result.bytes] : [];
+    post({ type: 'reply', id, command: type, result }, transfer);
+  } catch (err) {
+    post({ type: 'error', id, command: type, message: err?.message ?? String(err), errors: err?.errors });
+  }
+};
+
+self.onerror = (e) => post({ type: 'error', id: null, message: `worker error: ${e.message ?? e}` });
+post({ type: 'ready' });
