@@ -145,7 +145,7 @@ eng_status eng_parse_spec(const char *spec, const char *kind, const eng_variant_
       if (i) strncat(allowed, ", ", sizeof allowed - strlen(allowed) - 1);
       strncat(allowed, table[i].name, sizeof allowed - strlen(allowed) - 1);
     }
-    return eng_fail(ENG_ERR_INVALID, "unknown %s '%s' (choose one of: %s)", kind, tok, allowed);
+    return eng_fail(ENG_ERR_INVALID, "%s: unknown type '%s' (choose one of: %s)", kind, tok, allowed);
   }
   const eng_variant_desc *v = &table[vi];
   out->variant = vi;

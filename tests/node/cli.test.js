@@ -1,0 +1,59 @@
+// The experiment CLI: --json lines carry every documented field; --list; errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { root, smallConfig } from './helpers.js';
+
+const cli = (args) => spawnSync(process.execPath, [path.join(root, 'tools/train.js'), ...args], { encoding: 'utf8', cwd: root });
+
+test('--json prints epoch and done events with every field', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
+  const file = path.join(dir, 'small.json');
+  const config = smallConfig({ name: 'small' });
+  config.data.test = { split: 'test', start: 5000, count: 1000 };
+  fs.writeFileSync(file, JSON.stringify(config));
+  const r = cli([file, '--json', '--epochs', '2', '--threads', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const epochs = lines.filter((l) => l.event === 'epoch');
+  assert.equal(epochs.length, 2);
+  for (const e of epochs) {
+    for (const k of ['run', 'epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'learning_rate', 'seconds']) assert.ok(k in e, `epoch event has ${k}`);
+    assert.equal(e.run, 'small');
+    assert.ok(e.loss > 0 && e.accuracy > 0.1 && e.val_accuracy > 0.1 && e.learning_rate === 0.01 && e.seconds > 0);
+  }
+  const done = lines.find((l) => l.event === 'done');
+  for (const k of ['run', 'epochs', 'best_val_accuracy', 'test_accuracy']) assert.ok(k in done, `done event has ${k}`);
+  assert.equal(done.epochs, 2);
+  assert.ok(done.test_accuracy > 0.5 && done.best_val_accuracy > 0.5);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('experiment 1 prints the per-layer saturation table', () => {
+  const r = cli(['exp01', '--json', '--threads', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  const done = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.event === 'done');
+  assert.equal(done.layers.length, 6);
+  for (const layer of done.layers.slice(0, 5)) assert.ok(layer.saturated > 0.35 && layer.saturated < 0.85, `saturated ${layer.saturated}`);
+  const text = cli(['exp01', '--threads', '1']);
+  assert.match(text.stdout, /saturated/);
+});
+
+test('--list lists every preset and variants; bad input exits with a message', () => {
+  const list = cli(['--list']);
+  assert.equal(list.status, 0);
+  for (const id of ['exp01', 'exp13', 'exp04/elu', 'exp08/adam']) assert.match(list.stdout, new RegExp(id.replace('/', '\\/')));
+  const unknown = cli(['exp99']);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown preset "exp99"/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
+  const file = path.join(dir, 'bad.json');
+  fs.writeFileSync(file, JSON.stringify({ ...smallConfig(), fit: { epochs: -1 } }));
+  const bad = cli([file]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /fit\.epochs: must be/);
+  fs.rmSync(dir, { recursive: true });
+});

@@ -1,0 +1,34 @@
+// helpers.js: shared set-up for the Node tests (real WASM builds, real data).
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadEngine } from '../../wasm/node.js';
+import { nodeDataLoader } from '../../datasets/node.js';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export async function engineWithData(variant = 'threads', threads) {
+  const engine = await loadEngine({ variant, threads });
+  const loadSplit = nodeDataLoader(engine);
+  return { engine, loadSplit };
+}
+
+export const SMALL_MODEL = [
+  { type: 'dense', units: 64, activation: 'relu', kernel_initializer: 'he_normal' },
+  { type: 'dense', units: 10, activation: 'softmax' },
+];
+
+export function smallConfig(extra = {}) {
+  return {
+    name: 'small', seed: 7,
+    data: { dataset: 'fashion-mnist', train: { split: 'train', start: 0, count: 3000 }, validation: { split: 'test', start: 0, count: 1000 } },
+    model: SMALL_MODEL, optimizer: { type: 'sgd', learning_rate: 0.01 }, fit: { epochs: 2, batch_size: 32 },
+    ...extra,
+  };
+}
+
+// Runs the native build's trainer (build/native/train_native) and parses its JSON lines.
+export function trainNative(args) {
+  const out = execFileSync(path.join(root, 'build/native/train_native'), args, { encoding: 'utf8' });
+  return out.trim().split('\n').map((l) => JSON.parse(l));
+}

@@ -1,0 +1,92 @@
+// The runner: pause/resume/stop between slices, divergence, layer statistics,
+// transfer learning between runs.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { engineWithData, smallConfig } from './helpers.js';
+import { runConfig } from '../../wasm/run.js';
+
+const { engine, loadSplit } = await engineWithData('threads');
+after(() => engine.close());
+
+test('pausing and resuming gives the same history as an uninterrupted run', async () => {
+  const plain = await runConfig(engine, loadSplit, smallConfig());
+  let calls = 0;
+  let pausedFor = 0;
+  const paused = await runConfig(engine, loadSplit, smallConfig(), {
+    sliceMs: 2,
+    control: async () => {
+      calls++;
+      if (calls % 5 === 0) {
+        const t0 = Date.now();
+        await new Promise((r) => setTimeout(r, 20)); // paused
+        pausedFor += Date.now() - t0;
+      }
+      return 'go';
+    },
+  });
+  assert.ok(calls > 10 && pausedFor > 0, `the runner yielded ${calls} times`);
+  assert.deepEqual(paused.history.map((m) => m.loss), plain.history.map((m) => m.loss));
+});
+
+test('stop ends training within a slice and keeps the model', async () => {
+  let progress = 0;
+  const result = await runConfig(engine, loadSplit, smallConfig({ fit: { epochs: 5 } }), {
+    keepModel: true,
+    sliceMs: 5,
+    onProgress: () => progress++,
+    control: async () => (progress >= 3 ? 'stop' : 'go'),
+  });
+  assert.equal(result.stopped_by_user, true);
+  assert.ok(result.history.length < 5);
+  assert.ok(result.model, 'the trained model is kept');
+  const val = (await loadSplit('fashion-mnist', 'test')).slice(0, 100);
+  assert.ok(Number.isFinite(result.model.evaluate(val).loss));
+  val.free();
+  result.model.free();
+});
+
+test('divergence stops with the message and keeps the last good weights', async () => {
+  const result = await runConfig(engine, loadSplit, smallConfig({ model: [{ type: 'dense', units: 64, activation: 'linear' }, { type: 'dense', units: 10, activation: 'softmax' }], optimizer: { type: 'sgd', learning_rate: 100 }, fit: { epochs: 3 } }), { keepModel: true });
+  assert.match(result.error, /^training diverged at epoch \d+ step \d+ \(loss = (nan|inf)\); try a lower learning rate/);
+  assert.equal(result.diverged, true);
+  const val = (await loadSplit('fashion-mnist', 'test')).slice(0, 100);
+  for (const t of result.model.tensors()) assert.ok(t.data.every(Number.isFinite), `${t.name} stays finite`);
+  val.free();
+  result.model.free();
+});
+
+test('layer statistics every epoch and analysis runs', async () => {
+  const stats = [];
+  const result = await runConfig(engine, loadSplit, smallConfig({ stats: { every_epoch: true, samples: 200 } }), { onLayerStats: (rows, epoch) => stats.push({ rows, epoch }) });
+  assert.equal(stats.length, 2);
+  assert.equal(stats[0].rows.length, 2);
+  assert.ok(stats[0].rows[0].dead > 0 && stats[0].rows[0].dead < 1, 'some ReLUs output zero');
+  assert.ok(stats[1].rows[0].update_ratio > 0);
+  const analysis = await runConfig(engine, loadSplit, {
+    ...smallConfig(), fit: undefined,
+    model: [{ type: 'dense', units: 50, activation: 'sigmoid', kernel_initializer: { type: 'random_normal', stddev: 1 } }, { type: 'dense', units: 10, activation: 'softmax' }],
+    analysis: { type: 'layer_stats', samples: 500 },
+  });
+  assert.equal(analysis.history.length, 0);
+  assert.ok(analysis.layer_stats[0].saturated > 0.4, `sigmoid with stddev 1 saturates (${analysis.layer_stats[0].saturated})`);
+  assert.ok(result.history.length === 2);
+});
+
+test('transfer learning reuses and freezes layers of an earlier run', async () => {
+  const models = new Map();
+  const a = await runConfig(engine, loadSplit, smallConfig({ name: 'a', data: { dataset: 'fashion-mnist', train: { split: 'train', classes: [0, 1, 2, 3, 4], count: 2000 }, validation: { split: 'test', classes: [0, 1, 2, 3, 4], count: 500 } }, model: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 5, activation: 'softmax' }] }), { keepModel: true });
+  models.set('a', a.model);
+  const kernelA = a.model.tensors()[0].data;
+  const b = await runConfig(engine, loadSplit, smallConfig({
+    name: 'b', data: { dataset: 'fashion-mnist', train: { split: 'train', classes: [5, 6, 7, 8, 9], count: 1000 }, validation: { split: 'test', classes: [5, 6, 7, 8, 9], count: 500 } },
+    model: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 5, activation: 'softmax' }],
+    transfer: { from: 'a', layers: 1, trainable: false },
+  }), { keepModel: true, models });
+  assert.equal(b.error, undefined);
+  assert.deepEqual(b.model.tensors()[0].data, kernelA, 'the frozen layer kept A\'s weights');
+  assert.ok(b.final_val_accuracy > 0.3, `better than chance (${b.final_val_accuracy})`);
+  const missing = await runConfig(engine, loadSplit, smallConfig({ transfer: { from: 'nope', layers: 1 } }), { models });
+  assert.match(missing.error, /has not been trained/);
+  a.model.free();
+  b.model.free();
+});
