@@ -202,6 +202,10 @@ const double *eng_trainer_progress(const eng_trainer *t);
  * layer_count x ENG_STAT_COUNT doubles, or NULL. */
 const double *eng_trainer_layer_stats(const eng_trainer *t);
 
+/* ---------------------------------------------------------------- benchmark */
+/* GFLOP/s of the engine's matrix multiply at M x N x K (layout 0: A B, 1: A^T B). */
+double eng_bench_gemm(int M, int N, int K, int layout, int iterations);
+
 #ifdef __cplusplus
 }
 #endif

@@ -95,6 +95,14 @@ void gemm_f32(int M, int N, int K, const float *a, int a_rs, int a_cs, const flo
               int ldb, float *c, int ldc, bool accumulate);
 void gemm_f32_reference(int M, int N, int K, const float *a, int a_rs, int a_cs,
                         const float *b, int ldb, float *c, int ldc, bool accumulate);
+/* L1/L2 kernel penalty: returns l1 sum|w| + l2 sum w^2 and, if grad is not
+ * NULL, adds its gradient. */
+double penalty_f32(const float *w, float *grad, size_t n, float l1, float l2);
+double penalty_f32_reference(const float *w, float *grad, size_t n, float l1, float l2);
+/* SGD / momentum / Nesterov step over one tensor (v: velocity). */
+void sgd_update_f32(float *w, const float *g, float *v, size_t n, float lr, float momentum, bool nesterov);
+void sgd_update_f32_reference(float *w, const float *g, float *v, size_t n, float lr, float momentum,
+                              bool nesterov);
 /* out[c][r] = in[r][c] for an R x C row-major matrix. */
 void transpose_f32(int R, int C, const float *in, float *out);
 

@@ -6,6 +6,8 @@
 #include "internal.h"
 #include "simd.h"
 
+#include <math.h>
+
 void gemm_f32_reference(int M, int N, int K, const float *a, int a_rs, int a_cs,
                         const float *b, int ldb, float *c, int ldc, bool accumulate) {
   for (int i = 0; i < M; i++)
@@ -117,4 +119,87 @@ void transpose_f32(int R, int C, const float *in, float *out) {
       for (int r = r0; r < r1; r++)
         for (int c = c0; c < c1; c++) out[c * R + r] = in[r * C + c];
     }
+}
+
+/* Kernel penalties (keras.regularizers.L1L2): loss l1 sum|w| + l2 sum w^2,
+ * gradient l1 sign(w) + 2 l2 w added to grad (NULL: value only). Sums run in
+ * four float lanes, reduced in a fixed order. */
+double penalty_f32_reference(const float *w, float *grad, size_t n, float l1, float l2) {
+  float abs_sum[4] = {0, 0, 0, 0}, sq_sum[4] = {0, 0, 0, 0};
+  float l2x2 = 2.0f * l2;
+  for (size_t i = 0; i < n; i++) {
+    float x = w[i];
+    abs_sum[i & 3] += fabsf(x);
+    sq_sum[i & 3] += x * x;
+    if (grad) grad[i] += l2x2 * x + (x > 0 ? l1 : (x < 0 ? -l1 : 0.0f));
+  }
+  double a = ((double)abs_sum[0] + abs_sum[1]) + ((double)abs_sum[2] + abs_sum[3]);
+  double s = ((double)sq_sum[0] + sq_sum[1]) + ((double)sq_sum[2] + sq_sum[3]);
+  return l1 * a + l2 * s;
+}
+
+double penalty_f32(const float *w, float *grad, size_t n, float l1, float l2) {
+  size_t n4 = n & ~(size_t)3;
+  v128_t abs_acc = wasm_f32x4_splat(0), sq_acc = wasm_f32x4_splat(0);
+  v128_t vl1 = wasm_f32x4_splat(l1), vneg_l1 = wasm_f32x4_splat(-l1), vl2x2 = wasm_f32x4_splat(2.0f * l2);
+  v128_t zero = wasm_f32x4_splat(0);
+  for (size_t i = 0; i < n4; i += 4) {
+    v128_t x = wasm_v128_load(w + i);
+    abs_acc = wasm_f32x4_add(abs_acc, wasm_f32x4_abs(x));
+    sq_acc = wasm_f32x4_add(sq_acc, wasm_f32x4_mul(x, x));
+    if (grad) {
+      /* sign term: l1 where x > 0, -l1 where x < 0, 0 at 0 */
+      v128_t sign = wasm_v128_or(wasm_v128_and(wasm_f32x4_gt(x, zero), vl1),
+                                 wasm_v128_and(wasm_f32x4_lt(x, zero), vneg_l1));
+      v128_t g = wasm_v128_load(grad + i);
+      wasm_v128_store(grad + i, wasm_f32x4_add(g, wasm_f32x4_add(wasm_f32x4_mul(vl2x2, x), sign)));
+    }
+  }
+  float abs_sum[4], sq_sum[4];
+  wasm_v128_store(abs_sum, abs_acc);
+  wasm_v128_store(sq_sum, sq_acc);
+  float l2x2 = 2.0f * l2;
+  for (size_t i = n4; i < n; i++) {
+    float x = w[i];
+    abs_sum[i & 3] += fabsf(x);
+    sq_sum[i & 3] += x * x;
+    if (grad) grad[i] += l2x2 * x + (x > 0 ? l1 : (x < 0 ? -l1 : 0.0f));
+  }
+  double a = ((double)abs_sum[0] + abs_sum[1]) + ((double)abs_sum[2] + abs_sum[3]);
+  double s = ((double)sq_sum[0] + sq_sum[1]) + ((double)sq_sum[2] + sq_sum[3]);
+  return l1 * a + l2 * s;
+}
+
+/* SGD (keras sgd.py): v = momentum v - lr g; w += v, or with Nesterov
+ * w += momentum v - lr g. momentum 0: w -= lr g. */
+void sgd_update_f32_reference(float *w, const float *g, float *v, size_t n, float lr, float momentum,
+                              bool nesterov) {
+  for (size_t i = 0; i < n; i++) {
+    if (momentum == 0) {
+      w[i] += -lr * g[i];
+      continue;
+    }
+    float vi = momentum * v[i] - lr * g[i];
+    v[i] = vi;
+    w[i] += nesterov ? momentum * vi - lr * g[i] : vi;
+  }
+}
+
+void sgd_update_f32(float *w, const float *g, float *v, size_t n, float lr, float momentum,
+                    bool nesterov) {
+  size_t n4 = n & ~(size_t)3;
+  v128_t vlr = wasm_f32x4_splat(-lr), vm = wasm_f32x4_splat(momentum);
+  for (size_t i = 0; i < n4; i += 4) {
+    v128_t step = wasm_f32x4_mul(vlr, wasm_v128_load(g + i)); /* -lr g */
+    v128_t wi = wasm_v128_load(w + i);
+    if (momentum == 0) {
+      wasm_v128_store(w + i, wasm_f32x4_add(wi, step));
+      continue;
+    }
+    v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(vm, wasm_v128_load(v + i)), step);
+    wasm_v128_store(v + i, vi);
+    v128_t u = nesterov ? wasm_f32x4_add(wasm_f32x4_mul(vm, vi), step) : vi;
+    wasm_v128_store(w + i, wasm_f32x4_add(wi, u));
+  }
+  sgd_update_f32_reference(w + n4, g + n4, v + n4, n - n4, lr, momentum, nesterov);
 }

@@ -65,20 +65,17 @@ static void dense_backward(eng_model *m, layer *l, const float *x, const float *
     /* d_kernel = x^T . dz  (x read transposed through its strides) */
     gemm_f32((int)l->in, (int)l->out, n, x, 1, (int)l->in, dz, (int)l->out, l->d_kernel,
              (int)l->out, false);
-    size_t nk = (size_t)l->in * l->out;
-    if (l->l1 > 0 || l->l2 > 0) {
-      float l1 = (float)l->l1, l2x2 = (float)(2.0 * l->l2);
-      for (size_t i = 0; i < nk; i++) {
-        float w = l->kernel[i];
-        l->d_kernel[i] += l2x2 * w + (w > 0 ? l1 : (w < 0 ? -l1 : 0.0f));
-      }
-    }
     if (l->bias) {
       for (uint32_t j = 0; j < l->out; j++) l->d_bias[j] = 0.0f;
       for (int i = 0; i < n; i++)
         for (uint32_t j = 0; j < l->out; j++) l->d_bias[j] += dz[(size_t)i * l->out + j];
     }
   }
+  /* The penalty's value (added to the reported loss) and gradient, in one pass. */
+  l->penalty = 0;
+  if (l->l1 > 0 || l->l2 > 0)
+    l->penalty = penalty_f32(l->kernel, l->trainable ? l->d_kernel : NULL, (size_t)l->in * l->out,
+                             (float)l->l1, (float)l->l2);
   if (dx) {
     /* dx = dz . kernel^T: transposing once makes it the same row-major product. */
     transpose_f32((int)l->in, (int)l->out, l->kernel, m->transpose);

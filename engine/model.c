@@ -312,13 +312,8 @@ double model_penalty(const eng_model *m) {
   double total = 0;
   for (uint32_t li = 0; li < m->n_layers; li++) {
     const layer *l = &m->layers[li];
-    if (l->kind != LAYER_DENSE || (l->l1 == 0 && l->l2 == 0)) continue;
-    double s1 = 0, s2 = 0;
-    for (size_t i = 0; i < (size_t)l->in * l->out; i++) {
-      s1 += fabs(l->kernel[i]);
-      s2 += (double)l->kernel[i] * l->kernel[i];
-    }
-    total += l->l1 * s1 + l->l2 * s2;
+    if (l->kind == LAYER_DENSE && (l->l1 > 0 || l->l2 > 0))
+      total += penalty_f32(l->kernel, NULL, (size_t)l->in * l->out, (float)l->l1, (float)l->l2);
   }
   return total;
 }
@@ -330,7 +325,7 @@ static double std_of(const float *v, size_t n) {
   return var > 0 ? sqrt(var) : 0;
 }
 
-void model_backward(eng_model *m, const uint8_t *labels, int n, float *layer_grad_std) {
+double model_backward(eng_model *m, const uint8_t *labels, int n, float *layer_grad_std) {
   int L = (int)m->n_layers, c = (int)m->layers[L - 1].out;
   const float *p = m->from_logits ? m->probs : m->layers[L - 1].y;
   float *dy = m->delta[0], *dx = m->delta[1];
@@ -360,6 +355,16 @@ void model_backward(eng_model *m, const uint8_t *labels, int n, float *layer_gra
     dy = dx;
     dx = t;
   }
+  /* Layers below the lowest trainable one were skipped: their penalty still counts. */
+  double penalty = 0;
+  for (int i = 0; i < L; i++) {
+    layer *l = &m->layers[i];
+    if (l->kind != LAYER_DENSE || (l->l1 == 0 && l->l2 == 0)) continue;
+    if (i < m->first_trainable && !layer_grad_std)
+      l->penalty = penalty_f32(l->kernel, NULL, (size_t)l->in * l->out, (float)l->l1, (float)l->l2);
+    penalty += l->penalty;
+  }
+  return penalty;
 }
 
 void model_apply_constraints(eng_model *m) {

@@ -55,7 +55,8 @@ typedef struct layer {
   float *y;    /* output */
   float *aux;  /* dense: dz; dropout: mask */
   float *stat; /* BN: batch mean and 1/std (2 * out) */
-  double update_sq, weight_sq; /* last step's |update|^2 and |kernel|^2 (stats) */
+  double update_sq;   /* last recorded step's |update|^2 (stats) */
+  double penalty;     /* L1/L2 penalty of the kernel, computed by the backward pass */
 } layer;
 
 typedef struct {
@@ -146,8 +147,9 @@ void model_load_batch(struct eng_model *m, const eng_dataset *ds, const uint32_t
 const float *model_forward(struct eng_model *m, int n, bool training, bool update_state);
 /* Mean cross-entropy over the batch, counting correct predictions. */
 double model_loss(struct eng_model *m, const uint8_t *labels, int n, int *correct);
-/* Backward from the loss; fills gradients of trainable tensors (with penalties). */
-void model_backward(struct eng_model *m, const uint8_t *labels, int n, float *layer_grad_std);
+/* Backward from the loss; fills gradients of trainable tensors (with penalties)
+ * and returns the penalties' value (what model_penalty computes). */
+double model_backward(struct eng_model *m, const uint8_t *labels, int n, float *layer_grad_std);
 double model_penalty(const struct eng_model *m);
 void model_apply_constraints(struct eng_model *m);
 const float *model_logits(const struct eng_model *m);

@@ -121,7 +121,9 @@ void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates)
       /* keras sgd.py: v = momentum * v - lr * g; w += v (nesterov: w += momentum * v - lr * g) */
       float mom = (float)eng_opt_num(o, tab, "momentum");
       bool nesterov = eng_opt_num(o, tab, "nesterov") != 0;
-      if (mom == 0) {
+      if (!record_updates) { /* the same arithmetic, SIMD, without the statistics */
+        sgd_update_f32(w, g, s0, n, flr, mom, nesterov);
+      } else if (mom == 0) {
         for (size_t i = 0; i < n; i++) {
           float u = -flr * g[i];
           w[i] += u;

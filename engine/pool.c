@@ -19,20 +19,26 @@ void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
 #include <stdatomic.h>
 
 #define ENG_MAX_THREADS 16
+/* A worker that finds no job spins this many polls (tens of microseconds)
+ * before it sleeps: the jobs of one training step come back to back, and a
+ * sleep/wake pair costs more than a small matrix multiply. Between steps and
+ * when nothing trains, workers sleep on the condition variable. */
+#define SPIN_POLLS 2000000
 
 static struct {
   pthread_t threads[ENG_MAX_THREADS];
   int n_workers; /* threads besides the caller */
   pthread_mutex_t lock;
   pthread_cond_t wake, done;
-  unsigned long generation;
+  atomic_ulong generation;
   eng_task_fn fn;
   void *ctx;
   int n_tasks;
   atomic_int next_task;
-  int active; /* workers still working on the current generation */
-  bool quit;
-  bool initialized;
+  atomic_int active;         /* workers still on the current job */
+  atomic_int sleepers;       /* workers waiting on `wake` */
+  atomic_int caller_waiting; /* the caller waits on `done` */
+  atomic_bool quit;
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
           .wake = PTHREAD_COND_INITIALIZER,
           .done = PTHREAD_COND_INITIALIZER};
@@ -49,32 +55,40 @@ __attribute__((noinline)) static void run_tasks(eng_task_fn fn, void *ctx, int n
 
 static void *worker_main(void *arg) {
   (void)arg;
-  unsigned long seen = 0;
-  pthread_mutex_lock(&pool.lock);
+  unsigned long seen = atomic_load(&pool.generation);
   for (;;) {
-    while (!pool.quit && pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.lock);
-    if (pool.quit) break;
-    seen = pool.generation;
-    eng_task_fn fn = pool.fn;
-    void *ctx = pool.ctx;
-    int n = pool.n_tasks;
-    pthread_mutex_unlock(&pool.lock);
-    run_tasks(fn, ctx, n);
-    pthread_mutex_lock(&pool.lock);
-    if (--pool.active == 0) pthread_cond_signal(&pool.done);
+    int polls = 0;
+    while (atomic_load(&pool.generation) == seen && !atomic_load(&pool.quit)) {
+      if (++polls < SPIN_POLLS) continue;
+      /* Sleep. seq_cst: either the caller sees sleepers > 0 after publishing a
+       * job, or this thread sees the new generation below. */
+      pthread_mutex_lock(&pool.lock);
+      atomic_fetch_add(&pool.sleepers, 1);
+      while (atomic_load(&pool.generation) == seen && !atomic_load(&pool.quit))
+        pthread_cond_wait(&pool.wake, &pool.lock);
+      atomic_fetch_sub(&pool.sleepers, 1);
+      pthread_mutex_unlock(&pool.lock);
+    }
+    if (atomic_load(&pool.quit)) break;
+    seen = atomic_load(&pool.generation);
+    run_tasks(pool.fn, pool.ctx, pool.n_tasks);
+    if (atomic_fetch_sub(&pool.active, 1) == 1 && atomic_load(&pool.caller_waiting)) {
+      pthread_mutex_lock(&pool.lock);
+      pthread_cond_signal(&pool.done);
+      pthread_mutex_unlock(&pool.lock);
+    }
   }
-  pthread_mutex_unlock(&pool.lock);
   return NULL;
 }
 
 void eng_pool_stop(void) {
   pthread_mutex_lock(&pool.lock);
-  pool.quit = true;
+  atomic_store(&pool.quit, true);
   pthread_cond_broadcast(&pool.wake);
   pthread_mutex_unlock(&pool.lock);
   for (int i = 0; i < pool.n_workers; i++) pthread_join(pool.threads[i], NULL);
   pool.n_workers = 0;
-  pool.quit = false;
+  atomic_store(&pool.quit, false);
 }
 
 int eng_set_threads(int threads) {
@@ -96,18 +110,25 @@ void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
     for (int i = 0; i < n_tasks; i++) fn(ctx, i);
     return;
   }
-  pthread_mutex_lock(&pool.lock);
   pool.fn = fn;
   pool.ctx = ctx;
   pool.n_tasks = n_tasks;
   atomic_store(&pool.next_task, 0);
-  pool.active = pool.n_workers;
-  pool.generation++;
-  pthread_cond_broadcast(&pool.wake);
-  pthread_mutex_unlock(&pool.lock);
+  atomic_store(&pool.active, pool.n_workers);
+  atomic_fetch_add(&pool.generation, 1); /* publishes the job (seq_cst) */
+  if (atomic_load(&pool.sleepers) > 0) {
+    pthread_mutex_lock(&pool.lock);
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.lock);
+  }
   run_tasks(fn, ctx, n_tasks);
-  pthread_mutex_lock(&pool.lock);
-  while (pool.active > 0) pthread_cond_wait(&pool.done, &pool.lock);
-  pthread_mutex_unlock(&pool.lock);
+  for (int polls = 0; atomic_load(&pool.active) > 0; polls++) {
+    if (polls < SPIN_POLLS) continue;
+    pthread_mutex_lock(&pool.lock);
+    atomic_store(&pool.caller_waiting, 1);
+    while (atomic_load(&pool.active) > 0) pthread_cond_wait(&pool.done, &pool.lock);
+    atomic_store(&pool.caller_waiting, 0);
+    pthread_mutex_unlock(&pool.lock);
+  }
 }
 #endif

@@ -309,7 +309,8 @@ eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
     model_load_batch(m, t->train, t->order, start, n);
     model_forward(m, n, true, true);
     int correct = 0;
-    double loss = model_loss(m, labels, n, &correct) + model_penalty(m);
+    double loss = model_loss(m, labels, n, &correct);
+    loss += model_backward(m, labels, n, NULL); /* + the penalties, from the same pass */
     if (!isfinite(loss)) {
       model_restore(m, t->snapshot);
       t->done = t->diverged = true;
@@ -319,7 +320,6 @@ eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
                       "rate. The weights from the end of epoch %u were kept.",
                       t->epoch + 1, t->batch + 1, isnan(loss) ? "nan" : "inf", t->epoch);
     }
-    model_backward(m, labels, n, NULL);
     optimizer_apply(m, lr, m->iterations, t->batch + 1 == t->batches_per_epoch);
     model_apply_constraints(m);
     m->iterations++;

@@ -1,0 +1,283 @@
+// session.js: what the page has done so far: the datasets loaded into the
+// worker and the runs (queued, training, finished, restored from IndexedDB).
+// It trains a plan run after run in the worker, turns worker events into bus
+// events for the views, and saves every finished run. No DOM here.
+import { validateConfig, DATASETS } from '../wasm/config.js';
+import { WorkerError } from './client.js';
+
+export const PALETTE = ['#4f46e5', '#e11d48', '#059669', '#d97706', '#0891b2', '#7c3aed', '#65a30d', '#db2777', '#475569', '#ea580c', '#2563eb', '#16a34a'];
+const FINAL = new Set(['done', 'stopped', 'diverged', 'error', 'crashed']);
+
+export class Session {
+  runs = [];
+  datasets = new Map(); // name -> load-dataset result (+ classNames)
+  training = null; // { paused, stopRequested, index, count, record }
+  #colorIndex = 0;
+
+  constructor({ client, store, bus }) {
+    this.client = client;
+    this.store = store;
+    this.bus = bus;
+  }
+
+  async restore() {
+    const saved = await this.store.all();
+    for (const r of saved) {
+      r.inWorker = false;
+      if (r.status === 'training' || r.status === 'queued') r.status = 'crashed';
+      this.runs.push(r);
+    }
+    this.#colorIndex = saved.length;
+    this.bus.emit('runs:changed');
+  }
+
+  byKey(key) { return this.runs.find((r) => r.key === key); }
+  nextColor() { return PALETTE[this.#colorIndex++ % PALETTE.length]; }
+
+  classNames(dataset) {
+    const info = this.datasets.get(dataset);
+    return DATASETS[dataset]?.classNames ?? Array.from({ length: info?.splits?.train?.classes ?? 10 }, (_, i) => `class ${i}`);
+  }
+
+  // ---- data
+  async loadDataset(name, files) {
+    const payload = { dataset: name };
+    const transfer = [];
+    if (files) {
+      payload.files = files;
+      for (const split of Object.values(files)) for (const buf of Array.isArray(split) ? split : Object.values(split)) transfer.push(buf);
+    }
+    this.bus.emit('data:loading', { name });
+    try {
+      const result = await this.client.call('load-dataset', payload, { transfer, onEvent: (e) => this.bus.emit('data:progress', { name, ...e }) });
+      this.datasets.set(name, result);
+      this.bus.emit('data:loaded', { name, result, classNames: this.classNames(name) });
+      return result;
+    } catch (err) {
+      this.bus.emit('data:failed', { name, error: err });
+      throw err;
+    }
+  }
+
+  // ---- training
+  async trainPlan(plan, indices = plan.runs.map((_, i) => i)) {
+    if (this.training) throw new WorkerError('a training is already running');
+    const picked = indices.map((i) => plan.runs[i]);
+    for (const [n, run] of picked.entries()) {
+      const errors = validateConfig(run.config);
+      if (errors.length) {
+        this.bus.emit('train:invalid', { index: indices[n], run, errors });
+        return;
+      }
+    }
+    for (const name of new Set(picked.map((r) => r.config.data.dataset))) {
+      if (this.datasets.has(name)) continue;
+      if (name !== 'fashion-mnist') {
+        this.bus.emit('message', { level: 'error', text: name === 'cifar10'
+          ? 'This run trains on CIFAR-10: load the CIFAR-10 binary files (data_batch_1.bin ... data_batch_5.bin and test_batch.bin) in the Data panel first.'
+          : 'This run trains on your own files: load them in the Data panel first.' });
+        return;
+      }
+      await this.loadDataset(name);
+    }
+    // A new plan is a new picture: earlier runs stay in the history, hidden.
+    for (const r of this.runs) if (r.visible) this.#setVisible(r, false);
+    const startedAt = Date.now();
+    const records = picked.map((run, i) => this.#newRecord(run, plan, startedAt + i));
+    this.runs.push(...records);
+    this.bus.emit('runs:changed');
+    this.training = { paused: false, stopRequested: false, index: 0, count: records.length, record: null };
+    this.bus.emit('train:state', this.#trainState());
+    try {
+      for (const [i, record] of records.entries()) {
+        if (this.training.stopRequested) break;
+        this.training.index = i;
+        this.training.record = record;
+        const ok = await this.#trainOne(record);
+        if (!ok) break;
+      }
+    } finally {
+      // Runs that never started are dropped rather than kept as empty history.
+      const unstarted = records.filter((r) => r.status === 'queued');
+      this.runs = this.runs.filter((r) => !unstarted.includes(r));
+      this.training = null;
+      this.bus.emit('runs:changed');
+      this.bus.emit('train:state', this.#trainState());
+    }
+  }
+
+  #newRecord(run, plan, startedAt) {
+    return {
+      key: `${run.config.name}@${startedAt}`, id: run.config.name, label: run.label, experiment: plan.preset ? plan.title : null,
+      reference: structuredClone(run.reference ?? {}), config: structuredClone(run.config), color: this.nextColor(),
+      history: [], layerStats: [], result: null, status: 'queued', error: null, visible: true, inWorker: false,
+      engine: this.client.info ? { version: this.client.info.version, variant: this.client.info.variant, threads: this.client.info.threads, simd: this.client.info.simd } : null,
+      startedAt, finishedAt: null,
+    };
+  }
+
+  async #trainOne(record) {
+    record.status = 'training';
+    this.bus.emit('run:started', record);
+    this.bus.emit('train:state', this.#trainState());
+    const onEvent = (e) => {
+      if (e.type === 'progress') this.bus.emit('run:progress', { record, progress: e });
+      else if (e.type === 'epoch') {
+        record.history.push(e.metrics);
+        this.bus.emit('run:epoch', { record, metrics: e.metrics });
+      } else if (e.type === 'layer-stats') {
+        record.layerStats.push({ epoch: e.epoch, layers: e.layers });
+        this.bus.emit('run:stats', { record });
+      }
+    };
+    let ok = true;
+    try {
+      const result = await this.client.call('train', { config: record.config }, { onEvent });
+      const { history: _h, ...rest } = result;
+      record.result = rest;
+      if (result.layer_stats && !record.layerStats.length) record.layerStats.push({ epoch: 0, layers: result.layer_stats, types: result.layers });
+      for (const r of this.runs) if (r !== record && r.id === record.id) r.inWorker = false;
+      record.inWorker = true;
+      if (result.diverged) {
+        record.status = 'diverged';
+        record.error = result.error;
+        this.bus.emit('message', { level: 'error', text: `${record.label}: ${capitalize(result.error)} Lower the learning rate, clip the gradients, or use a better initialization.` });
+      } else if (result.error) {
+        record.status = 'error';
+        record.error = result.error;
+        this.bus.emit('message', { level: 'error', text: `${record.label}: ${result.error}` });
+        ok = false;
+      } else record.status = result.stopped_by_user ? 'stopped' : 'done';
+    } catch (err) {
+      ok = false;
+      record.error = err.message;
+      if (err.errors) {
+        record.status = 'error';
+        this.bus.emit('train:invalid', { run: record, errors: err.errors });
+      } else {
+        record.status = err.crashed ? 'crashed' : 'error';
+        this.bus.emit('message', { level: 'error', text: `${record.label}: ${capitalize(err.message)}` });
+      }
+    }
+    record.finishedAt = Date.now();
+    await this.#save(record);
+    this.bus.emit('run:finished', record);
+    return ok && !record.result?.stopped_by_user;
+  }
+
+  #trainState() {
+    const t = this.training;
+    return t ? { state: t.paused ? 'paused' : 'training', index: t.index, count: t.count, record: t.record } : { state: 'idle' };
+  }
+
+  async pause() {
+    if (!this.training) return;
+    await this.client.call('pause');
+    this.training.paused = true;
+    this.bus.emit('train:state', this.#trainState());
+  }
+
+  async resume() {
+    if (!this.training) return;
+    await this.client.call('resume');
+    this.training.paused = false;
+    this.bus.emit('train:state', this.#trainState());
+  }
+
+  async stop() {
+    if (!this.training) return;
+    this.training.stopRequested = true;
+    this.training.paused = false;
+    await this.client.call('stop');
+  }
+
+  // The worker died: its models are gone, the finished runs are not.
+  onCrash() {
+    for (const r of this.runs) r.inWorker = false;
+    this.datasets.clear();
+    this.bus.emit('runs:changed');
+  }
+
+  // ---- history
+  async #save(record) {
+    try {
+      await this.store.put(JSON.parse(JSON.stringify({ ...record, inWorker: undefined })));
+    } catch (err) {
+      this.bus.emit('message', { level: 'warn', text: `The run could not be saved in the browser (${err.message}); export it as JSON to keep it.` });
+    }
+  }
+
+  #setVisible(record, visible) {
+    record.visible = visible;
+    if (FINAL.has(record.status)) this.#save(record);
+  }
+
+  setVisible(key, visible) {
+    const r = this.byKey(key);
+    if (r) this.#setVisible(r, visible);
+    this.bus.emit('runs:visibility');
+  }
+
+  async deleteRun(key) {
+    const r = this.byKey(key);
+    if (!r || r.status === 'training' || r.status === 'queued') return;
+    this.runs = this.runs.filter((x) => x !== r);
+    if (r.inWorker && !this.runs.some((x) => x.id === r.id && x.inWorker)) this.client.call('release', { run: r.id }).catch(() => {});
+    await this.store.delete(key);
+    this.bus.emit('runs:changed');
+  }
+
+  async clearHistory() {
+    const keep = this.runs.filter((r) => r.status === 'training' || r.status === 'queued');
+    for (const r of this.runs) if (!keep.includes(r)) await this.store.delete(r.key);
+    this.runs = keep;
+    this.bus.emit('runs:changed');
+  }
+
+  // ---- looking inside a trained model (it must be in this tab's worker)
+  #model(key) {
+    const r = this.byKey(key);
+    if (!r) throw new WorkerError('that run is gone');
+    if (!r.inWorker) throw new WorkerError(`the model of "${r.label}" is not in memory (runs restored after a reload keep their curves, not their weights): train it again or load its .bin file`);
+    return r;
+  }
+
+  async inspect(kind, key, options = {}) {
+    const r = this.#model(key);
+    const dataset = r.config?.data?.dataset;
+    if ((kind === 'confusion' || kind === 'misclassified') && dataset && !this.datasets.has(dataset))
+      throw new WorkerError(`load the ${dataset} dataset first`);
+    return this.client.call(kind, { run: r.id, ...options });
+  }
+
+  async exportModel(key) {
+    const r = this.#model(key);
+    return this.client.call('export-model', { run: r.id });
+  }
+
+  async importModel(bytes, fileName) {
+    const base = fileName.replace(/\.bin$/i, '').replace(/[^\w./-]+/g, '-') || 'imported';
+    const name = this.runs.some((r) => r.id === base) ? `${base}-${Date.now() % 100000}` : base;
+    const { run, config, summary } = await this.client.call('import-model', { bytes, name }, { transfer: [bytes] });
+    const record = {
+      key: `${run}@${Date.now()}`, id: run, label: `${run} (imported)`, experiment: null, reference: {}, config: config ?? null,
+      color: this.nextColor(), history: [], layerStats: [], result: { summary }, status: 'done', error: null, visible: true, inWorker: true,
+      engine: this.client.info ? { version: this.client.info.version, variant: this.client.info.variant, threads: this.client.info.threads } : null,
+      startedAt: Date.now(), finishedAt: Date.now(), imported: true,
+    };
+    const validation = config?.data?.validation;
+    if (validation && this.datasets.has(config.data.dataset)) {
+      try {
+        const ev = await this.client.call('evaluate', { run });
+        record.result.final_val_accuracy = ev.accuracy;
+        record.result.final_val_loss = ev.loss;
+      } catch { /* an evaluation is a bonus */ }
+    }
+    this.runs.push(record);
+    await this.#save(record);
+    this.bus.emit('runs:changed');
+    return record;
+  }
+}
+
+const capitalize = (s) => String(s).charAt(0).toUpperCase() + String(s).slice(1);

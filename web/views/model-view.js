@@ -1,0 +1,199 @@
+// model-view.js: the layer list of the selected run: add, remove, reorder
+// layers and edit their options. Option lists, defaults and ranges come from
+// the engine's tables (description.js); explanations from app/help.js.
+import description from '../wasm/description.js';
+import { h, replace, fmt } from './dom.js';
+import { numberField, selectField, checkField, optionField } from './form.js';
+import { LAYER_HELP, ACTIVATION_HELP, INITIALIZER_HELP, OPTION_HELP } from '../app/help.js';
+
+const L = description.layers;
+const DENSE = L.dense.options;
+const LAYER_NAMES = { dense: 'Dense', batch_normalization: 'Batch norm', activation: 'Activation', dropout: 'Dropout', alpha_dropout: 'Alpha dropout' };
+const NEW_LAYER = {
+  dense: () => ({ type: 'dense', units: 100, activation: 'relu', kernel_initializer: 'he_normal' }),
+  batch_normalization: () => ({ type: 'batch_normalization' }),
+  activation: () => ({ type: 'activation', activation: 'relu' }),
+  dropout: () => ({ type: 'dropout', rate: 0.2 }),
+  alpha_dropout: () => ({ type: 'alpha_dropout', rate: 0.1 }),
+};
+const INIT_PARAMS = { random_normal: ['mean', 'stddev'], truncated_normal: ['mean', 'stddev'], random_uniform: ['minval', 'maxval'], constant: ['value'] };
+const ALPHA_KEY = { leaky_relu: 'negative_slope', elu: 'alpha' };
+const KERAS_ALPHA = { leaky_relu: 0.3, elu: 1.0 };
+
+const actName = (a) => (typeof a === 'string' ? a : a?.type);
+const initName = (i) => (typeof i === 'string' ? i : i?.type);
+
+export function layerSummary(layer) {
+  if (!layer || typeof layer !== 'object') return '?';
+  switch (layer.type) {
+    case 'dense': {
+      const bits = [`Dense(${layer.units ?? '?'}, ${actName(layer.activation) ?? 'linear'})`];
+      if (layer.kernel_initializer) bits.push(initName(layer.kernel_initializer));
+      const reg = layer.kernel_regularizer;
+      if (reg?.l1) bits.push(`L1 ${reg.l1}`);
+      if (reg?.l2) bits.push(`L2 ${reg.l2}`);
+      if (layer.kernel_constraint?.max_norm) bits.push(`max-norm ${layer.kernel_constraint.max_norm}`);
+      return bits.join(' · ');
+    }
+    case 'activation': return `Activation(${actName(layer.activation)})`;
+    case 'dropout': return `Dropout(${layer.rate})`;
+    case 'alpha_dropout': return `AlphaDropout(${layer.rate})`;
+    case 'batch_normalization': return 'BatchNormalization';
+    default: return String(layer.type);
+  }
+}
+
+export function countParams(model, features) {
+  let n = 0;
+  let width = features;
+  for (const l of model) {
+    if (l?.type === 'dense' && Number.isInteger(l.units)) {
+      n += width * l.units + (l.use_bias === false ? 0 : l.units);
+      width = l.units;
+    } else if (l?.type === 'batch_normalization') n += 4 * width;
+  }
+  return n;
+}
+
+export class ModelView {
+  #open = new Set();
+
+  constructor(root, actions) {
+    this.root = root;
+    this.actions = actions;
+  }
+
+  render(config, { features = 784 } = {}) {
+    const model = Array.isArray(config.model) ? config.model : [];
+    const list = h('ol.layers', model.map((layer, i) => this.#card(layer, i, model.length)));
+    const add = h('div.add-layer', h('span.muted', 'Add before the output layer:'),
+      Object.keys(NEW_LAYER).map((type) => h('button.chip', { type: 'button', title: LAYER_HELP[type], onclick: () => this.#add(type) }, `+ ${LAYER_NAMES[type]}`)));
+    replace(this.root,
+      h('p.model-io', h('strong', 'Input'), ` ${features} features (each image flattened, pixels / 255) → `, h('strong', 'output'), ' one probability per class.',
+        h('span.params', ` ≈ ${fmt.int(countParams(model, features))} parameters`)),
+      h('p.field-error', { dataset: { errorFor: 'model' } }),
+      list, add);
+  }
+
+  #add(type) {
+    this.actions.mutate((c) => {
+      const at = Math.max(0, c.model.length - 1);
+      c.model.splice(at, 0, NEW_LAYER[type]());
+      this.#open = new Set([...this.#open].map((i) => (i >= at ? i + 1 : i)).concat(at));
+    });
+  }
+
+  #move(i, d) {
+    this.actions.mutate((c) => {
+      const j = i + d;
+      if (j < 0 || j >= c.model.length) return;
+      [c.model[i], c.model[j]] = [c.model[j], c.model[i]];
+      const oi = this.#open.has(i);
+      const oj = this.#open.has(j);
+      this.#open.delete(i); this.#open.delete(j);
+      if (oi) this.#open.add(j);
+      if (oj) this.#open.add(i);
+    });
+  }
+
+  #remove(i) {
+    this.actions.mutate((c) => {
+      c.model.splice(i, 1);
+      this.#open = new Set([...this.#open].filter((k) => k !== i).map((k) => (k > i ? k - 1 : k)));
+    });
+  }
+
+  #card(layer, i, count) {
+    const path = `model[${i}]`;
+    const type = layer?.type;
+    const typeSelect = h('select.layer-type', { 'aria-label': `layer ${i + 1} type`, onchange: (e) => this.actions.mutate((c) => { c.model[i] = NEW_LAYER[e.target.value](); }) },
+      Object.keys(NEW_LAYER).map((t) => h('option', { value: t, selected: t === type }, LAYER_NAMES[t])));
+    const details = h('details.layer', { open: this.#open.has(i), dataset: { path }, ontoggle: () => (details.open ? this.#open.add(i) : this.#open.delete(i)) },
+      h('summary',
+        h('span.layer-index', String(i + 1)),
+        h('span.layer-summary', layerSummary(layer)),
+        i === count - 1 ? h('span.tag', 'output') : null,
+        h('span.layer-tools',
+          h('button.icon', { type: 'button', title: 'Move up', 'aria-label': `move layer ${i + 1} up`, disabled: i === 0, onclick: (e) => { e.preventDefault(); this.#move(i, -1); } }, '↑'),
+          h('button.icon', { type: 'button', title: 'Move down', 'aria-label': `move layer ${i + 1} down`, disabled: i === count - 1, onclick: (e) => { e.preventDefault(); this.#move(i, 1); } }, '↓'),
+          h('button.icon.danger', { type: 'button', title: 'Remove', 'aria-label': `remove layer ${i + 1}`, onclick: (e) => { e.preventDefault(); this.#remove(i); } }, '✕'))),
+      h('div.layer-body',
+        h('div.field', h('label', h('span.label-text', 'Layer type'), h('span.keras', `Keras: ${L[type]?.keras ?? '?'}`)), typeSelect, h('p.help', LAYER_HELP[type] ?? '')),
+        this.#fields(layer, path, i)),
+      h('p.field-error', { dataset: { errorFor: path } }));
+    return h('li', details);
+  }
+
+  #fields(layer, path, i) {
+    const set = (p, v) => this.actions.set(p, v);
+    switch (layer?.type) {
+      case 'dense': return this.#denseFields(layer, path, i);
+      case 'activation': return this.#activationFields(layer, `${path}.activation`, i, 'activation');
+      case 'dropout':
+      case 'alpha_dropout':
+        return optionField({ path: `${path}.rate`, name: 'rate', desc: L[layer.type].options.rate, value: layer.rate, help: OPTION_HELP.rate, onValue: set });
+      case 'batch_normalization': {
+        const o = L.batch_normalization.options;
+        return [
+          optionField({ path: `${path}.momentum`, name: 'momentum', desc: o.momentum, value: layer.momentum, help: OPTION_HELP.momentum_bn, onValue: set }),
+          optionField({ path: `${path}.epsilon`, name: 'epsilon', desc: o.epsilon, value: layer.epsilon, help: OPTION_HELP.epsilon_bn, onValue: set }),
+        ];
+      }
+      default: return h('p.muted', 'Unknown layer type: choose one above.');
+    }
+  }
+
+  #activationFields(layer, path, i, key) {
+    const act = layer[key];
+    const name = actName(act);
+    const alphaKey = ALPHA_KEY[name];
+    const out = [selectField({
+      path, label: 'activation', value: name, choices: description.activations.map((a) => [a, a]), titles: ACTIVATION_HELP,
+      help: name && ACTIVATION_HELP[name] ? `${name}: ${ACTIVATION_HELP[name]}.` : OPTION_HELP.activation, def: layer.type === 'dense' ? DENSE.activation.default : '!required',
+      onValue: (_, v) => this.actions.mutate((c) => { c.model[i][key] = v; }),
+    })];
+    if (alphaKey) {
+      const value = typeof act === 'object' ? act[alphaKey] ?? act.alpha ?? act.negative_slope : undefined;
+      out.push(numberField({
+        path: `${path}.${alphaKey}`, label: alphaKey.replace('_', ' '), value, help: OPTION_HELP.alpha, def: KERAS_ALPHA[name],
+        onValue: (_, v) => this.actions.mutate((c) => { c.model[i][key] = v === undefined ? name : { type: name, [alphaKey]: v }; }, { rerender: false }),
+      }));
+    }
+    return out;
+  }
+
+  #denseFields(layer, path, i) {
+    const set = (p, v) => this.actions.set(p, v);
+    const init = initName(layer.kernel_initializer);
+    const fields = [
+      numberField({ path: `${path}.units`, label: 'units', value: layer.units, help: OPTION_HELP.units, def: '!required', step: 1, onValue: set }),
+      ...this.#activationFields(layer, `${path}.activation`, i, 'activation'),
+      selectField({
+        path: `${path}.kernel_initializer`, label: 'kernel initializer', value: init ?? DENSE.kernel_initializer.default,
+        choices: description.initializers.map((n) => [n, n]), titles: INITIALIZER_HELP, def: DENSE.kernel_initializer.default,
+        help: `${OPTION_HELP.kernel_initializer} ${init && INITIALIZER_HELP[init] ? `${init}: ${INITIALIZER_HELP[init]}.` : ''}`,
+        onValue: (_, v) => this.actions.mutate((c) => { c.model[i].kernel_initializer = v; }),
+      }),
+    ];
+    for (const p of INIT_PARAMS[init] ?? []) {
+      const desc = DENSE[`kernel_${p}`];
+      fields.push(numberField({
+        path: `${path}.kernel_initializer.${p}`, label: p, value: typeof layer.kernel_initializer === 'object' ? layer.kernel_initializer[p] : undefined,
+        help: OPTION_HELP[p], def: desc.default, onValue: (_, v) => this.actions.mutate((c) => {
+          const cur = c.model[i].kernel_initializer;
+          const obj = typeof cur === 'object' && cur ? { ...cur } : { type: init };
+          if (v === undefined) delete obj[p]; else obj[p] = v;
+          c.model[i].kernel_initializer = Object.keys(obj).length === 1 ? init : obj;
+        }, { rerender: false }),
+      }));
+    }
+    fields.push(
+      h('div.field-row',
+        numberField({ path: `${path}.kernel_regularizer.l1`, label: 'L1 penalty', value: layer.kernel_regularizer?.l1, help: OPTION_HELP.l1, def: null, onValue: set }),
+        numberField({ path: `${path}.kernel_regularizer.l2`, label: 'L2 penalty', value: layer.kernel_regularizer?.l2, help: OPTION_HELP.l2, def: null, onValue: set })),
+      numberField({ path: `${path}.kernel_constraint.max_norm`, label: 'max-norm', value: layer.kernel_constraint?.max_norm, help: OPTION_HELP.max_norm, def: null, onValue: set }),
+      checkField({ path: `${path}.use_bias`, label: 'use bias', value: layer.use_bias ?? true, help: OPTION_HELP.use_bias, def: true, onValue: (p, v) => set(p, v ? undefined : false) }),
+    );
+    return fields;
+  }
+}
