@@ -29,7 +29,7 @@ static inline float tanh_f(float z) {
   return z < 0 ? -t : t;
 }
 
-void activation_forward(int act, float alpha, const float *z, float *y, int rows, int cols) {
+static void forward_rows(int act, float alpha, const float *z, float *y, int rows, int cols) {
   size_t n = (size_t)rows * cols;
   switch (act) {
   case ACT_LINEAR:
@@ -75,8 +75,8 @@ void activation_forward(int act, float alpha, const float *z, float *y, int rows
   }
 }
 
-void activation_backward(int act, float alpha, const float *z, const float *y, const float *dy,
-                         float *dz, int rows, int cols) {
+static void backward_rows(int act, float alpha, const float *z, const float *y, const float *dy,
+                          float *dz, int rows, int cols) {
   size_t n = (size_t)rows * cols;
   switch (act) {
   case ACT_LINEAR:
@@ -119,4 +119,39 @@ void activation_backward(int act, float alpha, const float *z, const float *y, c
     }
     break;
   }
+}
+
+/* Row blocks in parallel (rows are independent, softmax included). */
+typedef struct {
+  int act, cols;
+  float alpha;
+  const float *z, *y, *dy;
+  float *out;
+} act_job;
+
+static void forward_range(void *c, size_t r0, size_t r1) {
+  const act_job *j = c;
+  size_t off = r0 * (size_t)j->cols;
+  forward_rows(j->act, j->alpha, j->z + off, j->out + off, (int)(r1 - r0), j->cols);
+}
+
+static void backward_range(void *c, size_t r0, size_t r1) {
+  const act_job *j = c;
+  size_t off = r0 * (size_t)j->cols;
+  backward_rows(j->act, j->alpha, j->z ? j->z + off : NULL, j->y + off, j->dy + off, j->out + off,
+                (int)(r1 - r0), j->cols);
+}
+
+#define MIN_ELEMENTS 4096
+static size_t min_rows(int cols) { return cols >= MIN_ELEMENTS ? 1 : (size_t)(MIN_ELEMENTS / cols); }
+
+void activation_forward(int act, float alpha, const float *z, float *y, int rows, int cols) {
+  act_job j = {act, cols, alpha, z, NULL, NULL, y};
+  eng_parallel_range(forward_range, &j, (size_t)rows, min_rows(cols));
+}
+
+void activation_backward(int act, float alpha, const float *z, const float *y, const float *dy,
+                         float *dz, int rows, int cols) {
+  act_job j = {act, cols, alpha, z, y, dy, dz};
+  eng_parallel_range(backward_range, &j, (size_t)rows, min_rows(cols));
 }

@@ -111,34 +111,64 @@ void gemm_f32(int M, int N, int K, const float *a, int a_rs, int a_cs, const flo
   eng_pool_run(gemm_task, &job, tasks);
 }
 
-void transpose_f32(int R, int C, const float *in, float *out) {
-  /* 8x8 blocks keep both sides in cache. */
-  for (int r0 = 0; r0 < R; r0 += 8)
+typedef struct {
+  int R, C;
+  const float *in;
+  float *out;
+} transpose_job;
+
+static void transpose_range(void *c, size_t start, size_t end) {
+  const transpose_job *j = c;
+  int R = j->R, C = j->C;
+  const float *in = j->in;
+  float *out = j->out;
+  /* 8x8 blocks keep both sides in cache; start is a multiple of 8 rows. */
+  for (int r0 = (int)start; r0 < (int)end; r0 += 8)
     for (int c0 = 0; c0 < C; c0 += 8) {
-      int r1 = r0 + 8 < R ? r0 + 8 : R, c1 = c0 + 8 < C ? c0 + 8 : C;
+      int r1 = r0 + 8 < (int)end ? r0 + 8 : (int)end, c1 = c0 + 8 < C ? c0 + 8 : C;
       for (int r = r0; r < r1; r++)
         for (int c = c0; c < c1; c++) out[c * R + r] = in[r * C + c];
     }
+}
+
+void transpose_f32(int R, int C, const float *in, float *out) {
+  transpose_job j = {R, C, in, out};
+  /* Chunks of whole 8-row blocks: eng_parallel_range rounds chunks to 4, so ask for 8-multiples. */
+  int threads = eng_get_threads();
+  size_t rows_per = (((size_t)R + threads - 1) / threads + 7) & ~(size_t)7;
+  if (threads == 1 || (size_t)R * C < 16384) {
+    transpose_range(&j, 0, (size_t)R);
+    return;
+  }
+  eng_parallel_range(transpose_range, &j, (size_t)R, rows_per);
 }
 
 /* Kernel penalties (keras.regularizers.L1L2): loss l1 sum|w| + l2 sum w^2,
  * gradient l1 sign(w) + 2 l2 w added to grad (NULL: value only). Sums run in
  * four float lanes, reduced in a fixed order. */
 double penalty_f32_reference(const float *w, float *grad, size_t n, float l1, float l2) {
-  float abs_sum[4] = {0, 0, 0, 0}, sq_sum[4] = {0, 0, 0, 0};
+  /* Same summation order as penalty_f32: 8192-element chunks (or larger for
+   * huge tensors), four float lanes per chunk, chunks added in order. */
+  size_t chunk = 8192;
+  while ((n + chunk - 1) / chunk > 1024) chunk *= 2;
+  double a = 0, s = 0;
   float l2x2 = 2.0f * l2;
-  for (size_t i = 0; i < n; i++) {
-    float x = w[i];
-    abs_sum[i & 3] += fabsf(x);
-    sq_sum[i & 3] += x * x;
-    if (grad) grad[i] += l2x2 * x + (x > 0 ? l1 : (x < 0 ? -l1 : 0.0f));
+  for (size_t c0 = 0; c0 < n; c0 += chunk) {
+    float abs_sum[4] = {0, 0, 0, 0}, sq_sum[4] = {0, 0, 0, 0};
+    for (size_t i = c0; i < n && i < c0 + chunk; i++) {
+      float x = w[i];
+      abs_sum[(i - c0) & 3] += fabsf(x);
+      sq_sum[(i - c0) & 3] += x * x;
+      if (grad) grad[i] += l2x2 * x + (x > 0 ? l1 : (x < 0 ? -l1 : 0.0f));
+    }
+    a += ((double)abs_sum[0] + abs_sum[1]) + ((double)abs_sum[2] + abs_sum[3]);
+    s += ((double)sq_sum[0] + sq_sum[1]) + ((double)sq_sum[2] + sq_sum[3]);
   }
-  double a = ((double)abs_sum[0] + abs_sum[1]) + ((double)abs_sum[2] + abs_sum[3]);
-  double s = ((double)sq_sum[0] + sq_sum[1]) + ((double)sq_sum[2] + sq_sum[3]);
   return l1 * a + l2 * s;
 }
 
-double penalty_f32(const float *w, float *grad, size_t n, float l1, float l2) {
+static void penalty_chunk(const float *w, float *grad, size_t n, float l1, float l2, double *abs_out,
+                          double *sq_out) {
   size_t n4 = n & ~(size_t)3;
   v128_t abs_acc = wasm_f32x4_splat(0), sq_acc = wasm_f32x4_splat(0);
   v128_t vl1 = wasm_f32x4_splat(l1), vneg_l1 = wasm_f32x4_splat(-l1), vl2x2 = wasm_f32x4_splat(2.0f * l2);
@@ -165,9 +195,39 @@ double penalty_f32(const float *w, float *grad, size_t n, float l1, float l2) {
     sq_sum[i & 3] += x * x;
     if (grad) grad[i] += l2x2 * x + (x > 0 ? l1 : (x < 0 ? -l1 : 0.0f));
   }
-  double a = ((double)abs_sum[0] + abs_sum[1]) + ((double)abs_sum[2] + abs_sum[3]);
-  double s = ((double)sq_sum[0] + sq_sum[1]) + ((double)sq_sum[2] + sq_sum[3]);
-  return l1 * a + l2 * s;
+  *abs_out = ((double)abs_sum[0] + abs_sum[1]) + ((double)abs_sum[2] + abs_sum[3]);
+  *sq_out = ((double)sq_sum[0] + sq_sum[1]) + ((double)sq_sum[2] + sq_sum[3]);
+}
+
+/* Fixed chunks (independent of the thread count), summed in chunk order. */
+#define PENALTY_CHUNK 8192
+#define PENALTY_MAX_CHUNKS 1024
+typedef struct {
+  const float *w;
+  float *grad;
+  size_t n;
+  float l1, l2;
+  double abs_part[PENALTY_MAX_CHUNKS], sq_part[PENALTY_MAX_CHUNKS];
+  size_t chunk;
+} penalty_job;
+
+static void penalty_task(void *c, int t) {
+  penalty_job *j = c;
+  size_t start = (size_t)t * j->chunk, len = start + j->chunk < j->n ? j->chunk : j->n - start;
+  penalty_chunk(j->w + start, j->grad ? j->grad + start : NULL, len, j->l1, j->l2, &j->abs_part[t],
+                &j->sq_part[t]);
+}
+
+double penalty_f32(const float *w, float *grad, size_t n, float l1, float l2) {
+  static penalty_job job; /* large; the engine runs one model step at a time */
+  size_t chunk = PENALTY_CHUNK;
+  while ((n + chunk - 1) / chunk > PENALTY_MAX_CHUNKS) chunk *= 2;
+  job.w = w, job.grad = grad, job.n = n, job.l1 = l1, job.l2 = l2, job.chunk = chunk;
+  int tasks = (int)((n + chunk - 1) / chunk);
+  eng_pool_run(penalty_task, &job, tasks);
+  double a = 0, sq = 0;
+  for (int t = 0; t < tasks; t++) a += job.abs_part[t], sq += job.sq_part[t];
+  return l1 * a + l2 * sq;
 }
 
 /* SGD (keras sgd.py): v = momentum v - lr g; w += v, or with Nesterov
@@ -185,8 +245,8 @@ void sgd_update_f32_reference(float *w, const float *g, float *v, size_t n, floa
   }
 }
 
-void sgd_update_f32(float *w, const float *g, float *v, size_t n, float lr, float momentum,
-                    bool nesterov) {
+static void sgd_chunk(float *w, const float *g, float *v, size_t n, float lr, float momentum,
+                      bool nesterov) {
   size_t n4 = n & ~(size_t)3;
   v128_t vlr = wasm_f32x4_splat(-lr), vm = wasm_f32x4_splat(momentum);
   for (size_t i = 0; i < n4; i += 4) {
@@ -202,4 +262,22 @@ void sgd_update_f32(float *w, const float *g, float *v, size_t n, float lr, floa
     wasm_v128_store(w + i, wasm_f32x4_add(wi, u));
   }
   sgd_update_f32_reference(w + n4, g + n4, v + n4, n - n4, lr, momentum, nesterov);
+}
+
+typedef struct {
+  float *w, *v;
+  const float *g;
+  float lr, momentum;
+  bool nesterov;
+} sgd_job;
+
+static void sgd_range(void *c, size_t start, size_t end) {
+  const sgd_job *j = c;
+  sgd_chunk(j->w + start, j->g + start, j->v + start, end - start, j->lr, j->momentum, j->nesterov);
+}
+
+void sgd_update_f32(float *w, const float *g, float *v, size_t n, float lr, float momentum,
+                    bool nesterov) {
+  sgd_job j = {w, v, g, lr, momentum, nesterov};
+  eng_parallel_range(sgd_range, &j, n, 16384);
 }

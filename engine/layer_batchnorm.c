@@ -29,37 +29,50 @@ static void bn_init(layer *l, eng_rng *rng) {
   }
 }
 
-static void bn_forward(eng_model *m, layer *l, const float *x, int n, bool training,
-                       bool update_state) {
-  uint32_t f = l->out;
+/* Each feature is independent: features are split over the pool; within a
+ * feature, sums run over rows in order, so the split changes nothing. */
+typedef struct {
+  layer *l;
+  const float *x, *dy;
+  float *dx;
+  int n;
+  bool batch_stats, update_state;
+} bn_job;
+
+static void bn_forward_range(void *c, size_t j0, size_t j1) {
+  const bn_job *job = c;
+  layer *l = job->l;
+  const float *x = job->x;
+  int n = job->n;
+  size_t f = l->out;
   float *mean = l->stat, *inv_std = l->stat + f;
-  if (training && l->trainable) {
-    for (uint32_t j = 0; j < f; j++) mean[j] = 0.0f, inv_std[j] = 0.0f;
+  if (job->batch_stats) {
+    for (size_t j = j0; j < j1; j++) mean[j] = 0.0f, inv_std[j] = 0.0f;
     for (int i = 0; i < n; i++)
-      for (uint32_t j = 0; j < f; j++) mean[j] += x[(size_t)i * f + j];
-    for (uint32_t j = 0; j < f; j++) mean[j] /= (float)n;
+      for (size_t j = j0; j < j1; j++) mean[j] += x[(size_t)i * f + j];
+    for (size_t j = j0; j < j1; j++) mean[j] /= (float)n;
     for (int i = 0; i < n; i++)
-      for (uint32_t j = 0; j < f; j++) {
+      for (size_t j = j0; j < j1; j++) {
         float d = x[(size_t)i * f + j] - mean[j];
         inv_std[j] += d * d; /* variance accumulates here first */
       }
     float mom = (float)l->momentum;
-    for (uint32_t j = 0; j < f; j++) {
+    for (size_t j = j0; j < j1; j++) {
       float var = inv_std[j] / (float)n;
-      if (update_state) {
+      if (job->update_state) {
         l->moving_mean[j] = l->moving_mean[j] * mom + mean[j] * (1.0f - mom);
         l->moving_var[j] = l->moving_var[j] * mom + var * (1.0f - mom);
       }
       inv_std[j] = 1.0f / sqrtf(var + (float)l->epsilon);
     }
   } else {
-    for (uint32_t j = 0; j < f; j++) {
+    for (size_t j = j0; j < j1; j++) {
       mean[j] = l->moving_mean[j];
       inv_std[j] = 1.0f / sqrtf(l->moving_var[j] + (float)l->epsilon);
     }
   }
   for (int i = 0; i < n; i++)
-    for (uint32_t j = 0; j < f; j++) {
+    for (size_t j = j0; j < j1; j++) {
       size_t k = (size_t)i * f + j;
       float xhat = (x[k] - mean[j]) * inv_std[j];
       l->z[k] = xhat;
@@ -67,16 +80,27 @@ static void bn_forward(eng_model *m, layer *l, const float *x, int n, bool train
     }
 }
 
-static void bn_backward(eng_model *m, layer *l, const float *x, const float *dy, float *dx, int n,
-                        bool dz_given) {
-  uint32_t f = l->out;
+static size_t bn_min_features(int n) { return n >= 4096 ? 4 : (size_t)(4096 / n + 3) & ~(size_t)3; }
+
+static void bn_forward(eng_model *m, layer *l, const float *x, int n, bool training,
+                       bool update_state) {
+  bn_job job = {l, x, NULL, NULL, n, training && l->trainable, update_state};
+  eng_parallel_range(bn_forward_range, &job, l->out, bn_min_features(n));
+}
+
+static void bn_backward_range(void *c, size_t j0, size_t j1) {
+  const bn_job *job = c;
+  layer *l = job->l;
+  const float *dy = job->dy;
+  float *dx = job->dx;
+  int n = job->n;
+  size_t f = l->out;
   const float *xhat = l->z, *inv_std = l->stat + f;
-  /* d_beta = sum dy, d_gamma = sum dy * x-hat; computed into the gradient arena
-   * when trainable, else into dx's scratch use below. */
+  /* d_beta = sum dy, d_gamma = sum dy * x-hat (into the gradient arena). */
   float *sum_dy = l->d_beta, *sum_dy_xhat = l->d_gamma;
-  for (uint32_t j = 0; j < f; j++) sum_dy[j] = 0.0f, sum_dy_xhat[j] = 0.0f;
+  for (size_t j = j0; j < j1; j++) sum_dy[j] = 0.0f, sum_dy_xhat[j] = 0.0f;
   for (int i = 0; i < n; i++)
-    for (uint32_t j = 0; j < f; j++) {
+    for (size_t j = j0; j < j1; j++) {
       size_t k = (size_t)i * f + j;
       sum_dy[j] += dy[k];
       sum_dy_xhat[j] += dy[k] * xhat[k];
@@ -85,23 +109,29 @@ static void bn_backward(eng_model *m, layer *l, const float *x, const float *dy,
     if (l->trainable) {
       /* dx = gamma/std/n * (n dy - sum dy - x-hat sum(dy x-hat)) */
       for (int i = 0; i < n; i++)
-        for (uint32_t j = 0; j < f; j++) {
+        for (size_t j = j0; j < j1; j++) {
           size_t k = (size_t)i * f + j;
           dx[k] = l->gamma[j] * inv_std[j] / (float)n *
                   ((float)n * dy[k] - sum_dy[j] - xhat[k] * sum_dy_xhat[j]);
         }
-    } else {
+    } else { /* frozen: inference mode, an affine map */
       for (int i = 0; i < n; i++)
-        for (uint32_t j = 0; j < f; j++) {
+        for (size_t j = j0; j < j1; j++) {
           size_t k = (size_t)i * f + j;
           dx[k] = dy[k] * l->gamma[j] * inv_std[j];
         }
     }
   }
   if (!eng_opt_num(&l->opt, layer_table, "center"))
-    for (uint32_t j = 0; j < f; j++) sum_dy[j] = 0.0f;
+    for (size_t j = j0; j < j1; j++) sum_dy[j] = 0.0f;
   if (!eng_opt_num(&l->opt, layer_table, "scale"))
-    for (uint32_t j = 0; j < f; j++) sum_dy_xhat[j] = 0.0f;
+    for (size_t j = j0; j < j1; j++) sum_dy_xhat[j] = 0.0f;
+}
+
+static void bn_backward(eng_model *m, layer *l, const float *x, const float *dy, float *dx, int n,
+                        bool dz_given) {
+  bn_job job = {l, x, dy, dx, n, false, false};
+  eng_parallel_range(bn_backward_range, &job, l->out, bn_min_features(n));
 }
 
 const layer_ops batchnorm_ops = {bn_configure, bn_param_count, bn_activation_count,

@@ -251,20 +251,34 @@ void eng_model_free(eng_model *m) {
   free(m);
 }
 
-void model_load_batch(eng_model *m, const eng_dataset *ds, const uint32_t *index, uint32_t start,
-                      int n) {
+typedef struct {
+  eng_model *m;
+  const eng_dataset *ds;
+  const uint32_t *index;
+  uint32_t start;
+} load_job;
+
+static void load_rows(void *c, size_t r0, size_t r1) {
+  const load_job *j = c;
+  const eng_model *m = j->m;
   uint32_t f = m->input_features;
   float scale = (float)m->input_scale;
-  for (int i = 0; i < n; i++) {
-    uint32_t s = index ? index[start + i] : start + i;
-    const uint8_t *px = ds->pixels + (size_t)s * f;
-    float *x = m->input + (size_t)i * f;
+  for (size_t i = r0; i < r1; i++) {
+    uint32_t s = j->index ? j->index[j->start + i] : j->start + (uint32_t)i;
+    const uint8_t *px = j->ds->pixels + (size_t)s * f;
+    float *x = m->input + i * f;
     if (m->standardize && m->input_mean) {
-      for (uint32_t j = 0; j < f; j++) x[j] = ((float)px[j] * scale - m->input_mean[j]) * m->input_inv_std[j];
+      for (uint32_t k = 0; k < f; k++) x[k] = ((float)px[k] * scale - m->input_mean[k]) * m->input_inv_std[k];
     } else {
-      for (uint32_t j = 0; j < f; j++) x[j] = (float)px[j] * scale;
+      for (uint32_t k = 0; k < f; k++) x[k] = (float)px[k] * scale;
     }
   }
+}
+
+void model_load_batch(eng_model *m, const eng_dataset *ds, const uint32_t *index, uint32_t start,
+                      int n) {
+  load_job j = {m, ds, index, start};
+  eng_parallel_range(load_rows, &j, (size_t)n, 8);
 }
 
 const float *model_forward(eng_model *m, int n, bool training, bool update_state) {

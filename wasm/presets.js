@@ -28,10 +28,11 @@ const exp01 = {
   }, { saturated: [0.693, 0.506, 0.510, 0.495, 0.538], mean: [0.48, 0.58], std: [0.44, 0.46] })],
 };
 
-const deep = (init) => [...repeat(10, () => dense(100, 'relu', init)), OUTPUT];
+const DEEP_LAYERS = 30; // the spec leaves the depth open; at 30 layers poor initialization stalls as the reference reports
+const deep = (init, activation = 'relu') => [...repeat(DEEP_LAYERS, () => dense(100, activation, init)), OUTPUT];
 const exp02 = {
   id: 'exp02', title: 'Weight initialization', topic: 'Glorot, He and LeCun',
-  description: 'The same 10-layer ReLU net with four initializers, untrained: per-layer standard deviation of the activations (forward) and of the gradients (backward). He initialization (Var(W) = 2 / fan_in) keeps both stable from layer to layer; a stddev of 1 explodes, Glorot and LeCun shrink them with ReLU.',
+  description: 'The same deep ReLU net (30 hidden layers of 100) with four initializers, untrained: per-layer standard deviation of the activations (forward) and of the gradients (backward). He initialization (Var(W) = 2 / fan_in) keeps both stable from layer to layer; a stddev of 1 explodes, Glorot and LeCun shrink them with ReLU.',
   analysis: true,
   runs: [
     ['random_normal', 'RandomNormal(1.0)', { type: 'random_normal', stddev: 1.0 }],
@@ -47,14 +48,14 @@ const exp02 = {
 
 const exp03 = {
   id: 'exp03', title: 'Initialization impact', topic: 'Poor vs He initialization',
-  description: 'Training the 5-layer net of experiment 1 with its poor initialization (RandomNormal(1.0) with sigmoid) against He initialization with ReLU. The poor one barely learns; He initialization trains normally.',
+  description: 'Training the deep net of experiment 2 (30 hidden layers of 100) with a poor initialization (RandomNormal(1.0) with sigmoid, as in experiment 1) against He initialization with ReLU. With the poor one the signal saturates and the gradients vanish: accuracy stays near chance; He initialization trains normally.',
   runs: [
     run('exp03/poor', 'RandomNormal(1.0) + sigmoid', {
-      data: data(20000), model: [...repeat(5, () => dense(100, 'sigmoid', { type: 'random_normal', stddev: 1.0 })), OUTPUT],
+      data: data(20000), model: deep({ type: 'random_normal', stddev: 1.0 }, 'sigmoid'),
       optimizer: sgd(), fit: { epochs: 10, batch_size: 32 },
     }, { val_accuracy: 0.10 }),
     run('exp03/he', 'He normal + ReLU', {
-      data: data(20000), model: [...repeat(5, () => HE_RELU(100)), OUTPUT],
+      data: data(20000), model: deep('he_normal'),
       optimizer: sgd(), fit: { epochs: 10, batch_size: 32 },
     }, { val_accuracy: 0.85 }),
   ],

@@ -320,7 +320,10 @@ static void test_transfer_learning(void) {
   if (!a || !b) return;
   const char *hidden[2] = {"dense units=20 activation=relu kernel_initializer=he_normal",
                            "dense units=12 activation=relu kernel_initializer=he_normal"};
-  for (int k = 0; k < 2; k++) CHECK_OK(eng_model_add(a, hidden[k])), CHECK_OK(eng_model_add(b, hidden[k]));
+  for (int k = 0; k < 2; k++) {
+    CHECK_OK(eng_model_add(a, hidden[k]));
+    CHECK_OK(eng_model_add(b, hidden[k]));
+  }
   CHECK_OK(eng_model_add(a, "dense units=4 activation=softmax"));
   CHECK_OK(eng_model_add(b, "dense units=2 activation=softmax"));
   CHECK_OK(eng_model_set_optimizer(a, "sgd learning_rate=0.05 momentum=0.9"));
@@ -330,7 +333,12 @@ static void test_transfer_learning(void) {
   eng_trainer *t = NULL;
   CHECK_OK(eng_trainer_create(a, all, NULL, "fit epochs=2 batch_size=32", &t));
   run_log log;
-  if (t) run_logged(t, a, &log), free_log(&log), eng_trainer_free(t);
+  if (t) {
+    run_logged(t, a, &log);
+    CHECK_OK(log.status);
+    free_log(&log);
+    eng_trainer_free(t);
+  }
   /* Copy and freeze. */
   CHECK_FAILS(eng_model_copy_layer(b, 2, a, 2), ENG_ERR_INVALID, "does not match");
   CHECK_FAILS(eng_model_copy_layer(b, 3, a, 0), ENG_ERR_INVALID, "out of range");
@@ -346,7 +354,12 @@ static void test_transfer_learning(void) {
   double loss0, acc0, loss1, acc1;
   CHECK_OK(eng_model_evaluate(b, sub, 0, &loss0, &acc0));
   CHECK_OK(eng_trainer_create(b, sub, NULL, "fit epochs=3 batch_size=16", &t));
-  if (t) run_logged(t, b, &log), CHECK_OK(log.status), free_log(&log), eng_trainer_free(t);
+  if (t) {
+    run_logged(t, b, &log);
+    CHECK_OK(log.status);
+    free_log(&log);
+    eng_trainer_free(t);
+  }
   CHECK_OK(eng_model_evaluate(b, sub, 0, &loss1, &acc1));
   size_t frozen_floats = (64 * 20 + 20) + (20 * 12 + 12);
   CHECK(memcmp(b->params, before, frozen_floats * sizeof(float)) == 0); /* frozen: same bits */
@@ -357,7 +370,12 @@ static void test_transfer_learning(void) {
   free(before);
   before = copy_params(b);
   CHECK_OK(eng_trainer_create(b, sub, NULL, "fit epochs=1 batch_size=16", &t));
-  if (t) run_logged(t, b, &log), free_log(&log), eng_trainer_free(t);
+  if (t) {
+    run_logged(t, b, &log);
+    CHECK_OK(log.status);
+    free_log(&log);
+    eng_trainer_free(t);
+  }
   CHECK(memcmp(b->params, before, (64 * 20 + 20) * sizeof(float)) == 0);
   CHECK(memcmp(b->params + 64 * 20 + 20, before + 64 * 20 + 20, (20 * 12 + 12) * sizeof(float)) != 0);
   free(before);

@@ -1,0 +1,214 @@
+// charts-view.js: loss, accuracy and learning-rate curves. The three Chart.js
+// charts are created once; runs add their datasets, epochs push points, and
+// every change is drawn with update('none'). A small plugin draws what Chart.js
+// has no dataset for: the book's reference band (±1.5 points), best-epoch
+// stars, early-stop crosses and learning-rate-drop triangles.
+import { h } from './dom.js';
+
+const Chart = globalThis.Chart;
+const BAND = 0.015;
+
+const referenceOf = (r) => r.reference?.val_accuracy ?? r.reference?.best_val_accuracy ?? null;
+
+function alpha(hex, a) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
+}
+
+const annotations = {
+  id: 'annotations',
+  beforeDatasetsDraw(chart) {
+    const a = chart.$annotations;
+    if (!a?.bands?.length) return;
+    const { ctx, chartArea: area, scales: { y } } = chart;
+    ctx.save();
+    ctx.beginPath(); ctx.rect(area.left, area.top, area.width, area.height); ctx.clip();
+    for (const b of a.bands) {
+      const top = y.getPixelForValue(b.y1);
+      const bottom = y.getPixelForValue(b.y0);
+      ctx.fillStyle = alpha(b.color, 0.13);
+      ctx.fillRect(area.left, top, area.width, bottom - top);
+      ctx.strokeStyle = alpha(b.color, 0.7);
+      ctx.setLineDash([2, 3]);
+      const mid = y.getPixelForValue(b.y);
+      ctx.beginPath(); ctx.moveTo(area.left, mid); ctx.lineTo(area.right, mid); ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = alpha(b.color, 0.9);
+      ctx.font = '10px system-ui, sans-serif';
+      ctx.fillText(`book ${b.y}`, area.left + 4, top - 2 > area.top + 8 ? top - 2 : mid - 3);
+    }
+    ctx.restore();
+  },
+  afterDatasetsDraw(chart) {
+    const a = chart.$annotations;
+    if (!a?.markers?.length) return;
+    const { ctx, chartArea: area, scales: { x, y } } = chart;
+    ctx.save();
+    for (const m of a.markers) {
+      const px = x.getPixelForValue(m.x);
+      const py = y.getPixelForValue(m.y);
+      if (px < area.left - 1 || px > area.right + 1 || py < area.top - 1 || py > area.bottom + 1) continue;
+      ctx.fillStyle = m.color;
+      ctx.strokeStyle = m.color;
+      ctx.lineWidth = 2;
+      if (m.kind === 'stop') {
+        ctx.setLineDash([4, 3]);
+        ctx.lineWidth = 1;
+        ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.lineWidth = 2.5;
+        ctx.beginPath(); ctx.moveTo(px - 5, py - 5); ctx.lineTo(px + 5, py + 5); ctx.moveTo(px + 5, py - 5); ctx.lineTo(px - 5, py + 5); ctx.stroke();
+      } else if (m.kind === 'drop') {
+        ctx.beginPath(); ctx.moveTo(px - 5, py - 9); ctx.lineTo(px + 5, py - 9); ctx.lineTo(px, py - 2); ctx.closePath(); ctx.fill();
+      } else if (m.kind === 'best') {
+        star(ctx, px, py, 7, 3);
+        ctx.fill();
+        ctx.strokeStyle = '#fff'; ctx.lineWidth = 1; ctx.stroke();
+      }
+    }
+    ctx.restore();
+  },
+};
+
+function star(ctx, x, y, outer, inner) {
+  ctx.beginPath();
+  for (let i = 0; i < 10; i++) {
+    const r = i % 2 ? inner : outer;
+    const t = (Math.PI / 5) * i - Math.PI / 2;
+    ctx[i ? 'lineTo' : 'moveTo'](x + r * Math.cos(t), y + r * Math.sin(t));
+  }
+  ctx.closePath();
+}
+
+function makeChart(canvas, { title, yTitle, yType = 'linear', xMin = 1, legend = true }) {
+  return new Chart(canvas, {
+    type: 'line',
+    data: { datasets: [] },
+    plugins: [annotations],
+    options: {
+      animation: false, responsive: true, maintainAspectRatio: false, parsing: true, normalized: true,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      elements: { point: { radius: 2, hoverRadius: 4 }, line: { borderWidth: 2, tension: 0 } },
+      scales: {
+        x: { type: 'linear', min: xMin, title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
+        y: { type: yType, title: { display: true, text: yTitle } },
+      },
+      plugins: {
+        title: { display: true, text: title, align: 'start', font: { size: 13, weight: '600' }, padding: { bottom: 4 } },
+        legend: { display: legend, position: 'bottom', labels: { boxWidth: 10, boxHeight: 10, padding: 8, filter: (item, data) => data.datasets[item.datasetIndex].legend !== false } },
+        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${Number(c.parsed.y).toPrecision(4)}` } },
+      },
+    },
+  });
+}
+
+export class ChartsView {
+  #datasets = new Map(); // record key -> {loss, valLoss, acc, valAcc, lr}
+
+  constructor(root) {
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    Chart.defaults.color = '#475569';
+    Chart.defaults.borderColor = '#e2e8f0';
+    const box = (cls) => h(`div.chart-box.${cls}`, h('canvas'));
+    this.boxes = { acc: box('acc'), loss: box('loss'), lr: box('lr') };
+    this.empty = h('p.chart-empty', 'Curves appear here after the first epoch. Pick a preset or build a network, then press Train.');
+    root.replaceChildren(this.boxes.acc, this.boxes.loss, this.boxes.lr, this.empty,
+      h('p.chart-key', h('span', '— validation'), h('span', '- - training'), h('span', '★ best epoch'), h('span', '✕ early stop'), h('span', '▼ learning rate reduced'), h('span.band-key', 'book ±1.5 points')));
+    this.acc = makeChart(this.boxes.acc.firstChild, { title: 'Accuracy', yTitle: 'accuracy' });
+    this.loss = makeChart(this.boxes.loss.firstChild, { title: 'Loss (cross-entropy)', yTitle: 'loss' });
+    this.lr = makeChart(this.boxes.lr.firstChild, { title: 'Learning rate', yTitle: 'learning rate', yType: 'logarithmic', xMin: 0 });
+    this.preview = { label: 'schedule preview', data: [], borderColor: '#94a3b8', borderDash: [5, 4], pointRadius: 0, borderWidth: 2, order: 10 };
+    this.lr.data.datasets.push(this.preview);
+  }
+
+  // Keeps one set of datasets per visible run, in the run's colour.
+  sync(records) {
+    const visible = records.filter((r) => r.visible && r.history);
+    const keys = new Set(visible.map((r) => r.key));
+    for (const [key, ds] of this.#datasets) {
+      if (keys.has(key)) continue;
+      for (const [chart, list] of [[this.acc, [ds.acc, ds.valAcc]], [this.loss, [ds.loss, ds.valLoss]], [this.lr, [ds.lr]]])
+        chart.data.datasets = chart.data.datasets.filter((d) => !list.includes(d));
+      this.#datasets.delete(key);
+    }
+    for (const r of visible) if (!this.#datasets.has(r.key)) this.#add(r);
+    for (const r of visible) this.#fill(r);
+    this.#annotate(visible);
+    this.empty.hidden = visible.some((r) => r.history.length) || this.preview.data.length > 0;
+    this.#draw();
+  }
+
+  #add(r) {
+    const line = (label, dashed, legend) => ({ label, data: [], borderColor: r.color, backgroundColor: r.color, borderDash: dashed ? [5, 4] : [], borderWidth: dashed ? 1.5 : 2.2, pointRadius: dashed ? 0 : 2, legend });
+    const ds = {
+      acc: line(`${r.label} (train)`, true, false), valAcc: line(r.label, false, true),
+      loss: line(`${r.label} (train)`, true, false), valLoss: line(r.label, false, true),
+      lr: { ...line(r.label, false, true), stepped: 'before' },
+    };
+    this.acc.data.datasets.push(ds.valAcc, ds.acc);
+    this.loss.data.datasets.push(ds.valLoss, ds.loss);
+    this.lr.data.datasets.push(ds.lr);
+    this.#datasets.set(r.key, ds);
+  }
+
+  #fill(r) {
+    const ds = this.#datasets.get(r.key);
+    const hist = r.history;
+    const pts = (k) => hist.filter((m) => Number.isFinite(m[k])).map((m) => ({ x: m.epoch, y: m[k] }));
+    ds.acc.data = pts('accuracy'); ds.valAcc.data = pts('val_accuracy');
+    ds.loss.data = pts('loss'); ds.valLoss.data = pts('val_loss');
+    ds.lr.data = pts('learning_rate');
+  }
+
+  // One epoch arrived: push its points instead of rebuilding the arrays.
+  epoch(record, m, records) {
+    const ds = this.#datasets.get(record.key);
+    if (!ds) return this.sync(records);
+    const push = (d, k) => { if (Number.isFinite(m[k])) d.data.push({ x: m.epoch, y: m[k] }); };
+    push(ds.acc, 'accuracy'); push(ds.valAcc, 'val_accuracy'); push(ds.loss, 'loss'); push(ds.valLoss, 'val_loss'); push(ds.lr, 'learning_rate');
+    this.#annotate(records.filter((r) => r.visible));
+    this.empty.hidden = true;
+    this.#draw();
+  }
+
+  schedulePreview(points, label) {
+    this.preview.data = points;
+    this.preview.label = label ? `schedule preview: ${label}` : 'schedule preview';
+    if (points.length) this.empty.hidden = true;
+    this.lr.update('none');
+  }
+
+  #annotate(visible) {
+    const bands = [];
+    const accMarkers = [];
+    const lrMarkers = [];
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of visible) {
+      const ref = referenceOf(r);
+      if (ref !== null) {
+        bands.push({ y: ref, y0: ref - BAND, y1: ref + BAND, color: r.color });
+        lo = Math.min(lo, ref - BAND - 0.01); hi = Math.max(hi, ref + BAND + 0.01);
+      }
+      const hist = r.history ?? [];
+      const key = hist.some((m) => Number.isFinite(m.val_accuracy)) ? 'val_accuracy' : 'accuracy';
+      let best = null;
+      for (const m of hist) if (Number.isFinite(m[key]) && (!best || m[key] > best[key])) best = m;
+      if (best && hist.length > 1) accMarkers.push({ kind: 'best', x: best.epoch, y: best[key], color: r.color });
+      for (const m of hist) {
+        if (m.stopped) accMarkers.push({ kind: 'stop', x: m.epoch, y: m[key], color: r.color });
+        if (m.lr_reduced) lrMarkers.push({ kind: 'drop', x: m.epoch, y: m.learning_rate, color: r.color });
+      }
+    }
+    this.acc.$annotations = { bands, markers: accMarkers };
+    this.lr.$annotations = { markers: lrMarkers };
+    this.acc.options.scales.y.suggestedMin = Number.isFinite(lo) ? lo : undefined;
+    this.acc.options.scales.y.suggestedMax = Number.isFinite(hi) ? Math.min(1, hi) : undefined;
+  }
+
+  #draw() {
+    this.acc.update('none');
+    this.loss.update('none');
+    this.lr.update('none');
+  }
+}

@@ -1,0 +1,83 @@
+// data-view.js: the Data panel: load Fashion-MNIST from the site or your own
+// files (picker or drag and drop), a progress bar while it downloads and
+// parses, and a gallery of sample images with their class names.
+import { h, replace, imageCanvas, fmt } from './dom.js';
+
+const NAMES = { 'fashion-mnist': 'Fashion-MNIST', cifar10: 'CIFAR-10', custom: 'Your IDX files' };
+
+export class DataView {
+  #files = new Map(); // download progress per file
+
+  constructor(root, actions) {
+    this.root = root;
+    this.actions = actions;
+    this.status = h('p.data-status', { role: 'status' }, 'Waiting for the engine…');
+    this.bar = h('progress.data-progress', { max: 1, value: 0, hidden: true, 'aria-label': 'dataset loading progress' });
+    this.error = h('p.field-error.data-error', { role: 'alert' });
+    this.gallery = h('div.gallery', { 'aria-label': 'sample images' });
+    this.picker = h('input', { type: 'file', multiple: true, hidden: true, accept: '.gz,.bin,.idx,.ubyte,application/octet-stream,*/*', onchange: () => this.#pick(this.picker.files) });
+    this.drop = h('div.dropzone', { tabindex: '0', role: 'button', 'aria-label': 'choose or drop dataset files', onclick: () => this.picker.click(), onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.picker.click(); } } },
+      h('strong', 'Your own data: drop files here or click to choose'),
+      h('span', 'IDX images + labels (.gz or not), e.g. train-images-idx3-ubyte.gz, or CIFAR-10 binary batches data_batch_1..5.bin + test_batch.bin'));
+    for (const type of ['dragenter', 'dragover']) this.drop.addEventListener(type, (e) => { e.preventDefault(); this.drop.classList.add('over'); });
+    for (const type of ['dragleave', 'drop']) this.drop.addEventListener(type, () => this.drop.classList.remove('over'));
+    this.drop.addEventListener('drop', (e) => { e.preventDefault(); this.#pick(e.dataTransfer.files); });
+    this.loadButton = h('button.secondary', { type: 'button', onclick: () => actions.loadFashion() }, 'Load Fashion-MNIST');
+    replace(root,
+      h('div.data-row', this.loadButton, h('span.muted', '30 MB from this site · 60,000 + 10,000 images of clothing')),
+      this.bar, this.status, this.error, this.gallery, this.drop, this.picker);
+  }
+
+  #pick(list) {
+    const files = [...(list ?? [])];
+    this.picker.value = '';
+    if (files.length) this.actions.loadFiles(files);
+  }
+
+  loading(name) {
+    this.#files.clear();
+    this.error.textContent = '';
+    this.bar.hidden = false;
+    this.bar.removeAttribute('value');
+    this.status.textContent = `Loading ${NAMES[name] ?? name}…`;
+    this.loadButton.disabled = true;
+  }
+
+  progress(e) {
+    if (e.phase === 'download') {
+      this.#files.set(e.file, e);
+      const all = [...this.#files.values()];
+      const loaded = all.reduce((s, f) => s + f.loaded, 0);
+      const total = all.reduce((s, f) => s + (f.total || 0), 0);
+      // Four files arrive one after another; the two image files are most of the bytes.
+      const expected = Math.max(total, 30.1e6);
+      this.bar.value = Math.min(1, loaded / expected);
+      this.status.textContent = `Downloading ${e.file} (${(e.loaded / 1e6).toFixed(1)}${e.total ? ` of ${(e.total / 1e6).toFixed(1)}` : ''} MB)`;
+    } else if (e.phase === 'parse') {
+      this.status.textContent = `Decompressing and checking the ${e.file} images…`;
+    }
+  }
+
+  loaded({ name, result, classNames }) {
+    this.bar.hidden = true;
+    this.loadButton.disabled = false;
+    const tr = result.splits.train;
+    const te = result.splits.test;
+    const shape = `${tr.rows}×${tr.cols}${tr.channels > 1 ? `×${tr.channels}` : ''}`;
+    replace(this.status, h('span.ok', '✓ '), h('strong', NAMES[name] ?? name), `: ${fmt.int(tr.count)} training${te ? ` + ${fmt.int(te.count)} test` : ''} images, ${shape}, ${tr.classes} classes`);
+    replace(this.gallery, result.samples.map((s) => h('figure.sample',
+      imageCanvas(s.pixels, tr.rows, tr.cols, tr.channels, tr.rows > 28 ? 1.5 : 1.6),
+      h('figcaption', classNames[s.label] ?? `class ${s.label}`))));
+  }
+
+  failed(name, message) {
+    this.bar.hidden = true;
+    this.loadButton.disabled = false;
+    this.status.textContent = '';
+    this.error.textContent = `Could not load ${NAMES[name] ?? 'the files'}: ${message}`;
+  }
+
+  ready(info) {
+    if (!this.gallery.childElementCount) this.status.textContent = `Engine ready (${info.variant === 'threads' ? `${info.threads} threads` : 'single thread'}).`;
+  }
+}

@@ -1,0 +1,94 @@
+// table-view.js: the comparison table of runs (this session's and those kept
+// from earlier visits): book value, best validation accuracy and its epoch,
+// final accuracy, overfit gap, stop epoch, time and test accuracy. Click a
+// header to sort; tick a row to show its curves.
+import { h, replace, fmt } from './dom.js';
+
+export function summarize(r) {
+  const hist = r.history ?? [];
+  const res = r.result ?? {};
+  const withVal = hist.filter((m) => Number.isFinite(m.val_accuracy));
+  let best = null;
+  for (const m of withVal) if (!best || m.val_accuracy > best.val_accuracy) best = m;
+  const last = hist[hist.length - 1];
+  const stop = hist.find((m) => m.stopped);
+  return {
+    reference: r.reference?.val_accuracy ?? r.reference?.best_val_accuracy ?? r.reference?.test_accuracy ?? null,
+    best: res.best_val_accuracy ?? best?.val_accuracy ?? null,
+    bestEpoch: res.best_epoch ?? best?.epoch ?? null,
+    finalVal: res.final_val_accuracy ?? last?.val_accuracy ?? null,
+    gap: res.overfit_gap ?? (last && Number.isFinite(last.val_accuracy) ? last.accuracy - last.val_accuracy : null),
+    stopEpoch: res.stop_epoch ?? stop?.epoch ?? null,
+    epochs: hist.length,
+    time: res.train_seconds ?? (hist.length ? hist.reduce((s, m) => s + (m.seconds || 0), 0) : null),
+    inference: res.inference_seconds ?? null,
+    test: res.test_accuracy ?? null,
+    sparsity: res.sparsity ?? last?.sparsity ?? null,
+  };
+}
+
+const COLUMNS = [
+  { key: 'label', title: 'Run', get: (r) => r.label },
+  { key: 'reference', title: 'Book', get: (r, s) => s.reference, show: (v) => (v === null ? '–' : String(v)), tip: 'the reference notebook\'s validation accuracy' },
+  { key: 'best', title: 'Best val acc', get: (r, s) => s.best, show: (v, s) => (v === null ? '–' : `${fmt.acc(v)} @${s.bestEpoch}`) },
+  { key: 'finalVal', title: 'Final val acc', get: (r, s) => s.finalVal, show: fmt.acc },
+  { key: 'gap', title: 'Overfit gap', get: (r, s) => s.gap, show: (v) => (v === null ? '–' : v.toFixed(3)), tip: 'training minus validation accuracy at the last epoch' },
+  { key: 'stopEpoch', title: 'Stop epoch', get: (r, s) => s.stopEpoch, show: (v, s) => (v === null ? (s.epochs ? `– (${s.epochs} ep.)` : '–') : String(v)) },
+  { key: 'time', title: 'Time', get: (r, s) => s.time, show: (v, s) => `${fmt.secs(v)}${s.inference !== null ? ` · inf. ${(s.inference * 1000).toFixed(0)} ms` : ''}`, tip: 'training time; inf. = inference on the validation set' },
+  { key: 'test', title: 'Test acc', get: (r, s) => s.test, show: fmt.acc },
+];
+
+const STATUS = { training: 'training…', queued: 'queued', stopped: 'stopped', diverged: 'diverged', error: 'error', crashed: 'engine crashed' };
+
+export class TableView {
+  #sort = { key: null, dir: 1 };
+
+  constructor(root, actions) {
+    this.root = root;
+    this.actions = actions;
+    this.tbody = h('tbody');
+    this.thead = h('thead');
+    this.empty = h('p.muted.table-empty', 'No runs yet. Finished runs are kept here, in this browser, across reloads.');
+    replace(root,
+      h('div.table-tools',
+        h('button.chip', { type: 'button', onclick: () => actions.showAll(true) }, 'Show all'),
+        h('button.chip', { type: 'button', onclick: () => actions.showAll(false) }, 'Hide all'),
+        h('button.chip.danger', { type: 'button', onclick: () => actions.clearHistory() }, 'Clear history')),
+      h('div.table-wrap', h('table.runs', this.thead, this.tbody)), this.empty);
+  }
+
+  render(records, selectedKey) {
+    replace(this.thead, h('tr', h('th', { scope: 'col', class: 'narrow' }, h('span.sr-only', 'show')),
+      COLUMNS.map((c) => h('th', { scope: 'col', title: c.tip ?? '', 'aria-sort': this.#sort.key === c.key ? (this.#sort.dir > 0 ? 'ascending' : 'descending') : 'none' },
+        h('button.sort', { type: 'button', onclick: () => this.#sortBy(c.key, records, selectedKey) }, c.title, this.#sort.key === c.key ? (this.#sort.dir > 0 ? ' ▲' : ' ▼') : ''))),
+      h('th', { scope: 'col', class: 'narrow' }, h('span.sr-only', 'actions'))));
+    const rows = records.map((r) => ({ r, s: summarize(r) }));
+    if (this.#sort.key) {
+      const col = COLUMNS.find((c) => c.key === this.#sort.key);
+      rows.sort((a, b) => {
+        const va = col.get(a.r, a.s);
+        const vb = col.get(b.r, b.s);
+        if (va === vb) return 0;
+        if (va === null || va === undefined) return 1;
+        if (vb === null || vb === undefined) return -1;
+        return (va < vb ? -1 : 1) * this.#sort.dir;
+      });
+    }
+    replace(this.tbody, rows.map(({ r, s }) => h('tr', { class: r.key === selectedKey ? 'selected' : '', dataset: { key: r.key, run: r.id } },
+      h('td', h('input', { type: 'checkbox', checked: r.visible, 'aria-label': `show ${r.label} in the charts`, onchange: (e) => this.actions.setVisible(r.key, e.target.checked) })),
+      COLUMNS.map((c) => c.key === 'label'
+        ? h('td.run-cell', h('button.link', { type: 'button', onclick: () => this.actions.inspect(r.key), title: `${r.id}${r.experiment ? ` · ${r.experiment}` : ''}` }, h('span.swatch', { style: { background: r.color } }), r.label),
+          STATUS[r.status] ? h('span.tag', { class: r.status === 'training' ? 'live' : r.status === 'stopped' ? '' : 'warn' }, STATUS[r.status]) : null,
+          r.config?.analysis ? h('span.tag.light', 'analysis') : null)
+        : h('td.num', (c.show ?? String)(c.get(r, s), s))),
+      h('td.row-actions',
+        h('button.icon', { type: 'button', title: 'Download the trained model (.bin)', 'aria-label': `download model of ${r.label}`, disabled: !r.inWorker, onclick: () => this.actions.downloadModel(r.key) }, '⬇'),
+        h('button.icon.danger', { type: 'button', title: 'Delete from the history', 'aria-label': `delete ${r.label}`, disabled: r.status === 'training' || r.status === 'queued', onclick: () => this.actions.deleteRun(r.key) }, '✕')))));
+    this.empty.hidden = records.length > 0;
+  }
+
+  #sortBy(key, records, selectedKey) {
+    this.#sort = { key, dir: this.#sort.key === key ? -this.#sort.dir : key === 'label' ? 1 : -1 };
+    this.render(records, selectedKey);
+  }
+}

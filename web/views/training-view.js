@@ -1,0 +1,214 @@
+// training-view.js: everything about how the selected run trains: which
+// images, the optimizer and gradient clipping, the learning-rate schedule (with
+// a preview), callbacks, the training loop, and the extras (layer statistics,
+// pruning, transfer). Options and Keras defaults come from description.js.
+import description from '../wasm/description.js';
+import { DATASETS } from '../wasm/config.js';
+import { h, replace, fmt } from './dom.js';
+import { numberField, selectField, checkField, optionField, section } from './form.js';
+import { OPTION_HELP, OPTIMIZER_HELP, SCHEDULE_HELP, CALLBACK_HELP } from '../app/help.js';
+
+const CLIP = ['clipvalue', 'clipnorm', 'global_clipnorm'];
+const DATASET_LABELS = { 'fashion-mnist': 'Fashion-MNIST', cifar10: 'CIFAR-10 (your files)', custom: 'your IDX files' };
+const FIT = description.fit.fit.options;
+
+export class TrainingView {
+  constructor(root, actions) {
+    this.root = root;
+    this.actions = actions;
+    this.canvas = null;
+    this.scheduleInfo = null;
+  }
+
+  render(config, ctx) {
+    this.canvas = h('canvas.sparkline', { width: 320, height: 64, 'aria-label': 'learning-rate schedule preview' });
+    this.scheduleInfo = h('p.help.schedule-info');
+    replace(this.root,
+      section('Training data', { id: 'sec-data-subset' }, this.#dataFields(config, ctx)),
+      section('Optimizer', { id: 'sec-optimizer' }, this.#optimizerFields(config)),
+      section('Learning-rate schedule', { id: 'sec-schedule' }, this.#scheduleFields(config, ctx), h('div.preview', this.canvas, this.scheduleInfo)),
+      section('Callbacks', { id: 'sec-callbacks', open: Boolean(config.callbacks?.length) }, this.#callbackFields(config)),
+      section('Training loop', { id: 'sec-fit' }, this.#fitFields(config)),
+      section('Look inside & extras', { id: 'sec-extras', open: Boolean(config.stats || config.prune || config.transfer) }, this.#extraFields(config, ctx)));
+  }
+
+  #dataFields(config, ctx) {
+    const d = config.data ?? {};
+    const set = (p, v) => this.actions.set(p, v);
+    const total = (split) => ctx.datasets.get(d.dataset)?.splits?.[split]?.count ?? DATASETS[d.dataset]?.splits?.[split];
+    const valSplit = d.validation ? d.validation.split : 'none';
+    const out = [
+      selectField({
+        path: 'data.dataset', label: 'dataset', value: d.dataset, def: undefined,
+        choices: Object.keys(DATASET_LABELS).map((k) => [k, `${DATASET_LABELS[k]}${k === 'fashion-mnist' || ctx.datasets.has(k) ? '' : ' (not loaded)'}`]),
+        help: 'Fashion-MNIST comes with the page; the others are loaded from your disk in the Data panel.',
+        onValue: (_, v) => this.actions.mutate((c) => { c.data.dataset = v; }),
+      }),
+      h('div.field-row',
+        numberField({ path: 'data.train.count', label: 'training images', value: d.train?.count, help: `${OPTION_HELP.train_count}${total('train') ? ` The split has ${fmt.int(total('train'))}.` : ''}`, def: '!all', step: 1, onValue: set }),
+        numberField({ path: 'data.train.start', label: 'first image', value: d.train?.start, help: OPTION_HELP.train_start, def: '!0', step: 1, onValue: set })),
+    ];
+    if (d.train?.classes) out.push(h('p.note', `Only classes ${d.train.classes.join(', ')} (relabelled 0–${d.train.classes.length - 1}), as in the transfer-learning experiment.`));
+    out.push(selectField({
+      path: 'data.validation.split', label: 'validation images from', value: valSplit, def: '!validation_data=None',
+      choices: [['test', 'the test split'], ['train', 'the training split (after the training images)'], ['none', 'none (no validation)']],
+      help: OPTION_HELP.validation,
+      onValue: (_, v) => this.actions.mutate((c) => {
+        if (v === 'none') delete c.data.validation;
+        else if (v === 'train') c.data.validation = { split: 'train', start: (c.data.train?.start ?? 0) + (c.data.train?.count ?? 0), count: 2000 };
+        else c.data.validation = { split: 'test', start: 0, count: 2000 };
+      }),
+    }));
+    if (d.validation) {
+      out.push(h('div.field-row',
+        numberField({ path: 'data.validation.count', label: 'validation images', value: d.validation.count, help: OPTION_HELP.validation_count, def: '!all', step: 1, onValue: set }),
+        numberField({ path: 'data.validation.start', label: 'first image', value: d.validation.start, help: OPTION_HELP.validation_start, def: '!0', step: 1, onValue: set })));
+    }
+    out.push(checkField({
+      path: 'data.test', label: 'evaluate on the test set after training', value: Boolean(d.test), help: OPTION_HELP.test, def: undefined,
+      onValue: (_, v) => this.actions.mutate((c) => { if (v) c.data.test = { split: 'test', start: 0, count: total('test') ?? 10000 }; else delete c.data.test; }),
+    }));
+    if (d.test) out.push(numberField({ path: 'data.test.count', label: 'test images', value: d.test.count, help: 'How many test images (from the start of the test split).', def: '!all', step: 1, onValue: set }));
+    out.push(checkField({ path: 'data.standardize', label: 'standardize inputs', value: d.standardize, help: OPTION_HELP.standardize, def: '!no (Keras: do it yourself)', onValue: (p, v) => set(p, v || undefined) }));
+    return out;
+  }
+
+  #optimizerFields(config) {
+    const opt = config.optimizer ?? { type: 'sgd' };
+    const variant = description.optimizers[opt.type];
+    const set = (p, v) => this.actions.set(p, v);
+    const out = [selectField({
+      path: 'optimizer.type', label: 'optimizer', value: opt.type, def: '!(compile) "rmsprop"; the book: SGD',
+      choices: Object.entries(description.optimizers).map(([k, v]) => [k, v.keras ?? k]), help: OPTIMIZER_HELP[opt.type] ?? '',
+      onValue: (_, v) => this.actions.mutate((c) => {
+        const clips = Object.fromEntries(CLIP.filter((k) => c.optimizer?.[k] !== undefined).map((k) => [k, c.optimizer[k]]));
+        c.optimizer = { type: v, learning_rate: description.optimizers[v].options.learning_rate.default, ...clips };
+      }),
+    })];
+    if (!variant) return out;
+    const main = Object.entries(variant.options).filter(([k]) => !CLIP.includes(k));
+    out.push(h('div.field-grid', main.map(([k, desc]) => optionField({ path: `optimizer.${k}`, name: k, desc, value: opt[k], help: OPTION_HELP[k], onValue: set }))));
+    out.push(h('h4.subhead', 'Gradient clipping'), h('p.help', 'Limits the gradient before each update, so one bad batch cannot blow the weights up (exploding gradients). Use at most one.'));
+    out.push(h('div.field-grid', CLIP.map((k) => optionField({ path: `optimizer.${k}`, name: k, desc: variant.options[k], value: opt[k], help: OPTION_HELP[k], onValue: set }))));
+    return out;
+  }
+
+  #scheduleFields(config, ctx) {
+    const s = config.schedule ?? { type: 'constant' };
+    const set = (p, v) => this.actions.set(p, v);
+    const out = [selectField({
+      path: 'schedule.type', label: 'schedule', value: s.type, def: '!constant',
+      choices: Object.entries(description.schedules).map(([k, v]) => [k, v.keras ?? k.replace(/_/g, ' ')]), help: SCHEDULE_HELP[s.type] ?? '',
+      onValue: (_, v) => this.actions.mutate((c) => { c.schedule = newSchedule(v, c, ctx.stepsPerEpoch); if (!c.schedule) delete c.schedule; }),
+    })];
+    const variant = description.schedules[s.type];
+    if (variant && s.type !== 'constant')
+      out.push(h('div.field-grid', Object.entries(variant.options).map(([k, desc]) => optionField({ path: `schedule.${k}`, name: k, desc, value: s[k], help: OPTION_HELP[k], onValue: set }))));
+    return out;
+  }
+
+  #callbackFields(config) {
+    const cbs = config.callbacks ?? [];
+    const out = [];
+    for (const [type, variant] of Object.entries(description.callbacks)) {
+      const index = cbs.findIndex((c) => c?.type === type);
+      out.push(checkField({
+        path: `callbacks[${index < 0 ? cbs.length : index}]`, label: variant.keras ?? type, value: index >= 0, help: CALLBACK_HELP[type], def: undefined,
+        onValue: (_, on) => this.actions.mutate((c) => {
+          c.callbacks = (c.callbacks ?? []).filter((x) => x?.type !== type);
+          if (on) c.callbacks.push(newCallback(type));
+          if (!c.callbacks.length) delete c.callbacks;
+        }),
+      }));
+      if (index >= 0)
+        out.push(h('div.field-grid.nested', Object.entries(variant.options).map(([k, desc]) =>
+          optionField({ path: `callbacks[${index}].${k}`, name: k, desc, value: cbs[index][k], help: OPTION_HELP[k], onValue: (p, v) => this.actions.set(p, v) }))));
+    }
+    return out;
+  }
+
+  #fitFields(config) {
+    const set = (p, v) => this.actions.set(p, v);
+    return h('div.field-grid',
+      optionField({ path: 'fit.epochs', name: 'epochs', desc: FIT.epochs, value: config.fit?.epochs, help: OPTION_HELP.epochs, onValue: set }),
+      optionField({ path: 'fit.batch_size', name: 'batch_size', label: 'batch size', desc: FIT.batch_size, value: config.fit?.batch_size, help: OPTION_HELP.batch_size, onValue: set }),
+      numberField({ path: 'seed', label: 'seed', value: config.seed, help: OPTION_HELP.seed, def: '!None (random)', step: 1, onValue: set }),
+      optionField({ path: 'fit.shuffle', name: 'shuffle', desc: FIT.shuffle, value: config.fit?.shuffle ?? true, help: OPTION_HELP.shuffle, onValue: (p, v) => set(p, v ? undefined : false) }));
+  }
+
+  #extraFields(config, ctx) {
+    const out = [checkField({
+      path: 'stats', label: 'layer statistics every epoch', value: Boolean(config.stats?.every_epoch), help: OPTION_HELP.stats, def: undefined,
+      onValue: (_, v) => this.actions.mutate((c) => { if (v) c.stats = { every_epoch: true, samples: 1000 }; else delete c.stats; }),
+    })];
+    if (config.stats) out.push(numberField({ path: 'stats.samples', label: 'statistics samples', value: config.stats.samples, help: 'Training images used to measure the statistics.', def: undefined, step: 1, onValue: (p, v) => this.actions.set(p, v) }));
+    out.push(checkField({
+      path: 'prune', label: 'magnitude pruning', value: Boolean(config.prune), help: OPTION_HELP.prune, def: undefined,
+      onValue: (_, v) => this.actions.mutate((c) => { if (v) c.prune = { fraction: 0.9, fine_tune_epochs: 3 }; else delete c.prune; }),
+    }));
+    if (config.prune)
+      out.push(h('div.field-row',
+        numberField({ path: 'prune.fraction', label: 'fraction pruned', value: config.prune.fraction, help: 'Share of the smallest weights set to zero.', def: undefined, onValue: (p, v) => this.actions.set(p, v) }),
+        numberField({ path: 'prune.fine_tune_epochs', label: 'fine-tune epochs', value: config.prune.fine_tune_epochs, help: OPTION_HELP.fine_tune_epochs, def: undefined, step: 1, onValue: (p, v) => this.actions.set(p, v) })));
+    const others = ctx.plan.runs.map((r) => r.config.name).filter((n) => n !== config.name);
+    if (config.transfer || others.length) {
+      out.push(checkField({
+        path: 'transfer', label: 'reuse layers of another run', value: Boolean(config.transfer), help: OPTION_HELP.transfer, def: undefined,
+        onValue: (_, v) => this.actions.mutate((c) => { if (v) c.transfer = { from: others[0] ?? '', layers: Math.max(1, c.model.length - 1), trainable: false }; else delete c.transfer; }),
+      }));
+      if (config.transfer)
+        out.push(h('div.field-grid.nested',
+          selectField({ path: 'transfer.from', label: 'from run', value: config.transfer.from, choices: others.map((n) => [n, n]), help: 'Must be trained before this run (earlier in the plan).', def: undefined, onValue: (p, v) => this.actions.set(p, v) }),
+          numberField({ path: 'transfer.layers', label: 'layers reused', value: config.transfer.layers, help: 'The first N layers are copied; the rest start fresh.', def: undefined, step: 1, onValue: (p, v) => this.actions.set(p, v) }),
+          checkField({ path: 'transfer.trainable', label: 'fine-tune the reused layers', value: config.transfer.trainable !== false, help: 'Off: they are frozen (layer.trainable = False) and only the new layers learn.', def: undefined, onValue: (p, v) => this.actions.set(p, v) })));
+    }
+    return out;
+  }
+
+  // The schedule preview: a sparkline of the rate over the whole run.
+  showPreview(preview) {
+    if (!this.canvas) return;
+    const ctx = this.canvas.getContext('2d');
+    const { width: w, height: hgt } = this.canvas;
+    ctx.clearRect(0, 0, w, hgt);
+    const pts = preview.points;
+    if (!pts.length) {
+      this.scheduleInfo.textContent = 'Fix the schedule options to see a preview.';
+      return;
+    }
+    const ys = pts.map((p) => p.y);
+    const max = Math.max(...ys) || 1;
+    const xmax = pts[pts.length - 1].x || 1;
+    ctx.strokeStyle = '#cbd5e1';
+    ctx.beginPath(); ctx.moveTo(0, hgt - 4); ctx.lineTo(w, hgt - 4); ctx.stroke();
+    ctx.strokeStyle = '#4f46e5';
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    pts.forEach((p, i) => {
+      const x = (p.x / xmax) * (w - 4) + 2;
+      const y = hgt - 4 - (p.y / max) * (hgt - 10);
+      if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+    });
+    ctx.stroke();
+    this.scheduleInfo.textContent = `${fmt.int(preview.stepsPerEpoch)} steps per epoch, ${fmt.int(preview.totalSteps)} in all; rate ${fmt.num(preview.first, 5)} → ${fmt.num(preview.last, 5)}.${preview.plateau ? ' ReduceLROnPlateau will lower it further when the monitored value stalls (▼ in the chart).' : ''}`;
+  }
+}
+
+function newSchedule(type, config, stepsPerEpoch) {
+  const lr = config.optimizer?.learning_rate ?? 0.01;
+  const epochs = config.fit?.epochs ?? 10;
+  const spe = stepsPerEpoch || 1;
+  switch (type) {
+    case 'exponential_decay': return { type, initial_learning_rate: lr, decay_steps: 1000, decay_rate: 0.96 };
+    case 'piecewise_constant_decay': return { type, boundaries: [Math.round(epochs / 3) * spe, Math.round((2 * epochs) / 3) * spe], values: [lr, lr / 2, lr / 10] };
+    case 'inverse_time_decay': return { type, initial_learning_rate: lr, decay_steps: spe, decay_rate: 0.5 };
+    case 'one_cycle': return { type, max_learning_rate: lr * 10, total_steps: epochs * spe };
+    default: return null;
+  }
+}
+
+function newCallback(type) {
+  if (type === 'early_stopping') return { type, monitor: 'val_loss', patience: 5, restore_best_weights: true };
+  if (type === 'reduce_lr_on_plateau') return { type, monitor: 'val_loss', factor: 0.5, patience: 3 };
+  return { type, monitor: 'val_accuracy' };
+}
