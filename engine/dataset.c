@@ -211,7 +211,7 @@ eng_status eng_dataset_from_cifar(const uint8_t *bytes, size_t len, eng_dataset 
     ds->labels[i] = record[0];
     memcpy(ds->pixels + (size_t)i * CIFAR_PIXELS, record + 1, CIFAR_PIXELS);
   }
-  ds->num_classes = 10; /* CIFAR-10 always has 10 classes, present or not */
+  ds->num_classes = CIFAR10_CLASSES; /* always 10, whichever labels occur */
   *out = ds;
   return ENG_OK;
 }

@@ -84,6 +84,10 @@ eng_status eng_model_add(eng_model *m, const char *spec);
 /* Sets the optimizer (sgd, adagrad, rmsprop, adam, adamw, nadam, adamax) with its
  * clipping options; the default is "sgd". */
 eng_status eng_model_set_optimizer(eng_model *m, const char *spec);
+/* The learning rate a schedule spec gives at an optimizer step (base_lr for
+ * "constant"); NaN if the spec is invalid (message in eng_last_error). Hosts
+ * use it to preview a schedule before training. */
+double eng_schedule_lr(const char *spec, double base_lr, double step);
 /* Sets the learning-rate schedule (constant, exponential_decay,
  * piecewise_constant_decay, inverse_time_decay, one_cycle); default constant. */
 eng_status eng_model_set_schedule(eng_model *m, const char *spec);

@@ -54,8 +54,9 @@ __attribute__((noinline)) static void run_tasks(eng_task_fn fn, void *ctx, int n
 }
 
 static void *worker_main(void *arg) {
-  (void)arg;
-  unsigned long seen = atomic_load(&pool.generation);
+  /* The generation current when the thread was created (not when it starts
+   * running: a job published in between must not be missed). */
+  unsigned long seen = (unsigned long)(uintptr_t)arg;
   for (;;) {
     int polls = 0;
     while (atomic_load(&pool.generation) == seen && !atomic_load(&pool.quit)) {
@@ -97,7 +98,8 @@ int eng_set_threads(int threads) {
   if (pool.n_workers == threads - 1) return threads;
   eng_pool_stop();
   for (int i = 0; i < threads - 1; i++) {
-    if (pthread_create(&pool.threads[i], NULL, worker_main, NULL) != 0) break;
+    void *start_generation = (void *)(uintptr_t)atomic_load(&pool.generation);
+    if (pthread_create(&pool.threads[i], NULL, worker_main, start_generation) != 0) break;
     pool.n_workers++;
   }
   return pool.n_workers + 1;

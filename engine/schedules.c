@@ -84,3 +84,9 @@ double schedule_lr(const eng_options *o, double base_lr, int64_t step_i) {
     return base_lr;
   }
 }
+
+double eng_schedule_lr(const char *spec, double base_lr, double step) {
+  eng_options o;
+  if (eng_parse_spec(spec, "schedule", schedule_table, SCHED_COUNT, &o) != ENG_OK) return NAN;
+  return schedule_lr(&o, base_lr, (int64_t)step);
+}

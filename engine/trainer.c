@@ -240,11 +240,11 @@ static eng_status epoch_end(eng_trainer *t) {
     if (c->opt.variant == CB_REDUCE_LR) {
       /* keras ReduceLROnPlateau.on_epoch_end */
       double min_delta = eng_opt_num(o, callback_table, "min_delta");
-      bool cooling = c->cooldown_counter > 0;
-      if (cooling) c->cooldown_counter--, c->wait = 0;
+      if (c->cooldown_counter > 0) c->cooldown_counter--, c->wait = 0;
+      /* Keras tests in_cooldown() again after the decrement. */
       if (improved(c, current, min_delta)) {
         c->best = current, c->wait = 0;
-      } else if (!cooling && ++c->wait >= (int)eng_opt_num(o, callback_table, "patience")) {
+      } else if (c->cooldown_counter == 0 && ++c->wait >= (int)eng_opt_num(o, callback_table, "patience")) {
         double old_lr = m->optimizer.learning_rate, min_lr = eng_opt_num(o, callback_table, "min_lr");
         if (old_lr > (float)min_lr) {
           double new_lr = old_lr * eng_opt_num(o, callback_table, "factor");

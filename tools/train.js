@@ -2,7 +2,7 @@
 // train.js: the headless experiment runner.
 //   npm run train -- <preset|variant|config.json> [--epochs N] [--threads N]
 //                    [--seed S] [--variant threads|single] [--json] [--list]
-//                    [--cifar-dir DIR] [--export DIR]
+//                    [--cifar-dir DIR] [--export DIR] [--keras-script]
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadEngine } from '../wasm/node.js';
@@ -10,6 +10,9 @@ import { nodeDataLoader } from '../datasets/node.js';
 import { runConfig } from '../wasm/run.js';
 import { PRESETS, findPreset } from '../wasm/presets.js';
 import { validateConfig } from '../wasm/config.js';
+import { exportTfjs, modelJsonText, WEIGHTS_FILE } from '../wasm/tfjs-format.js';
+import { kerasScript } from '../wasm/keras-script.js';
+import { resultsBundle } from '../wasm/results-bundle.js';
 
 const USAGE = `usage: npm run train -- <preset|variant|config.json> [options]
   <preset>       an experiment (exp01 ... exp14, ex01 ...): all its variants, then a comparison table
@@ -23,7 +26,10 @@ options:
   --variant V         threads (SIMD + pthreads, default) or single (SIMD only)
   --json              one JSON object per line instead of the Keras-like log
   --cifar-dir DIR     folder with the CIFAR-10 binary batches (experiment 14)
-  --export DIR        write each trained model to DIR/<run>/ (engine format)`;
+  --export DIR        write each trained run to DIR/<run>/: model.bin (engine format),
+                      config.json, tfjs/model.json + weights.bin (TensorFlow.js; inputs
+                      are pixels / 255), train.py (Keras script), history.csv, results.json
+  --keras-script      print the Keras (Python) script of the run(s) instead of training`;
 
 function parseArgs(argv) {
   const opts = { json: false, list: false };
@@ -48,6 +54,7 @@ function parseArgs(argv) {
     else if (a === '--variant') opts.variant = value();
     else if (a === '--cifar-dir') opts.cifarDir = value();
     else if (a === '--export') opts.exportDir = value();
+    else if (a === '--keras-script') opts.kerasScript = true;
     else if (a.startsWith('--')) fail(`unknown option ${a}\n${USAGE}`);
     else positional.push(a);
   }
@@ -106,6 +113,28 @@ function comparisonTable(experiment, results) {
   }
 }
 
+// The other views of an exported run: TF.js model, Keras script, history, results.
+// A part that cannot be written (a standardized model in TF.js) is skipped with a note.
+function exportExtras(dir, run, result, engine, experiment) {
+  const note = (what, err) => process.stderr.write(`note: ${run.id}: ${what} not written: ${err.message}\n`);
+  try {
+    const { modelJson, weights } = exportTfjs(result.model, run.config);
+    fs.mkdirSync(path.join(dir, 'tfjs'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tfjs', 'model.json'), modelJsonText(modelJson));
+    fs.writeFileSync(path.join(dir, 'tfjs', WEIGHTS_FILE), weights);
+  } catch (err) {
+    note('tfjs/model.json', err);
+  }
+  try {
+    fs.writeFileSync(path.join(dir, 'train.py'), kerasScript(run.config, { id: run.id, label: run.label, title: experiment.title }));
+  } catch (err) {
+    note('train.py', err);
+  }
+  const { csv, json } = resultsBundle(result, engine.info, run.config);
+  fs.writeFileSync(path.join(dir, 'history.csv'), csv);
+  fs.writeFileSync(path.join(dir, 'results.json'), json);
+}
+
 async function main() {
   const { opts, positional } = parseArgs(process.argv.slice(2));
   if (opts.help) return console.log(USAGE);
@@ -146,6 +175,14 @@ async function main() {
     const errors = validateConfig(r.config);
     if (errors.length) fail(`${r.id}: invalid configuration:\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
   }
+  if (opts.kerasScript) {
+    process.stdout.on('error', (err) => process.exit(err.code === 'EPIPE' ? 0 : 1)); // | head
+    for (const [i, r] of runs.entries()) {
+      if (i > 0) process.stdout.write(`\n# ${'='.repeat(76)}\n`);
+      process.stdout.write(kerasScript(r.config, { id: r.id, label: r.label, title: experiment.title }));
+    }
+    return;
+  }
   const engine = await loadEngine({ variant: opts.variant ?? 'threads', threads: opts.threads });
   const loadSplit = nodeDataLoader(engine, { cifarDir: opts.cifarDir });
   const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
@@ -181,6 +218,7 @@ async function main() {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(path.join(dir, 'model.bin'), result.model.save(JSON.stringify(run.config)));
         fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(run.config, null, 2) + '\n');
+        exportExtras(dir, run, result, engine, experiment);
         if (!opts.json) console.log(`model written to ${dir}/`);
       }
       if (needed.has(run.id)) models.set(run.id, result.model);

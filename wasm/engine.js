@@ -78,6 +78,20 @@ export class Engine {
     this.info.threads = this.M._eng_set_threads(n);
     return this.info.threads;
   }
+  // Learning rate of a schedule spec (config.js toSpecs().schedule) at each given step.
+  scheduleValues(spec, baseLr, steps) {
+    return this.withAlloc(({ str }) => {
+      const p = str(spec);
+      return steps.map((s) => {
+        const v = this.M._eng_schedule_lr(p, baseLr, s);
+        if (Number.isNaN(v)) throw new EngineError(this.lastError());
+        return v;
+      });
+    });
+  }
+  // GFLOP/s of the engine's matrix multiply (layout 0: A B, 1: A^T B); for benchmarks.
+  benchGemm(M, N, K, layout = 0, iterations = 100) { return this.M._eng_bench_gemm(M, N, K, layout, iterations); }
+  memoryBytes() { return this.heap().byteLength; }
   close() {
     this.M._eng_pool_stop();
     if (this.M.PThread) this.M.PThread.terminateAllThreads();

@@ -190,6 +190,11 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, e
       }
       await (hooks.yield ?? yieldToHost)();
     }
+    // As the book does after ModelCheckpoint(save_best_only=True): continue with the best weights.
+    if (callbacks.some((c) => c.startsWith('model_checkpoint')) && !result.diverged) {
+      trainer.restoreCheckpoint();
+      result.restored_checkpoint = true;
+    }
   } finally {
     trainer.free();
   }

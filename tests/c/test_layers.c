@@ -7,10 +7,13 @@
  * Klambauer et al. 2017, LeakyReLU's layer default 0.3, exact-erf GELU), the MaxNorm
  * constraint, magnitude pruning, and gemm_f32 bit for bit against its scalar
  * reference (and within rounding of a double-precision product). */
+#define _POSIX_C_SOURCE 200809L /* alarm() for the deadlock watchdog */
 #include "testlib.h"
 #include "nn.h"
 
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TRUNC_STD 0.87962566103423978 /* stddev of N(0,1) truncated to [-2, 2] */
 
@@ -535,14 +538,132 @@ static void test_gemm(void) {
   free(a), free(b), free(c1), free(c2);
 }
 
+/* penalty_f32 (keras.regularizers.L1L2: l1 sum|w| + l2 sum w^2, gradient
+ * l1 sign(w) + 2 l2 w added to grad) against its scalar reference, bit for bit,
+ * and against a double-precision sum. */
+static void check_penalty(size_t n, float l1, float l2, int threads) {
+  eng_set_threads(threads);
+  float *w = malloc(n * sizeof(float)), *g1 = malloc(n * sizeof(float)), *g2 = malloc(n * sizeof(float));
+  for (size_t i = 0; i < n; i++) {
+    w[i] = i % 11 == 5 ? 0.0f : (float)uniform_pm1();
+    g1[i] = g2[i] = (float)(0.1 * uniform_pm1());
+  }
+  double want_abs = 0, want_sq = 0;
+  for (size_t i = 0; i < n; i++) want_abs += fabs(w[i]), want_sq += (double)w[i] * w[i];
+  double want = (double)l1 * want_abs + (double)l2 * want_sq;
+  double v1 = penalty_f32(w, g1, n, l1, l2), v2 = penalty_f32_reference(w, g2, n, l1, l2);
+  double v0 = penalty_f32(w, NULL, n, l1, l2);
+  CHECK(v1 == v2 && v0 == v1);
+  /* Float lane sums of up to 2048 terms each: relative error well under 1e-5. */
+  CHECK(fabs(v1 - want) <= 1e-5 * want);
+  CHECK(memcmp(g1, g2, n * sizeof(float)) == 0);
+  /* The gradient it adds, on a zero start: l1 sign(w) + 2 l2 w. */
+  float *g3 = calloc(n, sizeof(float));
+  penalty_f32(w, g3, n, l1, l2);
+  int wrong = 0;
+  for (size_t i = 0; i < n; i++) {
+    double inc = 2.0 * l2 * w[i] + (w[i] > 0 ? l1 : (w[i] < 0 ? -l1 : 0));
+    wrong += fabs(g3[i] - inc) > 1e-6;
+  }
+  CHECK(wrong == 0);
+  free(w), free(g1), free(g2), free(g3);
+}
+
+/* sgd_update_f32 (keras sgd.py) against its scalar reference, bit for bit, and the
+ * double formula: v = momentum v - lr g; w += v (Nesterov: w += momentum v - lr g). */
+static void check_sgd_kernel(size_t n, float momentum, bool nesterov, int threads) {
+  eng_set_threads(threads);
+  const float lr = 0.05f;
+  float *w1 = malloc(n * sizeof(float)), *w2 = malloc(n * sizeof(float)), *g = malloc(n * sizeof(float));
+  float *v1 = malloc(n * sizeof(float)), *v2 = malloc(n * sizeof(float));
+  double *wd = malloc(n * sizeof(double)), *vd = malloc(n * sizeof(double));
+  for (size_t i = 0; i < n; i++) {
+    w1[i] = w2[i] = (float)uniform_pm1(), v1[i] = v2[i] = (float)(0.1 * uniform_pm1());
+    wd[i] = w1[i], vd[i] = v1[i];
+  }
+  for (int step = 0; step < 2; step++) {
+    for (size_t i = 0; i < n; i++) g[i] = (float)uniform_pm1();
+    sgd_update_f32(w1, g, v1, n, lr, momentum, nesterov);
+    sgd_update_f32_reference(w2, g, v2, n, lr, momentum, nesterov);
+    for (size_t i = 0; i < n; i++) {
+      if (momentum == 0) {
+        wd[i] -= (double)lr * g[i];
+        continue;
+      }
+      vd[i] = (double)momentum * vd[i] - (double)lr * g[i];
+      wd[i] += nesterov ? (double)momentum * vd[i] - (double)lr * g[i] : vd[i];
+    }
+  }
+  CHECK(memcmp(w1, w2, n * sizeof(float)) == 0 && memcmp(v1, v2, n * sizeof(float)) == 0);
+  double worst = 0;
+  for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(w1[i] - wd[i]));
+  CHECK(worst < 1e-6);
+  free(w1), free(w2), free(g), free(v1), free(v2), free(wd), free(vd);
+}
+
+static void test_elementwise_kernels(int threads) {
+  const size_t sizes[] = {1, 3, 4, 7, 8192, 8193, 16384 * 2 + 3, 100003};
+  for (size_t k = 0; k < ENG_COUNT_OF(sizes); k++) {
+    check_penalty(sizes[k], 0.01f, 0.0f, threads);
+    check_penalty(sizes[k], 0.0f, 0.003f, threads);
+    check_penalty(sizes[k], 0.02f, 0.5f, threads);
+    check_sgd_kernel(sizes[k], 0.0f, false, threads);
+    check_sgd_kernel(sizes[k], 0.9f, false, threads);
+    check_sgd_kernel(sizes[k], 0.9f, true, threads);
+  }
+  eng_set_threads(1);
+}
+
+/* A thread-pool deadlock would hang ctest: a watchdog turns it into a failure
+ * that names the stage. */
+static const char *volatile stage = "start";
+static volatile int pool_round = -1;
+static void on_watchdog(int sig) {
+  (void)sig;
+  char msg[256];
+  int n = snprintf(msg, sizeof msg,
+                   "test_layers: DEADLOCK: still running after 30 s in %s (round %d); the "
+                   "caller waits for a pool job that no worker runs\n", stage, pool_round);
+  ssize_t w = write(2, msg, (size_t)n);
+  (void)w;
+  _exit(1);
+}
+
+/* Restarting the pool and giving it a job at once: a freshly created worker must
+ * take part in the first job published after eng_set_threads returns. */
+static void test_pool_restart(void) {
+  const int M = 32, N = 300, K = 784; /* 15 MFLOP: split across the threads */
+  float *a = malloc((size_t)M * K * sizeof(float)), *b = malloc((size_t)K * N * sizeof(float));
+  float *c = malloc((size_t)M * N * sizeof(float)), *want = malloc((size_t)M * N * sizeof(float));
+  for (int i = 0; i < M * K; i++) a[i] = (float)uniform_pm1();
+  for (int i = 0; i < K * N; i++) b[i] = (float)uniform_pm1();
+  gemm_f32_reference(M, N, K, a, K, 1, b, N, want, N, false);
+  int wrong = 0;
+  for (pool_round = 0; pool_round < 100; pool_round++) {
+    CHECK(eng_set_threads(2) == 2);
+    gemm_f32(M, N, K, a, K, 1, b, N, c, N, false);
+    wrong += memcmp(c, want, (size_t)M * N * sizeof(float)) != 0;
+    eng_set_threads(1);
+  }
+  CHECK(wrong == 0);
+  free(a), free(b), free(c), free(want);
+}
+
 int main(void) {
-  test_initializers();
-  test_batch_norm();
-  test_dropout();
-  test_activation_values();
-  test_max_norm();
-  test_pruning();
-  test_gemm();
-  eng_pool_stop();
+  setvbuf(stdout, NULL, _IOLBF, 0); /* keep the log if the watchdog fires */
+  signal(SIGALRM, on_watchdog);
+  alarm(30);
+  stage = "initializers", test_initializers();
+  stage = "batch normalization", test_batch_norm();
+  stage = "dropout", test_dropout();
+  stage = "activation values", test_activation_values();
+  stage = "max_norm", test_max_norm();
+  stage = "pruning", test_pruning();
+  stage = "penalty and SGD kernels (1 thread)", test_elementwise_kernels(1);
+  stage = "gemm (1 and 2 threads)", test_gemm();
+  stage = "penalty and SGD kernels (2 threads)", test_elementwise_kernels(2);
+  stage = "gemm right after eng_set_threads(2)", test_pool_restart();
+  stage = "eng_pool_stop", eng_pool_stop();
+  alarm(0);
   return test_report("test_layers");
 }

@@ -2,13 +2,16 @@
  * runs and thread counts, save/load round trips and corrupt blobs, layer reuse and
  * freezing for transfer learning on relabelled class subsets, divergence, the
  * Keras callbacks (EarlyStopping, ReduceLROnPlateau, ModelCheckpoint) against
- * transcriptions of keras/src/callbacks/*.py fed with the same per-epoch metrics,
+ * transcriptions of keras/src/callbacks/<name>.py fed with the same per-epoch metrics,
  * spec errors with their messages, and the spec's experiment 1 (saturating
  * sigmoids) on real Fashion-MNIST when it is installed. */
+#define _POSIX_C_SOURCE 200809L /* alarm() for the deadlock watchdog */
 #include "testlib.h"
 #include "nn.h"
 
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 static uint64_t test_state = 0xD1B54A32D192ED03ull;
 static uint64_t splitmix(void) {
@@ -210,7 +213,9 @@ static void test_save_load(void) {
     double l1, a1, l2, a2;
     CHECK_OK(eng_model_evaluate(m, ds, 0, &l1, &a1));
     CHECK_OK(eng_model_evaluate(r, ds, 0, &l2, &a2));
-    CHECK(l1 == l2 && a1 == a2);
+    /* Evaluation sums per batch (32 vs 16 here): equal up to rounding. */
+    CHECK_NEAR(l1, l2, 1e-12 * l1);
+    CHECK(a1 == a2);
     free(p1), free(p2);
     /* Saving the loaded model gives the same bytes. */
     uint8_t *blob2 = NULL;
@@ -387,8 +392,17 @@ static void test_transfer_learning(void) {
 
 static void test_divergence(void) {
   eng_dataset *ds = make_dataset(128, 3, 0);
-  eng_model *m = small_model("model seed=3", "sgd learning_rate=1e6", 3);
+  /* Linear layers compound a too-large step multiplicatively: the logits overflow
+   * to infinity within a few steps and the loss becomes NaN. (With ReLU or tanh the
+   * loss can stay huge but finite, which is not divergence.) */
+  eng_model *m = NULL;
+  CHECK_OK(eng_model_create(F, "model seed=3", &m));
   if (!m) return;
+  CHECK_OK(eng_model_add(m, "dense units=32"));
+  CHECK_OK(eng_model_add(m, "dense units=32"));
+  CHECK_OK(eng_model_add(m, "dense units=3 activation=softmax"));
+  CHECK_OK(eng_model_set_optimizer(m, "sgd learning_rate=1e6"));
+  CHECK_OK(eng_model_build(m, 32));
   float *initial = copy_params(m);
   eng_trainer *t = NULL;
   CHECK_OK(eng_trainer_create(m, ds, NULL, "fit epochs=3 batch_size=16", &t));
@@ -543,13 +557,13 @@ static void check_reduce_lr(const char *callback, double factor, int patience, i
     reductions += reduced[e];
     bool engine_reduced = log.metrics[e][ENG_METRIC_LR_REDUCED] != 0;
     if (engine_reduced != reduced[e] || fabs(log.base_lr[e] - lr_after[e]) > 1e-12) {
-      if (wrong++ < 3)
-        fprintf(stderr, "%s: epoch %d: engine %s, lr %.6g; Keras %s, lr %.6g\n", callback, e + 1,
-                engine_reduced ? "reduced" : "kept", log.base_lr[e],
+      if (wrong++ == 0)
+        fprintf(stderr, "%s: first difference at epoch %d: engine %s, lr %.6g; Keras %s, lr %.6g\n",
+                callback, e + 1, engine_reduced ? "reduced" : "kept", log.base_lr[e],
                 reduced[e] ? "reduced" : "kept", lr_after[e]);
     }
     /* The rate used during epoch e + 1 is the one set after epoch e. */
-    if (e > 0) CHECK_NEAR(log.metrics[e][ENG_METRIC_LEARNING_RATE], lr_after[e - 1], 1e-12);
+    if (e > 0) CHECK_NEAR(log.metrics[e][ENG_METRIC_LEARNING_RATE], log.base_lr[e - 1], 1e-12);
   }
   printf("%s: %d reductions, final lr %g\n", callback, reductions, lr_after[log.epochs - 1]);
   CHECK(wrong == 0);
@@ -695,6 +709,128 @@ static void test_spec_errors(void) {
   eng_dataset_free(ds), eng_dataset_free(wide);
 }
 
+/* ------------------------------------------- losses, statistics, inputs */
+
+/* The reported losses are Keras's: mean cross-entropy + every layer's kernel
+ * penalty (frozen layers included: their regularization losses stay in
+ * model.losses). Reference: -log p[label] from eng_model_predict, and the
+ * penalties summed here in double from the kernels. */
+static void test_reported_losses(void) {
+  eng_dataset *ds = make_dataset(96, 3, 0);
+  eng_model *m = NULL;
+  CHECK_OK(eng_model_create(F, "model seed=4", &m));
+  if (!m) return;
+  CHECK_OK(eng_model_add(m, "dense units=16 activation=relu kernel_l2=0.01"));
+  CHECK_OK(eng_model_add(m, "dense units=8 activation=tanh kernel_l1=0.002 kernel_l2=0.003"));
+  CHECK_OK(eng_model_add(m, "dense units=3 activation=softmax kernel_l1=0.001"));
+  CHECK_OK(eng_model_set_optimizer(m, "sgd learning_rate=0")); /* weights stay put */
+  CHECK_OK(eng_model_build(m, 32));
+  CHECK_OK(eng_model_set_trainable(m, 0, 0));
+  double penalty = 0;
+  const double l1[3] = {0, 0.002, 0.001}, l2[3] = {0.01, 0.003, 0};
+  for (int li = 0; li < 3; li++) {
+    const layer *l = &m->layers[li];
+    for (size_t i = 0; i < (size_t)l->in * l->out; i++)
+      penalty += (double)(float)l1[li] * fabs(l->kernel[i]) + (double)(float)l2[li] * l->kernel[i] * l->kernel[i];
+  }
+  float *p = malloc((size_t)ds->count * 3 * sizeof(float));
+  CHECK_OK(eng_model_predict(m, ds, 0, ds->count, p));
+  double ce = 0;
+  for (uint32_t i = 0; i < ds->count; i++) ce -= log(p[i * 3 + ds->labels[i]]) / ds->count;
+  double loss = 0, acc = 0;
+  CHECK_OK(eng_model_evaluate(m, ds, 0, &loss, &acc));
+  CHECK_NEAR(model_penalty(m), penalty, 1e-6 * penalty);
+  CHECK_NEAR(loss, ce + penalty, 1e-5 * (ce + penalty)); /* float probabilities in the reference */
+  /* Training reports the same (learning rate 0, no dropout or BN: the same model). */
+  eng_trainer *t = NULL;
+  CHECK_OK(eng_trainer_create(m, ds, NULL, "fit epochs=1 batch_size=16 shuffle=0", &t));
+  if (t) {
+    run_log log;
+    run_logged(t, m, &log);
+    CHECK_OK(log.status);
+    if (log.epochs == 1) CHECK_NEAR(log.metrics[0][ENG_METRIC_LOSS], loss, 1e-9 * loss);
+    free_log(&log);
+    eng_trainer_free(t);
+  }
+  /* Confusion matrix: rows are true labels, it sums to the count, its diagonal to
+   * the accuracy. */
+  uint32_t confusion[9];
+  CHECK_OK(eng_model_confusion(m, ds, 0, confusion));
+  uint32_t total = 0, diagonal = 0, row0 = 0, label0 = 0;
+  for (int k = 0; k < 9; k++) total += confusion[k];
+  for (int k = 0; k < 3; k++) diagonal += confusion[k * 4], row0 += confusion[k];
+  for (uint32_t i = 0; i < ds->count; i++) label0 += ds->labels[i] == 0;
+  CHECK(total == ds->count && row0 == label0);
+  CHECK_NEAR(diagonal / (double)ds->count, acc, 1e-12);
+  free(p);
+  eng_model_free(m);
+  eng_dataset_free(ds);
+}
+
+/* eng_model_adapt: per-feature mean and 1/std of pixels * input_scale (population
+ * std, like keras.layers.Normalization.adapt); a constant feature is centred only. */
+static void test_standardize(void) {
+  eng_dataset *ds = make_dataset(50, 3, 0);
+  for (uint32_t i = 0; i < ds->count; i++) ds->pixels[(size_t)i * F + 5] = 77; /* constant */
+  eng_model *m = NULL;
+  CHECK_OK(eng_model_create(F, "model standardize=1 input_scale=0.5", &m));
+  if (!m) return;
+  CHECK_OK(eng_model_add(m, "dense units=3 activation=softmax"));
+  CHECK_OK(eng_model_build(m, 8));
+  double loss, acc;
+  CHECK_FAILS(eng_model_evaluate(m, ds, 0, &loss, &acc), ENG_ERR_STATE, "no statistics");
+  CHECK_OK(eng_model_adapt(m, ds));
+  int wrong = 0;
+  for (uint32_t j = 0; j < F; j++) {
+    double s = 0, s2 = 0;
+    for (uint32_t i = 0; i < ds->count; i++) {
+      double x = ds->pixels[(size_t)i * F + j] * 0.5;
+      s += x, s2 += x * x;
+    }
+    double mean = s / ds->count, var = s2 / ds->count - mean * mean;
+    wrong += fabs(m->input_mean[j] - mean) > 1e-4;
+    if (j == 5) wrong += m->input_inv_std[j] != 1.0f;
+    else wrong += fabs(m->input_inv_std[j] * sqrt(var) - 1) > 1e-5;
+  }
+  CHECK(wrong == 0);
+  /* A loaded batch is (pixel * scale - mean) * inv_std. */
+  model_load_batch(m, ds, NULL, 3, 2);
+  CHECK_NEAR(m->input[F + 9], (ds->pixels[4 * F + 9] * 0.5 - m->input_mean[9]) * m->input_inv_std[9], 1e-5);
+  CHECK_NEAR(m->input[5], 0, 1e-6);
+  CHECK_OK(eng_model_evaluate(m, ds, 0, &loss, &acc));
+  eng_model_free(m);
+  eng_dataset_free(ds);
+}
+
+/* eng_model_layer_stats "changes no state": BN moving statistics, weights and the
+ * dropout stream are as before. */
+static void test_layer_stats_stateless(void) {
+  eng_dataset *ds = make_dataset(64, 3, 0);
+  eng_model *m = NULL;
+  CHECK_OK(eng_model_create(F, "model seed=6", &m));
+  if (!m) return;
+  CHECK_OK(eng_model_add(m, "dense units=10 activation=relu"));
+  CHECK_OK(eng_model_add(m, "batch_normalization"));
+  CHECK_OK(eng_model_add(m, "dropout rate=0.5"));
+  CHECK_OK(eng_model_add(m, "dense units=3 activation=softmax"));
+  CHECK_OK(eng_model_build(m, 16));
+  float *before = copy_params(m);
+  eng_rng rng = m->dropout_rng;
+  double stats[4 * ENG_STAT_COUNT];
+  CHECK_OK(eng_model_layer_stats(m, ds, 40, stats));
+  CHECK(memcmp(before, m->params, m->n_params * sizeof(float)) == 0);
+  CHECK(m->dropout_rng.state == rng.state && m->dropout_rng.inc == rng.inc);
+  /* ReLU outputs: the fraction exactly zero is the dead fraction; dropout at
+   * inference passes everything. */
+  CHECK(stats[0 * ENG_STAT_COUNT + ENG_STAT_DEAD] > 0 && stats[0 * ENG_STAT_COUNT + ENG_STAT_DEAD] < 1);
+  CHECK(stats[0 * ENG_STAT_COUNT + ENG_STAT_MEAN] > 0);
+  CHECK(stats[3 * ENG_STAT_COUNT + ENG_STAT_WEIGHT_NORM] > 0 && stats[3 * ENG_STAT_COUNT + ENG_STAT_GRAD_NORM] > 0);
+  CHECK_NEAR(stats[1 * ENG_STAT_COUNT + ENG_STAT_MEAN], stats[2 * ENG_STAT_COUNT + ENG_STAT_MEAN], 1e-12);
+  free(before);
+  eng_model_free(m);
+  eng_dataset_free(ds);
+}
+
 /* ------------------------------------------------- experiment 1 (the spec) */
 
 static void test_experiment1(void) {
@@ -721,23 +857,46 @@ static void test_experiment1(void) {
     CHECK(row[ENG_STAT_MEAN] >= 0.35 && row[ENG_STAT_MEAN] <= 0.65);
     CHECK(row[ENG_STAT_DEAD] == 0);
   }
-  /* Saturation starves the first layers of gradient (vanishing gradients). */
-  CHECK(stats[0 * ENG_STAT_COUNT + ENG_STAT_GRAD_STD] < stats[4 * ENG_STAT_COUNT + ENG_STAT_GRAD_STD]);
+  /* Saturated sigmoids pass only small gradients back: sigma' <= 0.25, and at
+   * sigma < 0.01 or > 0.99 it is below 0.0099. */
+  for (int l = 0; l < 5; l++) CHECK(stats[l * ENG_STAT_COUNT + ENG_STAT_GRAD_STD] < 0.01);
   eng_model_free(m);
   eng_dataset_free(train);
 }
 
+/* A thread-pool deadlock would hang ctest: a watchdog turns it into a failure
+ * that names the stage. */
+static const char *volatile stage = "start";
+static void on_watchdog(int sig) {
+  (void)sig;
+  char msg[256];
+  int n = snprintf(msg, sizeof msg,
+                   "test_model: DEADLOCK: still running after 30 s in %s; the caller waits "
+                   "for a pool job that no worker runs\n", stage);
+  ssize_t w = write(2, msg, (size_t)n);
+  (void)w;
+  _exit(1);
+}
+
 int main(void) {
-  test_determinism();
-  test_save_load();
-  test_load_every_prefix();
-  test_transfer_learning();
-  test_divergence();
-  test_early_stopping();
-  test_reduce_lr_on_plateau();
-  test_model_checkpoint();
-  test_spec_errors();
-  test_experiment1();
-  eng_pool_stop();
+  setvbuf(stdout, NULL, _IOLBF, 0); /* keep the log if the watchdog fires */
+  signal(SIGALRM, on_watchdog);
+  alarm(30);
+  stage = "save/load", test_save_load();
+  stage = "load of every prefix", test_load_every_prefix();
+  stage = "transfer learning", test_transfer_learning();
+  stage = "divergence", test_divergence();
+  stage = "early stopping", test_early_stopping();
+  stage = "reduce_lr_on_plateau", test_reduce_lr_on_plateau();
+  stage = "model checkpoint", test_model_checkpoint();
+  stage = "spec errors", test_spec_errors();
+  stage = "reported losses", test_reported_losses();
+  stage = "standardization", test_standardize();
+  stage = "layer statistics", test_layer_stats_stateless();
+  stage = "experiment 1", test_experiment1();
+  /* Last: it starts worker threads. */
+  stage = "determinism (training with 1 and 2 threads)", test_determinism();
+  stage = "eng_pool_stop", eng_pool_stop();
+  alarm(0);
   return test_report("test_model");
 }

@@ -1,5 +1,5 @@
 /* test_optimizers.c: optimizer_apply against the Keras 3 update rules, recomputed
- * here in double precision from the published source (keras/src/optimizers/*.py,
+ * here in double precision from the published source (keras/src/optimizers/<name>.py,
  * keras/src/optimizers/base_optimizer.py for clipping and weight decay).
  *
  * Each case builds a small model (4 -> 3 -> 2, four tensors, 23 numbers), sets
@@ -223,8 +223,23 @@ static void check_optimizer(const char *spec, reference_config c, const int *fro
       m->grads[i] = (float)g[i];
       g[i] = m->grads[i]; /* the reference starts from the same float gradient */
     }
-    optimizer_apply(m, c.lr, step, false);
+    /* Step 1 records the update statistics (the trainer does on an epoch's last
+     * batch), which takes the scalar path; the others the SIMD one where it exists. */
+    float before[MAX_W];
+    memcpy(before, m->params, lay.n * sizeof(float));
+    optimizer_apply(m, c.lr, step, step == 1);
     reference_step(&c, &lay, &r, g, step);
+    if (step == 1 && c.weight_decay == 0) {
+      /* update_sq of a layer: the squared norm of its kernel's update. */
+      for (uint32_t li = 0; li < m->n_layers; li++) {
+        const layer *l = &m->layers[li];
+        size_t k0 = (size_t)(l->kernel - m->params);
+        double sq = 0;
+        for (size_t i = k0; i < k0 + (size_t)l->in * l->out; i++)
+          sq += ((double)m->params[i] - before[i]) * ((double)m->params[i] - before[i]);
+        if (l->trainable) CHECK(fabs(l->update_sq - sq) <= 1e-4 * sq + 1e-12);
+      }
+    }
   }
   for (size_t i = 0; i < lay.n; i++) {
     double err = fabs(m->params[i] - r.w[i]);
@@ -340,6 +355,14 @@ static void test_zero_clip_means_off(void) {
         fprintf(stderr, "%s: w = %.9g after one step, Keras (no clipping) gives %.9g\n",
                 specs[k], m->params[0], expected);
       CHECK_NEAR(m->params[0], expected, 1e-6);
+      /* All-zero gradients (a dead layer) leave SGD's weights as they are; clipping
+       * by a zero norm must not compute 0 / max(0, 0) = NaN. */
+      float w1 = m->params[1];
+      for (size_t i = 0; i < m->n_grads; i++) m->grads[i] = 0.0f;
+      optimizer_apply(m, 0.1, 1, false);
+      if (!(m->params[1] == w1))
+        fprintf(stderr, "%s: zero gradients turned w = %.9g into %.9g\n", specs[k], w1, m->params[1]);
+      CHECK(m->params[1] == w1);
     } else {
       CHECK(st == ENG_ERR_INVALID);
     }

@@ -38,8 +38,20 @@ unsigned char *test_read_file(const char *path, size_t *len) {
     if (!f) return NULL;
     size_t cap = 1 << 20, used = 0;
     unsigned char *buf = malloc(cap);
+    if (!buf) {
+      gzclose(f);
+      return NULL;
+    }
     for (;;) {
-      if (used == cap) buf = realloc(buf, cap *= 2);
+      if (used == cap) {
+        unsigned char *bigger = realloc(buf, cap *= 2);
+        if (!bigger) {
+          free(buf);
+          gzclose(f);
+          return NULL;
+        }
+        buf = bigger;
+      }
       int got = gzread(f, buf + used, (unsigned)(cap - used));
       if (got <= 0) break;
       used += (size_t)got;
@@ -55,8 +67,16 @@ unsigned char *test_read_file(const char *path, size_t *len) {
   if (!f) return NULL;
   fseek(f, 0, SEEK_END);
   long size = ftell(f);
+  if (size < 0) {
+    fclose(f);
+    return NULL;
+  }
   fseek(f, 0, SEEK_SET);
   unsigned char *buf = malloc(size > 0 ? (size_t)size : 1);
+  if (!buf) {
+    fclose(f);
+    return NULL;
+  }
   *len = fread(buf, 1, (size_t)size, f);
   fclose(f);
   return buf;

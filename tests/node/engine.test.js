@@ -86,3 +86,12 @@ test('save and load round-trip gives identical predictions', async () => {
   result.model.free();
   test.free();
 });
+
+test('schedule values for the page preview come from the engine', async () => {
+  const { engine } = await make('single');
+  assert.deepEqual(engine.scheduleValues('piecewise_constant_decay boundaries=9380,18760 values=0.01,0.005,0.001', 0.01, [0, 9380, 9381, 18761]), [0.01, 0.01, 0.005, 0.001]);
+  const [lr] = engine.scheduleValues('exponential_decay initial_learning_rate=0.01 decay_steps=1000 decay_rate=0.96', 0.01, [2000]);
+  assert.ok(Math.abs(lr - 0.01 * 0.96 ** 2) < 1e-15);
+  assert.deepEqual(engine.scheduleValues('constant', 0.05, [0, 100]), [0.05, 0.05]);
+  assert.throws(() => engine.scheduleValues('exponential_decay decay_steps=0', 0.01, [1]), /initial_learning_rate|decay_steps/);
+});

@@ -135,6 +135,7 @@ const fromBase64Url = (s) => {
 const comparable = (plan) => JSON.stringify({ runs: plan.runs, title: plan.title });
 
 export function encodePlan(plan) {
+  if (!plan.preset && comparable(plan) === comparable(defaultPlan())) return '';
   if (plan.preset) {
     const pristine = planFromPreset(plan.preset);
     if (pristine && comparable(pristine) === comparable(plan)) return `preset=${encodeURIComponent(plan.preset)}${plan.selected ? `&run=${plan.selected}` : ''}`;
@@ -148,7 +149,7 @@ export function decodePlan(hash) {
   const params = new URLSearchParams(String(hash ?? '').replace(/^#/, ''));
   if (params.has('preset')) {
     const plan = planFromPreset(params.get('preset'));
-    if (!plan) return { plan: defaultPlan(), error: `the link names an unknown preset "${params.get('preset')}"` };
+    if (!plan) return { plan: defaultPlan(), error: `This link names an unknown preset "${params.get('preset')}". The default setup is shown instead.` };
     const run = Number(params.get('run') ?? 0);
     if (Number.isInteger(run) && run >= 0 && run < plan.runs.length) plan.selected = run;
     return { plan };
@@ -163,7 +164,8 @@ export function decodePlan(hash) {
       plan.title ??= 'Shared setup';
       return { plan };
     } catch (err) {
-      return { plan: defaultPlan(), error: `the link's configuration could not be read (${err.message}); the default setup is shown instead` };
+      console.warn('unreadable plan in the link', err);
+      return { plan: defaultPlan(), error: 'The configuration in this link is damaged or incomplete (was the whole link copied?). The default setup is shown instead.' };
     }
   }
   return { plan: defaultPlan() };

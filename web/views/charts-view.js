@@ -5,7 +5,7 @@
 // stars, early-stop crosses and learning-rate-drop triangles.
 import { h } from './dom.js';
 
-const Chart = globalThis.Chart;
+
 const BAND = 0.015;
 
 const referenceOf = (r) => r.reference?.val_accuracy ?? r.reference?.best_val_accuracy ?? null;
@@ -23,19 +23,24 @@ const annotations = {
     const { ctx, chartArea: area, scales: { y } } = chart;
     ctx.save();
     ctx.beginPath(); ctx.rect(area.left, area.top, area.width, area.height); ctx.clip();
+    const labelled = [];
     for (const b of a.bands) {
       const top = y.getPixelForValue(b.y1);
       const bottom = y.getPixelForValue(b.y0);
-      ctx.fillStyle = alpha(b.color, 0.13);
+      ctx.fillStyle = alpha(b.color, 0.1);
       ctx.fillRect(area.left, top, area.width, bottom - top);
       ctx.strokeStyle = alpha(b.color, 0.7);
       ctx.setLineDash([2, 3]);
       const mid = y.getPixelForValue(b.y);
       ctx.beginPath(); ctx.moveTo(area.left, mid); ctx.lineTo(area.right, mid); ctx.stroke();
       ctx.setLineDash([]);
-      ctx.fillStyle = alpha(b.color, 0.9);
-      ctx.font = '10px system-ui, sans-serif';
-      ctx.fillText(`book ${b.y}`, area.left + 4, top - 2 > area.top + 8 ? top - 2 : mid - 3);
+      // One label per distinct value, and none crowding another.
+      if (labelled.some((l) => Math.abs(l - mid) < 11)) continue;
+      labelled.push(mid);
+      ctx.fillStyle = alpha(b.color, 0.95);
+      ctx.font = '600 10px system-ui, sans-serif';
+      ctx.textAlign = 'right';
+      ctx.fillText(`book ${b.y}`, area.right - 3, mid - 3);
     }
     ctx.restore();
   },
@@ -81,7 +86,7 @@ function star(ctx, x, y, outer, inner) {
 }
 
 function makeChart(canvas, { title, yTitle, yType = 'linear', xMin = 1, legend = true }) {
-  return new Chart(canvas, {
+  return new globalThis.Chart(canvas, {
     type: 'line',
     data: { datasets: [] },
     plugins: [annotations],
@@ -106,18 +111,21 @@ export class ChartsView {
   #datasets = new Map(); // record key -> {loss, valLoss, acc, valAcc, lr}
 
   constructor(root) {
-    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
-    Chart.defaults.color = '#475569';
-    Chart.defaults.borderColor = '#e2e8f0';
+    globalThis.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    globalThis.Chart.defaults.color = '#475569';
+    globalThis.Chart.defaults.borderColor = '#e2e8f0';
     const box = (cls) => h(`div.chart-box.${cls}`, h('canvas'));
     this.boxes = { acc: box('acc'), loss: box('loss'), lr: box('lr') };
-    this.empty = h('p.chart-empty', 'Curves appear here after the first epoch. Pick a preset or build a network, then press Train.');
-    root.replaceChildren(this.boxes.acc, this.boxes.loss, this.boxes.lr, this.empty,
+    this.empty = h('p.chart-empty', 'Curves appear after the first epoch: pick a preset or build a network, then press Train.');
+    this.boxes.acc.append(this.empty);
+    root.replaceChildren(this.boxes.acc, this.boxes.loss, this.boxes.lr,
       h('p.chart-key', h('span', '— validation'), h('span', '- - training'), h('span', '★ best epoch'), h('span', '✕ early stop'), h('span', '▼ learning rate reduced'), h('span.band-key', 'book ±1.5 points')));
     this.acc = makeChart(this.boxes.acc.firstChild, { title: 'Accuracy', yTitle: 'accuracy' });
     this.loss = makeChart(this.boxes.loss.firstChild, { title: 'Loss (cross-entropy)', yTitle: 'loss' });
     this.lr = makeChart(this.boxes.lr.firstChild, { title: 'Learning rate', yTitle: 'learning rate', yType: 'logarithmic', xMin: 0 });
-    this.preview = { label: 'schedule preview', data: [], borderColor: '#94a3b8', borderDash: [5, 4], pointRadius: 0, borderWidth: 2, order: 10 };
+    // The runs are named in the other legends; this one only names the preview.
+    this.preview = { label: 'preview', data: [], borderColor: '#94a3b8', backgroundColor: '#94a3b8', borderDash: [5, 4], pointRadius: 0, borderWidth: 2, order: 10 };
+    this.planBands = [];
     this.lr.data.datasets.push(this.preview);
   }
 
@@ -134,7 +142,7 @@ export class ChartsView {
     for (const r of visible) if (!this.#datasets.has(r.key)) this.#add(r);
     for (const r of visible) this.#fill(r);
     this.#annotate(visible);
-    this.empty.hidden = visible.some((r) => r.history.length) || this.preview.data.length > 0;
+    this.empty.hidden = visible.some((r) => r.history.length);
     this.#draw();
   }
 
@@ -143,7 +151,7 @@ export class ChartsView {
     const ds = {
       acc: line(`${r.label} (train)`, true, false), valAcc: line(r.label, false, true),
       loss: line(`${r.label} (train)`, true, false), valLoss: line(r.label, false, true),
-      lr: { ...line(r.label, false, true), stepped: 'before' },
+      lr: { ...line(r.label, false, false), stepped: 'before' },
     };
     this.acc.data.datasets.push(ds.valAcc, ds.acc);
     this.loss.data.datasets.push(ds.valLoss, ds.loss);
@@ -173,9 +181,15 @@ export class ChartsView {
 
   schedulePreview(points, label) {
     this.preview.data = points;
-    this.preview.label = label ? `schedule preview: ${label}` : 'schedule preview';
-    if (points.length) this.empty.hidden = true;
+    this.preview.label = label ? `preview: ${label.length > 28 ? `${label.slice(0, 27)}…` : label}` : 'preview';
     this.lr.update('none');
+  }
+
+  // Before training, the plan's own book values are drawn (in grey).
+  setPlanBands(plan, records) {
+    this.planBands = plan.runs.map((r) => referenceOf(r)).filter((v) => v !== null);
+    this.#annotate(records.filter((r) => r.visible));
+    this.acc.update('none');
   }
 
   #annotate(visible) {
@@ -200,6 +214,11 @@ export class ChartsView {
         if (m.lr_reduced) lrMarkers.push({ kind: 'drop', x: m.epoch, y: m.learning_rate, color: r.color });
       }
     }
+    if (!bands.length)
+      for (const y of new Set(this.planBands)) {
+        bands.push({ y, y0: y - BAND, y1: y + BAND, color: '#64748b' });
+        lo = Math.min(lo, y - BAND - 0.01); hi = Math.max(hi, y + BAND + 0.01);
+      }
     this.acc.$annotations = { bands, markers: accMarkers };
     this.lr.$annotations = { markers: lrMarkers };
     this.acc.options.scales.y.suggestedMin = Number.isFinite(lo) ? lo : undefined;

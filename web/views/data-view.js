@@ -3,7 +3,7 @@
 // parses, and a gallery of sample images with their class names.
 import { h, replace, imageCanvas, fmt } from './dom.js';
 
-const NAMES = { 'fashion-mnist': 'Fashion-MNIST', cifar10: 'CIFAR-10', custom: 'Your IDX files' };
+const NAMES = { 'fashion-mnist': 'Fashion-MNIST', cifar10: 'CIFAR-10', custom: 'your IDX files', files: 'your files' };
 
 export class DataView {
   #files = new Map(); // download progress per file
@@ -24,7 +24,7 @@ export class DataView {
     this.drop.addEventListener('drop', (e) => { e.preventDefault(); this.#pick(e.dataTransfer.files); });
     this.loadButton = h('button.secondary', { type: 'button', onclick: () => actions.loadFashion() }, 'Load Fashion-MNIST');
     replace(root,
-      h('div.data-row', this.loadButton, h('span.muted', '30 MB from this site · 60,000 + 10,000 images of clothing')),
+      h('div.data-row', this.loadButton, h('span.muted.small', '30 MB from this site: 70,000 photos of clothing, 10 classes')),
       this.bar, this.status, this.error, this.gallery, this.drop, this.picker);
   }
 
@@ -65,8 +65,8 @@ export class DataView {
     const te = result.splits.test;
     const shape = `${tr.rows}×${tr.cols}${tr.channels > 1 ? `×${tr.channels}` : ''}`;
     replace(this.status, h('span.ok', '✓ '), h('strong', NAMES[name] ?? name), `: ${fmt.int(tr.count)} training${te ? ` + ${fmt.int(te.count)} test` : ''} images, ${shape}, ${tr.classes} classes`);
-    replace(this.gallery, result.samples.map((s) => h('figure.sample',
-      imageCanvas(s.pixels, tr.rows, tr.cols, tr.channels, tr.rows > 28 ? 1.5 : 1.6),
+    replace(this.gallery, result.samples.slice(0, 14).map((s) => h('figure.sample',
+      imageCanvas(s.pixels, tr.rows, tr.cols, tr.channels, tr.rows > 28 ? 1.3 : 1.4),
       h('figcaption', classNames[s.label] ?? `class ${s.label}`))));
   }
 

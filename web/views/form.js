@@ -18,10 +18,11 @@ export function kerasText(value) {
 
 function shell({ path, label, help, def, id, control, inline = false }) {
   const keras = typeof def === 'string' && def.startsWith('!') ? def.slice(1) : kerasText(def);
+  const kerasTag = keras !== null ? h('span.keras', { title: 'the default in Keras' }, `Keras: ${keras}`) : null;
   return h(`div.field${inline ? '.inline' : ''}`, { dataset: { path } },
-    h('label', { for: id }, h('span.label-text', label), keras !== null ? h('span.keras', { title: 'Keras default' }, `Keras: ${keras}`) : null),
+    h('label', { for: id }, h('span.label-text', label)),
     control,
-    help ? h('p.help', help) : null,
+    help || kerasTag ? h('p.help', help ?? '', help && kerasTag ? ' ' : '', kerasTag) : null,
     h('p.field-error', { dataset: { errorFor: path }, 'aria-live': 'polite' }));
 }
 

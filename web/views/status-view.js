@@ -11,19 +11,21 @@ export class StatusView {
   constructor({ badge, notice, controls }, actions) {
     this.badge = badge;
     this.notice = notice;
+    this.controls = controls;
+    controls.dataset.state = 'idle';
     this.actions = actions;
-    this.trainAll = h('button.primary', { type: 'button', onclick: () => actions.train('all') }, 'Train');
-    this.trainOne = h('button.secondary', { type: 'button', onclick: () => actions.train('selected') }, 'Train selected run');
-    this.pauseBtn = h('button.secondary', { type: 'button', disabled: true, onclick: () => actions.pause() }, '⏸ Pause');
-    this.resumeBtn = h('button.secondary', { type: 'button', disabled: true, hidden: true, onclick: () => actions.resume() }, '▶ Resume');
-    this.stopBtn = h('button.secondary.danger', { type: 'button', disabled: true, onclick: () => actions.stop() }, '■ Stop');
+    this.trainAll = h('button.primary', { type: 'button', dataset: { action: 'train' }, onclick: () => actions.train('all') }, 'Train');
+    this.trainOne = h('button.secondary', { type: 'button', dataset: { action: 'train-selected' }, onclick: () => actions.train('selected') }, 'Train selected');
+    this.pauseBtn = h('button.secondary', { type: 'button', dataset: { action: 'pause' }, disabled: true, onclick: () => actions.pause() }, '‖ Pause');
+    this.resumeBtn = h('button.secondary', { type: 'button', dataset: { action: 'resume' }, disabled: true, hidden: true, onclick: () => actions.resume() }, '▶ Resume');
+    this.stopBtn = h('button.secondary.danger', { type: 'button', dataset: { action: 'stop' }, disabled: true, onclick: () => actions.stop() }, '■ Stop');
     this.runLine = h('div.run-line', h('span.muted', 'Ready to train.'));
     this.bar = h('progress.epoch-progress', { max: 1, value: 0, 'aria-label': 'progress of the current epoch' });
     this.metrics = h('div.live-metrics', { 'aria-live': 'off' });
     this.problems = h('p.field-error.train-problems', { role: 'alert' });
     replace(controls,
-      h('div.buttons', this.trainAll, this.trainOne, this.pauseBtn, this.resumeBtn, this.stopBtn),
-      this.problems, this.runLine, this.bar, this.metrics);
+      h('div.train-row', h('div.buttons', this.trainAll, this.trainOne, this.pauseBtn, this.resumeBtn, this.stopBtn), this.runLine),
+      this.problems, this.bar, this.metrics);
   }
 
   engine(info) {
@@ -38,12 +40,12 @@ export class StatusView {
     this.notice.hidden = isolated;
     if (isolated) return;
     replace(this.notice,
-      h('strong', 'Single-threaded engine. '),
-      forcedSingle
-        ? 'You asked for it with ?threads=off in the address. Remove it to use every core.'
-        : ['This page is not cross-origin isolated (crossOriginIsolated is false), so the browser withholds SharedArrayBuffer, which WebAssembly threads need. Training works, just slower. To enable threads, serve the site with the headers ',
-          h('code', 'Cross-Origin-Opener-Policy: same-origin'), ' and ', h('code', 'Cross-Origin-Embedder-Policy: require-corp'),
-          ' (npm start does), or keep coi-serviceworker.js at the site root: on HTTPS or localhost it adds them after one reload.'],
+      h('div.notice-text', h('strong', 'Single-threaded engine. '),
+        forcedSingle
+          ? 'You asked for it with ?threads=off in the address. Remove it to use every core.'
+          : ['This page is not cross-origin isolated (crossOriginIsolated is false), so the browser withholds SharedArrayBuffer, which WebAssembly threads need. Training works, just slower. To enable threads, serve the site with the headers ',
+            h('code', 'Cross-Origin-Opener-Policy: same-origin'), ' and ', h('code', 'Cross-Origin-Embedder-Policy: require-corp'),
+            ' (npm start does), or keep coi-serviceworker.js at the site root: on HTTPS or localhost it adds them after one reload.']),
       h('button.icon', { type: 'button', 'aria-label': 'dismiss', onclick: () => { this.notice.hidden = true; } }, '✕'));
   }
 
@@ -58,12 +60,15 @@ export class StatusView {
 
   state(s) {
     this.current = s;
+    this.controls.dataset.state = s.state;
     this.#buttons();
     if (s.state === 'idle') {
       this.bar.value = 0;
-      if (this.last) replace(this.runLine, h('span.muted', `Finished. ${this.last}`));
+      if (this.started) replace(this.runLine, h('span.muted', `Finished. ${this.last ?? ''}`));
+      this.last = null;
       return;
     }
+    this.started = true;
     const r = s.record;
     if (r) replace(this.runLine, h('span.swatch', { style: { background: r.color } }), h('strong', r.label),
       s.count > 1 ? h('span.muted', ` · run ${s.index + 1} of ${s.count}`) : null,
@@ -98,18 +103,24 @@ export class StatusView {
       sp.value = Number.isFinite(sp.value) ? 0.7 * sp.value + 0.3 * v : v;
       sp.step = p.step; sp.t = now;
     } else if (sp.step === null || p.step < sp.step) { sp.step = p.step; sp.t = now; }
-    const epochs = record.config.fit?.epochs ?? 1;
-    const epoch = Math.min(epochs, (p.epoch ?? 0) + (p.batch < p.batches ? 1 : 0)) || 1;
+    // The engine counts epochs from 1; pruning's fine-tuning counts again after the main epochs.
+    const main = record.config.fit?.epochs ?? 1;
+    const fineTune = record.config.prune?.fine_tune_epochs ?? 0;
+    const tuning = fineTune > 0 && record.history.length >= main;
+    const epochs = main + fineTune;
+    const epoch = (p.epoch || 1) + (tuning ? main : 0);
     this.bar.value = p.batches ? p.batch / p.batches : 0;
     replace(this.metrics,
-      item('epoch', `${epoch} / ${epochs}`), item('batch', `${fmt.int(p.batch)} / ${fmt.int(p.batches)}`),
+      item(tuning ? 'fine-tune epoch' : 'epoch', `${epoch} / ${epochs}`), item('batch', `${fmt.int(p.batch)} / ${fmt.int(p.batches)}`),
       item('loss', fmt.num(p.loss, 4)), item('accuracy', fmt.acc(p.accuracy)),
       item('learning rate', fmt.num(p.learning_rate, 5)), item('samples/s', fmt.int(sp.value)));
   }
 
   epoch(record, m) {
+    // The engine's own measure of the epoch is steadier than the live estimate.
+    if (Number.isFinite(m.samples_per_second)) this.#speed.value = m.samples_per_second;
     this.last = `${record.label}: epoch ${m.epoch}, val accuracy ${fmt.acc(m.val_accuracy)}, ${fmt.int(m.samples_per_second)} samples/s`;
   }
 }
 
-const item = (label, value) => h('span.metric', h('span.metric-label', label), h('span.metric-value', value));
+const item = (label, value) => h('span.metric', h('span.metric-label', label), ' ', h('span.metric-value', value));

@@ -33,9 +33,12 @@ const COLUMNS = [
   { key: 'best', title: 'Best val acc', get: (r, s) => s.best, show: (v, s) => (v === null ? '–' : `${fmt.acc(v)} @${s.bestEpoch}`) },
   { key: 'finalVal', title: 'Final val acc', get: (r, s) => s.finalVal, show: fmt.acc },
   { key: 'gap', title: 'Overfit gap', get: (r, s) => s.gap, show: (v) => (v === null ? '–' : v.toFixed(3)), tip: 'training minus validation accuracy at the last epoch' },
-  { key: 'stopEpoch', title: 'Stop epoch', get: (r, s) => s.stopEpoch, show: (v, s) => (v === null ? (s.epochs ? `– (${s.epochs} ep.)` : '–') : String(v)) },
-  { key: 'time', title: 'Time', get: (r, s) => s.time, show: (v, s) => `${fmt.secs(v)}${s.inference !== null ? ` · inf. ${(s.inference * 1000).toFixed(0)} ms` : ''}`, tip: 'training time; inf. = inference on the validation set' },
+  { key: 'stopEpoch', title: 'Stop epoch', get: (r, s) => s.stopEpoch, show: (v) => (v === null ? '–' : String(v)), tip: 'the epoch early stopping ended the run' },
+  { key: 'epochs', title: 'Epochs', get: (r, s) => s.epochs || null, show: (v) => (v === null ? '–' : String(v)) },
+  { key: 'time', title: 'Train time', get: (r, s) => s.time, show: fmt.secs, tip: 'seconds spent training (all epochs)' },
+  { key: 'inference', title: 'Inference', get: (r, s) => s.inference, show: (v) => (v === null ? '–' : `${(v * 1000).toFixed(0)} ms`), tip: 'time to predict the whole validation set once (dropout is off at inference)' },
   { key: 'test', title: 'Test acc', get: (r, s) => s.test, show: fmt.acc },
+  { key: 'sparsity', title: 'Zero weights', get: (r, s) => s.sparsity, show: (v) => fmt.pct(v), tip: 'share of kernel weights that are exactly zero (exercise 6: sparse models)', optional: true },
 ];
 
 const STATUS = { training: 'training…', queued: 'queued', stopped: 'stopped', diverged: 'diverged', error: 'error', crashed: 'engine crashed' };
@@ -58,11 +61,13 @@ export class TableView {
   }
 
   render(records, selectedKey) {
+    const rows = records.map((r) => ({ r, s: summarize(r) }));
+    // Optional columns appear only when some run has something to show in them.
+    const columns = COLUMNS.filter((c) => !c.optional || rows.some(({ r, s }) => c.get(r, s) > 0.001));
     replace(this.thead, h('tr', h('th', { scope: 'col', class: 'narrow' }, h('span.sr-only', 'show')),
-      COLUMNS.map((c) => h('th', { scope: 'col', title: c.tip ?? '', 'aria-sort': this.#sort.key === c.key ? (this.#sort.dir > 0 ? 'ascending' : 'descending') : 'none' },
+      columns.map((c) => h('th', { scope: 'col', title: c.tip ?? '', 'aria-sort': this.#sort.key === c.key ? (this.#sort.dir > 0 ? 'ascending' : 'descending') : 'none' },
         h('button.sort', { type: 'button', onclick: () => this.#sortBy(c.key, records, selectedKey) }, c.title, this.#sort.key === c.key ? (this.#sort.dir > 0 ? ' ▲' : ' ▼') : ''))),
       h('th', { scope: 'col', class: 'narrow' }, h('span.sr-only', 'actions'))));
-    const rows = records.map((r) => ({ r, s: summarize(r) }));
     if (this.#sort.key) {
       const col = COLUMNS.find((c) => c.key === this.#sort.key);
       rows.sort((a, b) => {
@@ -76,7 +81,7 @@ export class TableView {
     }
     replace(this.tbody, rows.map(({ r, s }) => h('tr', { class: r.key === selectedKey ? 'selected' : '', dataset: { key: r.key, run: r.id } },
       h('td', h('input', { type: 'checkbox', checked: r.visible, 'aria-label': `show ${r.label} in the charts`, onchange: (e) => this.actions.setVisible(r.key, e.target.checked) })),
-      COLUMNS.map((c) => c.key === 'label'
+      columns.map((c) => c.key === 'label'
         ? h('td.run-cell', h('button.link', { type: 'button', onclick: () => this.actions.inspect(r.key), title: `${r.id}${r.experiment ? ` · ${r.experiment}` : ''}` }, h('span.swatch', { style: { background: r.color } }), r.label),
           STATUS[r.status] ? h('span.tag', { class: r.status === 'training' ? 'live' : r.status === 'stopped' ? '' : 'warn' }, STATUS[r.status]) : null,
           r.config?.analysis ? h('span.tag.light', 'analysis') : null)

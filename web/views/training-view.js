@@ -39,7 +39,7 @@ export class TrainingView {
     const valSplit = d.validation ? d.validation.split : 'none';
     const out = [
       selectField({
-        path: 'data.dataset', label: 'dataset', value: d.dataset, def: undefined,
+        path: 'data.dataset', label: 'dataset', value: d.dataset, def: '!your own arrays',
         choices: Object.keys(DATASET_LABELS).map((k) => [k, `${DATASET_LABELS[k]}${k === 'fashion-mnist' || ctx.datasets.has(k) ? '' : ' (not loaded)'}`]),
         help: 'Fashion-MNIST comes with the page; the others are loaded from your disk in the Data panel.',
         onValue: (_, v) => this.actions.mutate((c) => { c.data.dataset = v; }),
@@ -65,11 +65,11 @@ export class TrainingView {
         numberField({ path: 'data.validation.start', label: 'first image', value: d.validation.start, help: OPTION_HELP.validation_start, def: '!0', step: 1, onValue: set })));
     }
     out.push(checkField({
-      path: 'data.test', label: 'evaluate on the test set after training', value: Boolean(d.test), help: OPTION_HELP.test, def: undefined,
+      path: 'data.test', label: 'evaluate on the test set after training', value: Boolean(d.test), help: OPTION_HELP.test, def: '!model.evaluate(X_test, y_test)',
       onValue: (_, v) => this.actions.mutate((c) => { if (v) c.data.test = { split: 'test', start: 0, count: total('test') ?? 10000 }; else delete c.data.test; }),
     }));
     if (d.test) out.push(numberField({ path: 'data.test.count', label: 'test images', value: d.test.count, help: 'How many test images (from the start of the test split).', def: '!all', step: 1, onValue: set }));
-    out.push(checkField({ path: 'data.standardize', label: 'standardize inputs', value: d.standardize, help: OPTION_HELP.standardize, def: '!no (Keras: do it yourself)', onValue: (p, v) => set(p, v || undefined) }));
+    out.push(checkField({ path: 'data.standardize', label: 'standardize inputs', value: d.standardize, help: OPTION_HELP.standardize, def: '!n/a (you preprocess)', onValue: (p, v) => set(p, v || undefined) }));
     return out;
   }
 
@@ -78,7 +78,7 @@ export class TrainingView {
     const variant = description.optimizers[opt.type];
     const set = (p, v) => this.actions.set(p, v);
     const out = [selectField({
-      path: 'optimizer.type', label: 'optimizer', value: opt.type, def: '!(compile) "rmsprop"; the book: SGD',
+      path: 'optimizer.type', label: 'optimizer', value: opt.type, def: '!rmsprop (in compile)',
       choices: Object.entries(description.optimizers).map(([k, v]) => [k, v.keras ?? k]), help: OPTIMIZER_HELP[opt.type] ?? '',
       onValue: (_, v) => this.actions.mutate((c) => {
         const clips = Object.fromEntries(CLIP.filter((k) => c.optimizer?.[k] !== undefined).map((k) => [k, c.optimizer[k]]));
@@ -113,7 +113,7 @@ export class TrainingView {
     for (const [type, variant] of Object.entries(description.callbacks)) {
       const index = cbs.findIndex((c) => c?.type === type);
       out.push(checkField({
-        path: `callbacks[${index < 0 ? cbs.length : index}]`, label: variant.keras ?? type, value: index >= 0, help: CALLBACK_HELP[type], def: undefined,
+        path: `callbacks[${index < 0 ? cbs.length : index}]`, label: variant.keras ?? type, value: index >= 0, help: CALLBACK_HELP[type], def: '!not used',
         onValue: (_, on) => this.actions.mutate((c) => {
           c.callbacks = (c.callbacks ?? []).filter((x) => x?.type !== type);
           if (on) c.callbacks.push(newCallback(type));
@@ -138,29 +138,29 @@ export class TrainingView {
 
   #extraFields(config, ctx) {
     const out = [checkField({
-      path: 'stats', label: 'layer statistics every epoch', value: Boolean(config.stats?.every_epoch), help: OPTION_HELP.stats, def: undefined,
+      path: 'stats', label: 'layer statistics every epoch', value: Boolean(config.stats?.every_epoch), help: OPTION_HELP.stats, def: '!n/a (the book uses a custom loop)',
       onValue: (_, v) => this.actions.mutate((c) => { if (v) c.stats = { every_epoch: true, samples: 1000 }; else delete c.stats; }),
     })];
-    if (config.stats) out.push(numberField({ path: 'stats.samples', label: 'statistics samples', value: config.stats.samples, help: 'Training images used to measure the statistics.', def: undefined, step: 1, onValue: (p, v) => this.actions.set(p, v) }));
+    if (config.stats) out.push(numberField({ path: 'stats.samples', label: 'statistics samples', value: config.stats.samples, help: 'Training images used to measure the statistics.', def: '!n/a', step: 1, onValue: (p, v) => this.actions.set(p, v) }));
     out.push(checkField({
-      path: 'prune', label: 'magnitude pruning', value: Boolean(config.prune), help: OPTION_HELP.prune, def: undefined,
+      path: 'prune', label: 'magnitude pruning', value: Boolean(config.prune), help: OPTION_HELP.prune, def: '!n/a (TF Model Optimization)',
       onValue: (_, v) => this.actions.mutate((c) => { if (v) c.prune = { fraction: 0.9, fine_tune_epochs: 3 }; else delete c.prune; }),
     }));
     if (config.prune)
       out.push(h('div.field-row',
-        numberField({ path: 'prune.fraction', label: 'fraction pruned', value: config.prune.fraction, help: 'Share of the smallest weights set to zero.', def: undefined, onValue: (p, v) => this.actions.set(p, v) }),
-        numberField({ path: 'prune.fine_tune_epochs', label: 'fine-tune epochs', value: config.prune.fine_tune_epochs, help: OPTION_HELP.fine_tune_epochs, def: undefined, step: 1, onValue: (p, v) => this.actions.set(p, v) })));
+        numberField({ path: 'prune.fraction', label: 'fraction pruned', value: config.prune.fraction, help: 'Share of the smallest weights set to zero.', def: '!n/a', onValue: (p, v) => this.actions.set(p, v) }),
+        numberField({ path: 'prune.fine_tune_epochs', label: 'fine-tune epochs', value: config.prune.fine_tune_epochs, help: OPTION_HELP.fine_tune_epochs, def: '!n/a', step: 1, onValue: (p, v) => this.actions.set(p, v) })));
     const others = ctx.plan.runs.map((r) => r.config.name).filter((n) => n !== config.name);
     if (config.transfer || others.length) {
       out.push(checkField({
-        path: 'transfer', label: 'reuse layers of another run', value: Boolean(config.transfer), help: OPTION_HELP.transfer, def: undefined,
+        path: 'transfer', label: 'reuse layers of another run', value: Boolean(config.transfer), help: OPTION_HELP.transfer, def: '!clone_model + set_weights',
         onValue: (_, v) => this.actions.mutate((c) => { if (v) c.transfer = { from: others[0] ?? '', layers: Math.max(1, c.model.length - 1), trainable: false }; else delete c.transfer; }),
       }));
       if (config.transfer)
         out.push(h('div.field-grid.nested',
-          selectField({ path: 'transfer.from', label: 'from run', value: config.transfer.from, choices: others.map((n) => [n, n]), help: 'Must be trained before this run (earlier in the plan).', def: undefined, onValue: (p, v) => this.actions.set(p, v) }),
-          numberField({ path: 'transfer.layers', label: 'layers reused', value: config.transfer.layers, help: 'The first N layers are copied; the rest start fresh.', def: undefined, step: 1, onValue: (p, v) => this.actions.set(p, v) }),
-          checkField({ path: 'transfer.trainable', label: 'fine-tune the reused layers', value: config.transfer.trainable !== false, help: 'Off: they are frozen (layer.trainable = False) and only the new layers learn.', def: undefined, onValue: (p, v) => this.actions.set(p, v) })));
+          selectField({ path: 'transfer.from', label: 'from run', value: config.transfer.from, choices: others.map((n) => [n, n]), help: 'Must be trained before this run (earlier in the plan).', def: '!n/a', onValue: (p, v) => this.actions.set(p, v) }),
+          numberField({ path: 'transfer.layers', label: 'layers reused', value: config.transfer.layers, help: 'The first N layers are copied; the rest start fresh.', def: '!n/a', step: 1, onValue: (p, v) => this.actions.set(p, v) }),
+          checkField({ path: 'transfer.trainable', label: 'fine-tune the reused layers', value: config.transfer.trainable !== false, help: 'Off: they are frozen (layer.trainable = False) and only the new layers learn.', def: true, onValue: (p, v) => this.actions.set(p, v) })));
     }
     return out;
   }
@@ -177,7 +177,7 @@ export class TrainingView {
       return;
     }
     const ys = pts.map((p) => p.y);
-    const max = Math.max(...ys) || 1;
+    const max = (Math.max(...ys) || 1) * 1.08;
     const xmax = pts[pts.length - 1].x || 1;
     ctx.strokeStyle = '#cbd5e1';
     ctx.beginPath(); ctx.moveTo(0, hgt - 4); ctx.lineTo(w, hgt - 4); ctx.stroke();

@@ -1,0 +1,83 @@
+// helpers.js: shared set-up of the browser tests: a fresh build of the static
+// site, the dev server on a free port, headless Chromium (the system one, via
+// playwright-core; never a downloaded browser) and small page utilities.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { createServer } from '../../tools/serve.js';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const shotsDir = path.join(root, 'test-results');
+const SITE = 'dist/browser-test-site';
+
+let built = false;
+export function buildSite() {
+  if (built) return path.join(root, SITE);
+  const r = spawnSync(process.execPath, [path.join(root, 'tools/build-site.js'), SITE], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build-site failed:\n${r.stdout}\n${r.stderr}`);
+  built = true;
+  fs.mkdirSync(shotsDir, { recursive: true });
+  return path.join(root, SITE);
+}
+
+export async function startServer({ isolation = true } = {}) {
+  const server = createServer({ dir: buildSite(), isolation });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}/` };
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+// A page that records its errors and the long tasks of its UI thread.
+export async function openPage(context, url) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error' && !/favicon|Failed to load resource/.test(m.text())) page.errors.push(m.text()); });
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    } catch { /* no longtask API */ }
+  });
+  if (url) await page.goto(url);
+  return page;
+}
+
+// data-ready on <html>: 'engine' once the worker answered, 'data' once Fashion-MNIST is in.
+export const waitReady = (page, what = 'data', timeout = 30000) =>
+  page.waitForFunction((w) => document.documentElement.dataset.ready === w, what, { timeout });
+
+export const waitIdle = (page, timeout = 60000) =>
+  page.waitForFunction(() => document.querySelector('#train-controls')?.dataset.state === 'idle' && !document.querySelector('[data-action="train"]').disabled, null, { timeout });
+
+// Screenshots for people to look at (test-results/ is not committed).
+export async function shot(page, name, { top = true } = {}) {
+  if (top) await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(shotsDir, `${name}.png`) });
+}
+
+// The points of each dataset of a chart (found by its box class: acc, loss, lr).
+export const chartData = (page, box) => page.evaluate((b) => {
+  const chart = globalThis.Chart.getChart(document.querySelector(`.chart-box.${b} canvas`));
+  return chart.data.datasets.map((d) => ({ label: d.label, points: d.data.length }));
+}, box);
+
+export const tableRows = (page) => page.$$eval('#table-view tbody tr', (rows) => rows.map((r) => ({
+  run: r.dataset.run, text: r.innerText.replace(/\s+/g, ' ').trim(),
+})));
+
+export async function quickTry(page, epochs, count) {
+  await page.fill('.quick input >> nth=0', String(epochs));
+  await page.fill('.quick input >> nth=1', String(count));
+  await page.click('.quick button');
+}

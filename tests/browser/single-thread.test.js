@@ -1,0 +1,56 @@
+// single-thread.test.js: a host without COOP/COEP headers. With no service
+// worker the page stays unisolated: it says why it runs single-threaded and
+// still trains. With coi-serviceworker allowed it reloads once and gets threads.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, openPage, waitReady, waitIdle, shot, tableRows, quickTry } from './helpers.js';
+
+describe('playground page without cross-origin isolation', () => {
+  let server; let url; let browser;
+
+  before(async () => {
+    ({ server, url } = await startServer({ isolation: false }));
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  it('trains with the single-threaded engine and explains how to get threads', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, serviceWorkers: 'block' });
+    const page = await openPage(context, url);
+    await waitReady(page, 'data');
+    assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+    assert.match(await page.textContent('#engine-badge'), /single thread/);
+    const notice = page.locator('#isolation-notice');
+    assert.ok(await notice.isVisible());
+    const text = await notice.textContent();
+    assert.match(text, /Single-threaded engine/);
+    assert.match(text, /Cross-Origin-Opener-Policy: same-origin/);
+    assert.match(text, /coi-serviceworker/);
+    await quickTry(page, 1, 1000);
+    await page.click('[data-action="train"]');
+    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
+    await waitIdle(page);
+    const rows = await tableRows(page);
+    assert.equal(rows.length, 1);
+    assert.match(rows[0].text, /0\.\d{4} @1/);
+    await shot(page, 'laptop-single-thread');
+    // coi-serviceworker throws on its own when registration is blocked; nothing else may fail.
+    assert.deepEqual(page.errors.filter((e) => !/scope/.test(e)), []);
+    await context.close();
+  });
+
+  it('gets threads through coi-serviceworker after one reload', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const page = await openPage(context, url);
+    await waitReady(page, 'data', 45000);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+    assert.match(await page.textContent('#engine-badge'), /threads/);
+    assert.equal(await page.isVisible('#isolation-notice'), false);
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+});

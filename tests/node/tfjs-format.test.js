@@ -1,0 +1,226 @@
+// The TF.js export checked against TensorFlow.js itself: a model trained by the
+// engine on real Fashion-MNIST, written as model.json + weights.bin, loaded by
+// tf.loadLayersModel, must give the engine's probabilities (within 1e-4), the
+// same predicted classes and the same accuracy. Then the format read back into
+// a fresh engine model, and malformed files refused.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { engineWithData, smallConfig } from './helpers.js';
+import { runConfig, buildModel } from '../../wasm/run.js';
+import { exportTfjs, importTfjs, modelJsonText, TfjsFormatError } from '../../wasm/tfjs-format.js';
+
+tf.env().set('PROD', true); // no "install tfjs-node" banner; the pure-JS CPU backend is the reference
+await tf.setBackend('cpu');
+
+const { engine, loadSplit } = await engineWithData('threads');
+after(() => engine.close());
+
+const N = 400;
+const testSplit = await loadSplit('fashion-mnist', 'test');
+const images = testSplit.slice(1000, 1000 + N); // not the validation images of smallConfig
+after(() => images.free());
+const labels = images.labels();
+const inputs = new Float32Array(N * 784);
+for (let i = 0; i < N; i++) images.image(i).forEach((p, j) => { inputs[i * 784 + j] = p / 255; });
+
+async function train(extra) {
+  const config = smallConfig(extra); // 3000 images, 2 epochs
+  const result = await runConfig(engine, loadSplit, config, { keepModel: true });
+  assert.equal(result.error, undefined, result.error);
+  after(() => result.model.free());
+  return { config, model: result.model };
+}
+
+// The export as it lands on disk (model.json text + weights.bin bytes), loaded
+// through a custom IOHandler: no file:// fetch.
+async function loadInTfjs({ modelJson, weights }) {
+  const json = JSON.parse(modelJsonText(modelJson));
+  const bytes = weights.slice().buffer;
+  return tf.loadLayersModel({
+    load: () => tf.io.getModelArtifactsForJSON(json, async (manifest) => [manifest.flatMap((g) => g.weights), bytes]),
+  });
+}
+
+const argmax = (probs, i, c = 10) => {
+  let best = 0;
+  for (let k = 1; k < c; k++) if (probs[i * c + k] > probs[i * c + best]) best = k;
+  return best;
+};
+const accuracy = (probs) => labels.reduce((n, y, i) => n + (argmax(probs, i) === y ? 1 : 0), 0) / N;
+const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+async function compareWithTfjs(model, config) {
+  const exported = exportTfjs(model, config);
+  const tfModel = await loadInTfjs(exported);
+  const x = tf.tensor2d(inputs, [N, 784]);
+  const y = tfModel.predict(x);
+  const theirs = y.dataSync();
+  x.dispose(), y.dispose(), tfModel.dispose();
+  const ours = model.predict(images, 0, N);
+  const diff = maxDiff(ours, theirs);
+  const mismatched = labels.filter((_, i) => argmax(ours, i) !== argmax(theirs, i)).length;
+  console.log(`${config.name}: max |p_engine - p_tfjs| = ${diff.toExponential(2)} over ${N} images, accuracy ${accuracy(ours)}`);
+  assert.ok(diff < 1e-4, `probabilities differ by ${diff}`);
+  assert.equal(mismatched, 0, 'predicted classes differ');
+  assert.equal(accuracy(theirs), accuracy(ours));
+  assert.ok(Math.abs(model.evaluate(images).accuracy - accuracy(ours)) < 1e-9, 'the engine evaluates the same accuracy');
+  assert.ok(accuracy(ours) > 0.5, 'the model learned something');
+  return exported;
+}
+
+const BN_DROPOUT = [
+  { type: 'dense', units: 64, activation: 'linear', kernel_initializer: 'he_normal', use_bias: false, kernel_regularizer: { l2: 0.001 } },
+  { type: 'batch_normalization' },
+  { type: 'activation', activation: 'relu' },
+  { type: 'dropout', rate: 0.3 },
+  { type: 'dense', units: 32, activation: { type: 'leaky_relu', negative_slope: 0.1 }, kernel_constraint: { max_norm: 2 } },
+  { type: 'batch_normalization', momentum: 0.9, center: false, scale: false },
+  { type: 'alpha_dropout', rate: 0.1 },
+  { type: 'dense', units: 10, activation: 'softmax' },
+];
+const ACTIVATIONS = [
+  { type: 'dense', units: 32, activation: 'gelu', kernel_initializer: { type: 'random_normal', stddev: 0.05 } },
+  { type: 'dense', units: 32, activation: { type: 'elu', alpha: 1 }, kernel_initializer: 'he_uniform' },
+  { type: 'dense', units: 32, activation: 'elu', bias_initializer: { type: 'constant', value: 0.01 } },
+  { type: 'dense', units: 32, activation: 'selu', kernel_initializer: 'lecun_normal' },
+  { type: 'dense', units: 32, activation: 'tanh', kernel_initializer: 'glorot_normal' },
+  { type: 'activation', activation: { type: 'leaky_relu', alpha: 0.2 } },
+  { type: 'dense', units: 32, activation: 'sigmoid' },
+  { type: 'dense', units: 10, activation: 'linear' },
+  { type: 'activation', activation: 'softmax' },
+];
+
+test('a dense ReLU model predicts the same in TensorFlow.js', async () => {
+  const { model, config } = await train({});
+  await compareWithTfjs(model, config);
+});
+
+test('batch normalization, dropout and alpha dropout (inference mode) predict the same in TensorFlow.js', async () => {
+  const { model, config } = await train({ name: 'bn_dropout', model: BN_DROPOUT, optimizer: { type: 'sgd', learning_rate: 0.01, momentum: 0.9 } });
+  const { modelJson } = await compareWithTfjs(model, config);
+  const classes = modelJson.modelTopology.config.layers.map((l) => l.class_name);
+  assert.deepEqual(classes, ['Dense', 'BatchNormalization', 'Activation', 'Dropout', 'Dense', 'LeakyReLU', 'BatchNormalization', 'AlphaDropout', 'Dense']);
+  const names = modelJson.weightsManifest[0].weights.map((w) => w.name);
+  assert.deepEqual(names, ['dense/kernel', 'batch_normalization/gamma', 'batch_normalization/beta', 'batch_normalization/moving_mean',
+    'batch_normalization/moving_variance', 'dense_1/kernel', 'dense_1/bias', 'batch_normalization_1/moving_mean',
+    'batch_normalization_1/moving_variance', 'dense_2/kernel', 'dense_2/bias']);
+  assert.deepEqual(modelJson.modelTopology.config.layers[0].config.batch_input_shape, [null, 784]);
+});
+
+test('every activation (GELU, ELU, SELU, tanh, LeakyReLU, sigmoid, softmax layer) predicts the same in TensorFlow.js', async () => {
+  const { model, config } = await train({ name: 'activations', model: ACTIVATIONS, optimizer: { type: 'adam', learning_rate: 0.001 } });
+  await compareWithTfjs(model, config);
+});
+
+test('import: the export read back into a fresh engine model predicts identically', async () => {
+  const { model, config } = await train({ name: 'roundtrip', model: BN_DROPOUT });
+  const { modelJson, weights } = exportTfjs(model, config);
+  const imported = importTfjs(engine, modelJsonText(modelJson), weights);
+  try {
+    assert.deepEqual(imported.warnings, []);
+    assert.equal(imported.features, 784);
+    const ours = model.predict(images, 0, N);
+    const theirs = imported.model.predict(images, 0, N);
+    assert.deepEqual(theirs, ours, `differ by ${maxDiff(ours, theirs)}`);
+    assert.equal(labels.filter((_, i) => argmax(ours, i) !== argmax(theirs, i)).length, 0);
+    // The imported configuration keeps the Keras options, and exports the same bytes again.
+    const l0 = imported.config.model[0];
+    assert.equal(l0.kernel_initializer, 'he_normal');
+    assert.deepEqual(l0.kernel_regularizer, { l2: 0.001 });
+    assert.equal(l0.use_bias, false);
+    assert.deepEqual(imported.config.model[6], { name: 'batch_normalization_1', type: 'batch_normalization', momentum: 0.9, epsilon: 0.001, center: false, scale: false });
+    const again = exportTfjs(imported.model, { name: 'roundtrip', ...imported.config });
+    assert.deepEqual(again.weights, weights);
+  } finally {
+    imported.model.free();
+  }
+});
+
+test('import: a Keras-style file (InputLayer, Flatten, 28x28 input, scoped weight names) is read', async () => {
+  const { model, config } = await train({ name: 'keras_style' });
+  const { modelJson, weights } = exportTfjs(model, config);
+  const layers = modelJson.modelTopology.config.layers;
+  delete layers[0].config.batch_input_shape;
+  layers.unshift({ class_name: 'InputLayer', config: { name: 'input_layer', batch_shape: [null, 28, 28] } }, { class_name: 'Flatten', config: { name: 'flatten' } });
+  const keras = { ...modelJson, modelTopology: { keras_version: '3.4.1', backend: 'tensorflow', model_config: modelJson.modelTopology } };
+  keras.weightsManifest = [{ paths: ['group1-shard1of1.bin'], weights: modelJson.weightsManifest[0].weights.map((w) => ({ ...w, name: `sequential/${w.name}` })) }];
+  const imported = importTfjs(engine, keras, { 'group1-shard1of1.bin': weights });
+  try {
+    assert.deepEqual(imported.model.predict(images, 0, 50), model.predict(images, 0, 50));
+  } finally {
+    imported.model.free();
+  }
+});
+
+test('the configuration is read from the model metadata when not given (a saved model.bin)', async () => {
+  const { model, config } = await train({ name: 'metadata' });
+  const loaded = engine.loadModel(model.save(JSON.stringify(config)));
+  try {
+    const a = exportTfjs(model, config);
+    const b = exportTfjs(loaded);
+    assert.deepEqual(b.weights, a.weights);
+    assert.deepEqual(b.modelJson.modelTopology, a.modelJson.modelTopology);
+  } finally {
+    loaded.free();
+  }
+});
+
+test('layers reused frozen (transfer.trainable false) are written as not trainable', () => {
+  const source = buildModel(engine, smallConfig(), 784);
+  const config = smallConfig({ name: 'frozen', transfer: { from: 'small', layers: 1, trainable: false } });
+  const model = buildModel(engine, config, 784, { models: new Map([['small', source]]) });
+  try {
+    const { modelJson } = exportTfjs(model, config);
+    assert.deepEqual(modelJson.modelTopology.config.layers.map((l) => l.config.trainable), [false, true]);
+    assert.deepEqual(exportTfjs(model, config).weights.subarray(0, 784 * 64 * 4), exportTfjs(source, smallConfig()).weights.subarray(0, 784 * 64 * 4));
+  } finally {
+    model.free(), source.free();
+  }
+});
+
+test('refusals: malformed model.json, truncated weights.bin, layers and activations the engine lacks', async () => {
+  const config = smallConfig();
+  const model = buildModel(engine, config, 784);
+  try {
+    const { modelJson, weights } = exportTfjs(model, config);
+    const text = modelJsonText(modelJson);
+    const refuses = (json, bytes, pattern) => assert.throws(() => importTfjs(engine, json, bytes), (err) => {
+      assert.ok(err instanceof TfjsFormatError, `${err.name}: ${err.message}`);
+      assert.match(err.message, pattern);
+      return true;
+    });
+    const edit = (fn) => { const j = JSON.parse(text); fn(j); return j; };
+    const bytes = (784 * 64 + 64 + 64 * 10 + 10) * 4;
+    refuses(text.slice(0, 200), weights, /^model\.json is not valid JSON/);
+    refuses('[]', weights, /must be a JSON object/);
+    refuses(edit((j) => delete j.modelTopology), weights, /no "modelTopology"/);
+    refuses(edit((j) => { j.format = 'graph-model'; }), weights, /only "layers-model"/);
+    refuses(edit((j) => { j.modelTopology.class_name = 'Functional'; }), weights, /Functional; only Sequential models/);
+    refuses(edit((j) => { j.modelTopology.config.layers = []; }), weights, /non-empty list/);
+    refuses(edit((j) => delete j.weightsManifest), weights, /no "weightsManifest"/);
+    refuses(text, weights.subarray(0, weights.length - 100),
+      new RegExp(`^weights\\.bin: expected ${bytes} bytes \\(4 float32 weights in the manifest\\), got ${bytes - 100} \\(the file is truncated\\)$`));
+    refuses(text, new Uint8Array(bytes + 4), new RegExp(`expected ${bytes} bytes .*got ${bytes + 4}$`));
+    refuses(edit((j) => j.modelTopology.config.layers.splice(1, 0, { class_name: 'Conv2D', config: { name: 'conv2d', filters: 8 } })), weights,
+      /^layer 1 \(Conv2D\) is not supported by the engine; it supports InputLayer, Flatten, Dense/);
+    refuses(edit((j) => { j.modelTopology.config.layers[0].config.activation = 'swish'; }), weights,
+      /^layer 0 \(Dense "dense"\): activation "swish" is not supported by the engine/);
+    refuses(edit((j) => { j.weightsManifest[0].weights[0].name = 'dense/kernel_x'; }), weights, /weight dense\/kernel is missing/);
+    refuses(edit((j) => { j.weightsManifest[0].weights[0].dtype = 'float16'; }), weights, /dtype float16; only float32/);
+    refuses(edit((j) => { j.weightsManifest[0].weights[2].shape = [10, 64]; }), weights,
+      /^layer "dense_1" \(dense\): weight dense_1\/kernel has shape \[10,64\], the layer needs \[64,10\]$/);
+    // Export refuses what it cannot write faithfully.
+    const std = { ...config, data: { ...config.data, standardize: true } };
+    assert.throws(() => exportTfjs(model, std), /standardizes its inputs \(data\.standardize\)/);
+    const eluConfig = { ...config, model: [{ type: 'dense', units: 8, activation: { type: 'elu', alpha: 0.5 } }, { type: 'dense', units: 10, activation: 'softmax' }] };
+    const elu = buildModel(engine, eluConfig, 784);
+    try {
+      assert.throws(() => exportTfjs(elu, eluConfig), /^TfjsFormatError: model\[0\] \(dense\): ELU with alpha 0\.5 cannot be written in the TF\.js format/);
+    } finally {
+      elu.free();
+    }
+  } finally {
+    model.free();
+  }
+});

@@ -1,0 +1,110 @@
+// bench-child.js: one measurement of tools/bench.js, in a fresh process.
+//   wasm <threads|single> <n> <quick|full> | native <n> <quick|full> | tfjs <quick|full> | extras
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { loadEngine } from '../wasm/node.js';
+import { nodeDataLoader } from '../datasets/node.js';
+import { runConfig } from '../wasm/run.js';
+import { findPreset } from '../wasm/presets.js';
+import { toSpecs } from '../wasm/config.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const [kind, ...rest] = process.argv.slice(2);
+const W1 = findPreset('exp13/production').runs[0].config;
+
+function w1Config(count, batch = 32) {
+  const c = structuredClone(W1);
+  c.data = { dataset: 'fashion-mnist', train: { split: 'train', start: 0, count } };
+  c.callbacks = [];
+  c.fit = { epochs: 1, batch_size: batch };
+  return c;
+}
+
+async function wasmEpoch(variant, threads, quick) {
+  const engine = await loadEngine({ variant, threads });
+  const loadSplit = nodeDataLoader(engine);
+  await loadSplit('fashion-mnist', 'train');
+  await runConfig(engine, loadSplit, w1Config(3200)); // warm-up: the JIT's optimizing tier
+  const count = quick ? 11000 : 55000;
+  const r = await runConfig(engine, loadSplit, w1Config(count), { sliceMs: 200 });
+  engine.close();
+  return { seconds: r.history[0].seconds * (55000 / count), threads: engine.info.threads, variant };
+}
+
+function nativeEpoch(threads, quick) {
+  const specs = toSpecs(w1Config(55000));
+  const out = execFileSync(path.join(root, 'build/native/train_native'), [
+    '--threads', String(threads), '--train', quick ? '11000' : '55000', '--epochs', '1',
+    '--optimizer', specs.optimizer, '--model', specs.model, ...specs.layers,
+  ], { encoding: 'utf8' });
+  const m = JSON.parse(out.trim().split('\n').pop());
+  return { seconds: m.seconds * (quick ? 5 : 1), threads };
+}
+
+async function tfjsEpoch(quick) {
+  const require = createRequire(import.meta.url);
+  const tf = require('@tensorflow/tfjs');
+  require('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  const engine = await loadEngine({ variant: 'single' });
+  const train = await nodeDataLoader(engine)('fashion-mnist', 'train');
+  const n = quick ? 300 * 32 : 55000;
+  const pixels = new Float32Array(n * 784);
+  for (let i = 0; i < n; i++) pixels.set(Array.from(train.image(i), (p) => p / 255), i * 784);
+  const xs = tf.tensor2d(pixels, [n, 784]);
+  const ys = tf.tensor1d(Array.from(train.labels().slice(0, n)), 'float32');
+  const reg = () => tf.regularizers.l2({ l2: 1e-4 });
+  const model = tf.sequential();
+  [300, 200, 100].forEach((units, i) => {
+    model.add(tf.layers.dense({ units, kernelInitializer: 'heNormal', kernelRegularizer: reg(), ...(i === 0 ? { inputShape: [784] } : {}) }));
+    model.add(tf.layers.batchNormalization());
+    model.add(tf.layers.activation({ activation: 'relu' }));
+    model.add(tf.layers.dropout({ rate: 0.2 }));
+  });
+  model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  model.compile({ optimizer: tf.train.momentum(0.01, 0.9, true), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const t0 = performance.now();
+  await model.fit(xs, ys, { batchSize: 32, epochs: 1, shuffle: true, verbose: 0 });
+  const seconds = (performance.now() - t0) / 1000;
+  engine.close();
+  return { seconds: seconds * (55000 / n), version: tf.version.tfjs, extrapolated: quick };
+}
+
+async function extras() {
+  const engine = await loadEngine({ variant: 'threads', threads: 1 });
+  const shapes = [
+    [32, 300, 784, 0, 'layer 1 forward'], [784, 300, 32, 1, 'layer 1 kernel gradient'],
+    [32, 200, 300, 0, 'layer 2 forward'], [300, 200, 32, 1, 'layer 2 kernel gradient'], [32, 300, 200, 0, 'layer 2 input gradient'],
+  ];
+  engine.benchGemm(32, 64, 128, 0, 2000); // warm-up
+  const peak = { shape: '32 x 64 x 128', gflops: Math.max(...[0, 1, 2].map(() => engine.benchGemm(32, 64, 128, 0, 4000))) };
+  const gemm = shapes.map(([M, N, K, layout, use]) => {
+    engine.setThreads(1);
+    const t1 = Math.max(engine.benchGemm(M, N, K, layout, 300), engine.benchGemm(M, N, K, layout, 300));
+    engine.setThreads(2);
+    const t2 = Math.max(engine.benchGemm(M, N, K, layout, 300), engine.benchGemm(M, N, K, layout, 300));
+    return { M, N, K, use, t1, t2 };
+  });
+  const loadSplit = nodeDataLoader(engine);
+  const batches = [];
+  for (const batch of [32, 128, 256]) {
+    const r = await runConfig(engine, loadSplit, w1Config(55000, batch), { sliceMs: 200 });
+    batches.push({ batch, samples_per_second: r.history[0].samples_per_second });
+  }
+  // Memory: the whole training split resident, the 55,000-image subset and the W1 model.
+  const r = await runConfig(engine, loadSplit, w1Config(55000), { keepModel: true, control: async () => 'stop' });
+  const memory_mb = engine.memoryBytes() / 2 ** 20;
+  r.model?.free();
+  engine.close();
+  return { peak, gemm, batches, memory_mb };
+}
+
+let result;
+if (kind === 'wasm') result = await wasmEpoch(rest[0], Number(rest[1]), rest[2] === 'quick');
+else if (kind === 'native') result = nativeEpoch(Number(rest[0]), rest[1] === 'quick');
+else if (kind === 'tfjs') result = await tfjsEpoch(rest[0] === 'quick');
+else if (kind === 'extras') result = await extras();
+else throw new Error(`unknown benchmark kind ${kind}`);
+console.log(JSON.stringify(result));

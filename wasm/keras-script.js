@@ -1,0 +1,475 @@
+// keras-script.js: a run configuration as a runnable Python script (Keras 3 on
+// TensorFlow) that rebuilds the same data split, model, initializers,
+// regularizers, constraints, optimizer, schedule and callbacks, trains, and
+// prints the per-epoch history and the final accuracies: the book's code for
+// the run, to compare the playground with the real thing.
+// Keras names: https://keras.io/api/ (layers, initializers, optimizers,
+// optimizers/learning_rate_schedules, callbacks).
+import description from './description.js';
+import { assertValid } from './config.js';
+
+export class KerasScriptError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'KerasScriptError';
+  }
+}
+
+// ---- Python literals
+const pyStr = (s) => JSON.stringify(String(s)); // JSON string escapes are valid in Python
+// Floats keep a decimal point (clipnorm=1.0 reads as the book writes it).
+const pyNum = (v, float = true) => (float && Number.isInteger(v) && Math.abs(v) < 1e16 ? `${v}.0` : String(v));
+function py(v, float = true) {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return pyNum(v, float);
+  if (Array.isArray(v)) return `[${v.map((x) => py(x, float)).join(', ')}]`;
+  return pyStr(v);
+}
+const kwargs = (pairs) => pairs.filter(([, v]) => v !== undefined).map(([k, v]) => (v === RAW ? k : `${k}=${v}`)).join(', ');
+const RAW = Symbol('raw');
+const comment = (s) => String(s).replace(/[\r\n]+/g, ' ');
+
+// File name of a run's saved model (the script of a transfer run loads it).
+export const modelFileName = (runId) => `${String(runId).replace(/[^A-Za-z0-9_.-]/g, '_')}.keras`;
+export const scriptFileName = (runId) => `${String(runId).replace(/[^A-Za-z0-9_.-]/g, '_')}.py`;
+
+// ---- model
+const INITIALIZER_CLASS = { random_normal: 'RandomNormal', random_uniform: 'RandomUniform', truncated_normal: 'TruncatedNormal', constant: 'Constant' };
+
+function initializer(init) {
+  if (init === undefined || init === null) return undefined;
+  if (typeof init === 'string') return pyStr(init);
+  const { type, ...params } = init;
+  const cls = INITIALIZER_CLASS[type];
+  if (!cls) return pyStr(type);
+  // Keras argument names are the configuration's: mean, stddev, minval, maxval, value.
+  return `keras.initializers.${cls}(${kwargs(Object.entries(params).map(([k, v]) => [k, py(v)]))})`;
+}
+
+function regularizer(reg) {
+  if (!reg) return undefined;
+  const { l1, l2 } = reg;
+  if (l1 && l2) return `keras.regularizers.l1_l2(l1=${py(l1)}, l2=${py(l2)})`;
+  if (l1) return `keras.regularizers.l1(${py(l1)})`;
+  if (l2) return `keras.regularizers.l2(${py(l2)})`;
+  return undefined;
+}
+
+const activationOf = (act) => (act === undefined || act === null ? { name: 'linear' }
+  : typeof act === 'string' ? { name: act } : { name: act.type, alpha: act.alpha ?? act.negative_slope });
+
+// An activation that a name cannot say becomes its own layer, as in the book:
+// LeakyReLU (Keras 3's "leaky_relu" function has slope 0.2, the engine's and the
+// layer's default is 0.3) and ELU with alpha != 1.
+function activationLayer({ name, alpha }) {
+  if (name === 'leaky_relu') return `keras.layers.LeakyReLU(negative_slope=${py(alpha ?? 0.3)})`;
+  if (name === 'elu' && alpha !== undefined && alpha !== 1) return `keras.layers.ELU(alpha=${py(alpha)})`;
+  return null;
+}
+
+// Returns [{code, activation (name for the statistics), source (config index)}].
+function kerasLayers(config) {
+  const out = [];
+  config.model.forEach((l, i) => {
+    const name = l.name !== undefined ? pyStr(l.name) : undefined;
+    const trainable = l.trainable === false ? 'False' : undefined;
+    if (l.type === 'dense') {
+      const act = activationOf(l.activation);
+      const separate = activationLayer(act);
+      out.push({
+        source: i, activation: separate ? 'linear' : act.name,
+        code: `keras.layers.Dense(${kwargs([
+          [String(l.units), RAW],
+          ['activation', !separate && act.name !== 'linear' ? pyStr(act.name) : undefined],
+          ['use_bias', l.use_bias === false ? 'False' : undefined],
+          ['kernel_initializer', initializer(l.kernel_initializer)],
+          ['bias_initializer', initializer(l.bias_initializer)],
+          ['kernel_regularizer', regularizer(l.kernel_regularizer)],
+          ['kernel_constraint', l.kernel_constraint?.max_norm !== undefined ? `keras.constraints.MaxNorm(max_value=${py(l.kernel_constraint.max_norm)})` : undefined],
+          ['trainable', trainable], ['name', name],
+        ])})`,
+      });
+      if (separate) out.push({ source: i, activation: act.name, code: separate });
+    } else if (l.type === 'activation') {
+      const act = activationOf(l.activation);
+      out.push({ source: i, activation: act.name, code: activationLayer(act) ?? `keras.layers.Activation(${kwargs([[pyStr(act.name), RAW], ['name', name]])})` });
+    } else if (l.type === 'batch_normalization') {
+      out.push({
+        source: i, activation: 'linear',
+        code: `keras.layers.BatchNormalization(${kwargs([
+          ['momentum', l.momentum !== undefined ? py(l.momentum) : undefined], ['epsilon', l.epsilon !== undefined ? py(l.epsilon) : undefined],
+          ['center', l.center === false ? 'False' : undefined], ['scale', l.scale === false ? 'False' : undefined],
+          ['trainable', trainable], ['name', name],
+        ])})`,
+      });
+    } else if (l.type === 'dropout' || l.type === 'alpha_dropout') {
+      const cls = l.type === 'dropout' ? 'Dropout' : 'AlphaDropout';
+      out.push({ source: i, activation: 'linear', code: `keras.layers.${cls}(${kwargs([[py(l.rate), RAW], ['name', name]])})` });
+    } else {
+      throw new KerasScriptError(`model[${i}]: layer type "${l.type}" has no Keras equivalent here`);
+    }
+  });
+  return out;
+}
+
+// ---- data
+const DATA_LOADERS = { 'fashion-mnist': 'fashion_mnist', cifar10: 'cifar10' };
+
+function dataSection(config) {
+  const { data } = config;
+  const loader = DATA_LOADERS[data.dataset];
+  if (!loader) throw new KerasScriptError(`data.dataset: the "${data.dataset}" dataset comes from your own files; the script only knows Fashion-MNIST and CIFAR-10`);
+  const lines = [];
+  if (data.dataset === 'cifar10') {
+    lines.push(
+      '# ---- data: CIFAR-10; pixels / 255, flattened to 3072 features in the engine\'s order',
+      '# (the binary files\' 1024 red, then 1024 green, then 1024 blue values)',
+      '(X_train_full, y_train_full), (X_test_full, y_test_full) = keras.datasets.cifar10.load_data()',
+      'SPLITS = {',
+      '    "train": (X_train_full.transpose(0, 3, 1, 2), y_train_full.ravel()),',
+      '    "test": (X_test_full.transpose(0, 3, 1, 2), y_test_full.ravel()),',
+      '}',
+    );
+  } else {
+    lines.push(
+      '# ---- data: Fashion-MNIST; pixels / 255, flattened to 784 features',
+      '(X_train_full, y_train_full), (X_test_full, y_test_full) = keras.datasets.fashion_mnist.load_data()',
+      'SPLITS = {"train": (X_train_full, y_train_full), "test": (X_test_full, y_test_full)}',
+    );
+  }
+  lines.push(
+    '',
+    '',
+    'def subset(split, start=0, count=None, classes=None):',
+    '    """Images start .. start + count - 1 of a split, as float32 rows of pixels / 255.',
+    '    With classes: only the images of those classes (in their order in the split),',
+    '    relabelled 0, 1, ... in the order the classes are listed."""',
+    '    X, y = SPLITS[split]',
+    '    if classes is not None:',
+    '        keep = np.isin(y, classes)',
+    '        X, y = X[keep], y[keep]',
+    '        relabel = np.zeros(256, dtype="int64")',
+    '        relabel[classes] = np.arange(len(classes))',
+    '        y = relabel[y]',
+    '    end = len(X) if count is None else start + count',
+    '    X = X[start:end].reshape(end - start, -1).astype("float32") / 255.0',
+    '    return X, y[start:end].astype("int64")',
+    '',
+    '',
+  );
+  const call = (s) => `subset(${kwargs([[pyStr(s.split), RAW], ['start', s.start ? String(s.start) : undefined],
+    ['count', s.count !== undefined ? String(s.count) : undefined], ['classes', s.classes ? py(s.classes, false) : undefined]])})`;
+  const sets = [['train', data.train], ['valid', data.validation], ['test', data.test]].filter(([, s]) => s);
+  for (const [name, s] of sets) lines.push(`X_${name}, y_${name} = ${call(s)}`);
+  if (data.standardize) {
+    lines.push(
+      '',
+      '# Standardization: each feature\'s mean and standard deviation over the training',
+      '# images; a constant feature is centred but not scaled (as the engine does).',
+      'mean = X_train.mean(axis=0)',
+      'std = X_train.std(axis=0)',
+      'std[std <= 1e-6] = 1.0',
+      ...sets.map(([name]) => `X_${name} = (X_${name} - mean) / std`),
+    );
+  }
+  return { lines, sets: sets.map(([n]) => n) };
+}
+
+// ---- optimizer and schedule
+function scheduleSection(config) {
+  const s = config.schedule;
+  if (!s || s.type === 'constant') return { lines: [], lr: null, callback: null };
+  const d = description.schedules[s.type];
+  const args = (names) => kwargs(names.filter((k) => s[k] !== undefined)
+    .map((k) => [k, k === 'boundaries' ? py(s[k], false) : py(s[k], d.options[k]?.type !== 'integer')]));
+  switch (s.type) {
+    case 'exponential_decay':
+      return { lines: [`lr_schedule = keras.optimizers.schedules.ExponentialDecay(${args(['initial_learning_rate', 'decay_steps', 'decay_rate', 'staircase'])})`], lr: 'lr_schedule' };
+    case 'piecewise_constant_decay':
+      return { lines: [`lr_schedule = keras.optimizers.schedules.PiecewiseConstantDecay(${args(['boundaries', 'values'])})`], lr: 'lr_schedule' };
+    case 'inverse_time_decay':
+      if ((s.power ?? 1) === 1)
+        return { lines: [`lr_schedule = keras.optimizers.schedules.InverseTimeDecay(${args(['initial_learning_rate', 'decay_steps', 'decay_rate', 'staircase'])})`], lr: 'lr_schedule' };
+      return {
+        lines: [
+          '@keras.saving.register_keras_serializable()  # so that saved models load again',
+          'class PowerDecay(keras.optimizers.schedules.LearningRateSchedule):',
+          '    """Power scheduling: lr = initial / (1 + decay_rate * step / decay_steps) ** power',
+          '    (InverseTimeDecay is the case power = 1)."""',
+          '',
+          '    def __init__(self, initial_learning_rate, decay_steps, decay_rate, power, staircase=False):',
+          '        self.initial_learning_rate = initial_learning_rate',
+          '        self.decay_steps = decay_steps',
+          '        self.decay_rate = decay_rate',
+          '        self.power = power',
+          '        self.staircase = staircase',
+          '',
+          '    def __call__(self, step):',
+          '        p = keras.ops.cast(step, "float32") / self.decay_steps',
+          '        if self.staircase:',
+          '            p = keras.ops.floor(p)',
+          '        return self.initial_learning_rate / (1 + self.decay_rate * p) ** self.power',
+          '',
+          '    def get_config(self):',
+          '        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,',
+          '                "decay_rate": self.decay_rate, "power": self.power, "staircase": self.staircase}',
+          '',
+          '',
+          `lr_schedule = PowerDecay(${args(['initial_learning_rate', 'decay_steps', 'decay_rate', 'power', 'staircase'])})`,
+        ],
+        lr: 'lr_schedule',
+      };
+    case 'one_cycle': {
+      const start = s.start_learning_rate ?? s.max_learning_rate / 10;
+      return {
+        lines: [
+          'class OneCycleScheduler(keras.callbacks.Callback):',
+          '    """The 1cycle policy (Smith 2018) as the book writes it: the rate rises linearly',
+          '    from start_lr to max_lr over the first half of the cycle, comes back down over the',
+          '    second, then falls to last_lr over the last iterations (iterations // 10 + 1)."""',
+          '',
+          '    def __init__(self, iterations, max_lr, start_lr=None, last_iterations=None, last_lr=None):',
+          '        super().__init__()',
+          '        self.iterations = iterations',
+          '        self.max_lr = max_lr',
+          '        self.start_lr = start_lr or max_lr / 10',
+          '        self.last_iterations = last_iterations or iterations // 10 + 1',
+          '        self.half_iteration = max(1, (iterations - self.last_iterations) // 2)',
+          '        self.last_lr = last_lr or self.start_lr / 1000',
+          '        self.iteration = 0',
+          '',
+          '    def _interpolate(self, iter1, iter2, lr1, lr2):',
+          '        return (lr2 - lr1) * (self.iteration - iter1) / (iter2 - iter1) + lr1',
+          '',
+          '    def on_train_batch_begin(self, batch, logs=None):',
+          '        if self.iteration < self.half_iteration:',
+          '            lr = self._interpolate(0, self.half_iteration, self.start_lr, self.max_lr)',
+          '        elif self.iteration < 2 * self.half_iteration:',
+          '            lr = self._interpolate(self.half_iteration, 2 * self.half_iteration, self.max_lr, self.start_lr)',
+          '        elif self.iteration < self.iterations:',
+          '            lr = self._interpolate(2 * self.half_iteration, self.iterations, self.start_lr, self.last_lr)',
+          '        else:',
+          '            lr = self.last_lr',
+          '        self.iteration += 1',
+          '        self.model.optimizer.learning_rate = lr',
+          '',
+        ],
+        lr: py(start),
+        callback: `OneCycleScheduler(${kwargs([['iterations', String(s.total_steps)], ['max_lr', py(s.max_learning_rate)],
+          ['start_lr', s.start_learning_rate !== undefined ? py(s.start_learning_rate) : undefined],
+          ['last_lr', s.last_learning_rate !== undefined ? py(s.last_learning_rate) : undefined]])})`,
+      };
+    }
+    default:
+      throw new KerasScriptError(`schedule.type "${s.type}" has no Keras equivalent here`);
+  }
+}
+
+function optimizerLine(config, lr) {
+  const o = config.optimizer ?? { type: 'sgd' };
+  const d = description.optimizers[o.type];
+  const args = [['learning_rate', lr ?? py(o.learning_rate ?? d.options.learning_rate.default)]];
+  for (const [k, opt] of Object.entries(d.options)) {
+    if (k === 'learning_rate' || o[k] === undefined || o[k] === null) continue;
+    args.push([k, py(o[k], opt.type !== 'integer')]);
+  }
+  return `optimizer = keras.optimizers.${d.keras}(${kwargs(args)})`;
+}
+
+// ---- callbacks
+function callbackLines(config, runId) {
+  const out = [];
+  for (const cb of config.callbacks ?? []) {
+    const d = description.callbacks[cb.type];
+    const args = [['monitor', pyStr(cb.monitor ?? d.options.monitor.default)]];
+    for (const [k, opt] of Object.entries(d.options))
+      if (k !== 'monitor' && cb[k] !== undefined) args.push([k, py(cb[k], opt.type !== 'integer')]);
+    if (cb.type === 'model_checkpoint')
+      out.push(`keras.callbacks.ModelCheckpoint(${pyStr(`${modelFileName(runId).replace(/\.keras$/, '')}_best.keras`)}, ${kwargs(args)}, save_best_only=True)`);
+    else out.push(`keras.callbacks.${d.keras}(${kwargs(args)})`);
+  }
+  return out;
+}
+
+// ---- statistics (experiments 1 and 2, exercise 3)
+const STATS_FUNCTION = [
+  'def layer_statistics(model, X, y):',
+  '    """Per layer: mean and standard deviation of its outputs, the share of saturated',
+  '    outputs (sigmoid below 0.01 or above 0.99, tanh beyond +-0.98), the share of exact',
+  '    zeros (dead ReLUs), and the standard deviation of the loss gradient with respect to',
+  '    its outputs (inference mode, one pass over X)."""',
+  '    outputs = []',
+  '    with tf.GradientTape() as tape:',
+  '        h = tf.convert_to_tensor(X)',
+  '        for layer in model.layers:',
+  '            h = layer(h, training=False)',
+  '            tape.watch(h)',
+  '            outputs.append(h)',
+  '        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, h))',
+  '    gradients = tape.gradient(loss, outputs)',
+  '    print(f"{\'layer\':>5}  {\'type\':<20} {\'mean\':>9} {\'std\':>9} {\'saturated\':>9} {\'dead\':>9} {\'grad_std\':>9}")',
+  '    for i, (layer, out, grad, act) in enumerate(zip(model.layers, outputs, gradients, LAYER_ACTIVATIONS), start=1):',
+  '        out = np.asarray(out)',
+  '        if act == "sigmoid":',
+  '            saturated = np.mean((out < 0.01) | (out > 0.99))',
+  '        elif act == "tanh":',
+  '            saturated = np.mean((out < -0.98) | (out > 0.98))',
+  '        else:',
+  '            saturated = 0.0',
+  '        kind = f"{type(layer).__name__} {act}"',
+  '        print(f"{i:>5}  {kind:<20} {out.mean():9.4f} {out.std():9.4f} {saturated:9.1%} {np.mean(out == 0):9.1%} {np.std(np.asarray(grad)):9.2e}")',
+  '',
+];
+
+// config: a run configuration. Returns the Python script as a string.
+// options: id (the run's id, names saved files; default config.name), label, title.
+export function kerasScript(config, { id, label, title } = {}) {
+  assertValid(config);
+  const runId = id ?? config.name ?? 'run';
+  const layers = kerasLayers(config);
+  const data = dataSection(config);
+  const schedule = scheduleSection(config);
+  const callbacks = callbackLines(config, runId);
+  if (schedule.callback) callbacks.push(schedule.callback);
+  const needsStats = Boolean(config.analysis || config.stats?.every_epoch);
+  const fit = { epochs: 1, batch_size: 32, shuffle: true, ...(config.fit ?? {}) };
+  const hasValid = data.sets.includes('valid');
+  const L = [];
+  const heading = [runId, label ?? config.title].filter(Boolean).join(': ');
+  L.push(
+    '#!/usr/bin/env python3',
+    `"""${comment(heading).replace(/"""/g, "'''").replace(/\\/g, '/')}`,
+    '',
+    'The playground run as Keras 3 code on TensorFlow, generated from its configuration',
+    'by chapter11-playground (wasm/keras-script.js): the same data split, model,',
+    'initializers, regularizers, constraints, optimizer, schedule and callbacks. The',
+    'numbers come out close to the playground\'s, not identical: initialization,',
+    'shuffling and dropout draw from different random streams in the two engines.',
+    '',
+    'Run: pip install tensorflow && python3 this_file.py',
+    '"""',
+    'import numpy as np',
+  );
+  if (needsStats) L.push('import tensorflow as tf');
+  L.push('import keras', '', `keras.utils.set_random_seed(${config.seed ?? 42})  # Python, NumPy and TensorFlow generators`, '');
+  L.push(...data.lines, '');
+  L.push(`# ---- model${title ? `: ${comment(title)}` : ''}`);
+  const features = config.data.dataset === 'cifar10' ? 3072 : 784;
+  L.push('model = keras.Sequential([', `    keras.layers.Input(shape=[${features}]),`);
+  for (const l of layers) L.push(`    ${l.code},`);
+  L.push('])');
+  if (config.transfer) {
+    const t = config.transfer;
+    const count = layers.filter((l) => l.source < t.layers).length;
+    const file = modelFileName(t.from);
+    L.push(
+      '',
+      `# ---- transfer learning: the first ${t.layers} layer(s) come from run ${pyStr(t.from)}${t.trainable === false ? ', frozen' : ''}.`,
+      `# That run's script (npm run train -- ${t.from} --keras-script) saves its trained`,
+      `# model as ${file}: run it first, in this folder.`,
+      `source_model = keras.models.load_model(${pyStr(file)})`,
+      `for layer, source_layer in zip(model.layers[:${count}], source_model.layers[:${count}]):`,
+      '    layer.set_weights(source_layer.get_weights())',
+    );
+    if (t.trainable === false) L.push('    layer.trainable = False');
+  }
+  L.push('model.summary()', '');
+  if (needsStats) {
+    L.push(`LAYER_ACTIVATIONS = ${py(layers.map((l) => l.activation))}`, '', '', ...STATS_FUNCTION, '');
+  }
+
+  if (config.analysis) {
+    const a = config.analysis;
+    const set = a.split === 'test' && data.sets.includes('test') ? 'test' : 'train';
+    const n = a.samples ?? 1000;
+    L.push(
+      `# ---- analysis of the untrained model over ${n} ${set === 'train' ? 'training' : 'test'} images (no training)`,
+      `layer_statistics(model, X_${set}[:${n}], y_${set}[:${n}])`,
+    );
+    return L.join('\n') + '\n';
+  }
+
+  L.push('# ---- optimizer, loss and metrics');
+  if (schedule.lines.length) L.push(...schedule.lines, '');
+  L.push(optimizerLine(config, schedule.lr));
+  L.push('model.compile(loss="sparse_categorical_crossentropy", optimizer=optimizer, metrics=["accuracy"])', '');
+
+  if (config.stats?.every_epoch) {
+    const n = config.stats.samples ?? 1000;
+    L.push(
+      'class LayerStatistics(keras.callbacks.Callback):',
+      `    """Prints the per-layer statistics over ${n} training images after every epoch."""`,
+      '',
+      '    def on_epoch_end(self, epoch, logs=None):',
+      '        print(f"Per-layer statistics after epoch {epoch + 1}:")',
+      `        layer_statistics(self.model, X_train[:${n}], y_train[:${n}])`,
+      '',
+      '',
+    );
+    callbacks.push('LayerStatistics()');
+  }
+  L.push('# ---- training');
+  if (callbacks.length) L.push('callbacks = [', ...callbacks.map((c) => `    ${c},`), ']');
+  const fitArgs = (epochs, cbs) => kwargs([['X_train', RAW], ['y_train', RAW], ['epochs', String(epochs)], ['batch_size', String(fit.batch_size)],
+    ['shuffle', fit.shuffle === false ? 'False' : undefined], ['validation_data', hasValid ? '(X_valid, y_valid)' : undefined], ['callbacks', cbs]]);
+  L.push(`history = model.fit(${fitArgs(fit.epochs, callbacks.length ? 'callbacks' : undefined)})`);
+  const checkpoint = (config.callbacks ?? []).some((cb) => cb.type === 'model_checkpoint');
+  // As the playground (and the book) does: go on with the best epoch's model.
+  if (checkpoint) L.push('# Go on with the best epoch\'s model, which ModelCheckpoint saved', `model = keras.models.load_model(${pyStr(`${modelFileName(runId).replace(/\.keras$/, '')}_best.keras`)})`);
+  L.push('');
+  L.push(
+    '# ---- per-epoch history',
+    'print("epoch", *history.history)',
+    'for epoch in history.epoch:',
+    '    print(epoch + 1, *(f"{values[epoch]:.4f}" for values in history.history.values()))',
+    '',
+  );
+  if (config.prune) {
+    const p = config.prune;
+    L.push(
+      `# ---- magnitude pruning: the ${Math.round(p.fraction * 1e6) / 1e4}% smallest weights of each Dense kernel set to zero`,
+      'masks = {}',
+      'for layer in model.layers:',
+      '    if isinstance(layer, keras.layers.Dense):',
+      '        kernel = np.asarray(layer.kernel)',
+      `        k = int(${py(p.fraction)} * kernel.size)`,
+      '        threshold = np.sort(np.abs(kernel), axis=None)[k - 1] if k > 0 else -1.0',
+      '        masks[layer.name] = (np.abs(kernel) > threshold).astype("float32")',
+      '        layer.kernel.assign(kernel * masks[layer.name])',
+      '',
+      '',
+      'class KeepPruned(keras.callbacks.Callback):',
+      '    """Puts the pruned weights back to zero after every training step."""',
+      '',
+      '    def on_train_batch_end(self, batch, logs=None):',
+      '        for layer in self.model.layers:',
+      '            if layer.name in masks:',
+      '                layer.kernel.assign(layer.kernel * masks[layer.name])',
+      '',
+      '',
+    );
+    if (p.fine_tune_epochs) {
+      L.push(`# fine-tuning with the pruned weights held at zero`);
+      L.push(`history = model.fit(${fitArgs(p.fine_tune_epochs, '[KeepPruned()]')})`);
+    }
+    L.push(
+      'zeros = sum(int(np.sum(np.asarray(layer.kernel) == 0)) for layer in model.layers if layer.name in masks)',
+      'total = sum(int(np.asarray(layer.kernel).size) for layer in model.layers if layer.name in masks)',
+      'print(f"sparsity: {zeros / total:.2%}")',
+      '',
+    );
+  }
+  L.push('# ---- evaluation of the final model');
+  for (const [set, label2] of [['valid', 'val'], ['test', 'test']]) {
+    if (!data.sets.includes(set)) continue;
+    L.push(
+      `${label2}_loss, ${label2}_accuracy = model.evaluate(X_${set}, y_${set}, verbose=0)`,
+      `print(f"${label2}_loss: {${label2}_loss:.4f} - ${label2}_accuracy: {${label2}_accuracy:.4f}")`,
+    );
+  }
+  if (!hasValid && !data.sets.includes('test'))
+    L.push('loss, accuracy = model.evaluate(X_train, y_train, verbose=0)', 'print(f"loss: {loss:.4f} - accuracy: {accuracy:.4f} (training set)")');
+  L.push(`model.save(${pyStr(modelFileName(runId))})`);
+  return L.join('\n') + '\n';
+}

@@ -1,0 +1,58 @@
+// results-bundle.js: a finished run as files to keep or share: the per-epoch
+// metrics as CSV (one row per epoch, the engine's metric names as columns) and
+// a JSON document with the same history plus what is needed to reproduce and
+// compare it: the configuration, the seed, the engine version and variant
+// (threads / SIMD), and the run's summary numbers.
+import { METRIC_NAMES } from './engine.js';
+
+export const BUNDLE_FORMAT = 'chapter11-playground-results';
+export const BUNDLE_VERSION = 1;
+
+// Summary fields of a runConfig result, in the order they are written.
+const SUMMARY_KEYS = [
+  'epochs', 'best_epoch', 'best_val_accuracy', 'final_accuracy', 'final_val_loss', 'final_val_accuracy', 'overfit_gap',
+  'test_loss', 'test_accuracy', 'stopped_early', 'stop_epoch', 'restored_epoch', 'restored_checkpoint', 'stopped_by_user', 'diverged',
+  'pruned_fraction', 'sparsity', 'params', 'trainable_params', 'train_seconds', 'inference_seconds', 'inference_samples', 'seconds',
+];
+
+// A number as CSV/JSON writes it: shortest round-trip form, empty / null when
+// not finite (val_loss is NaN without a validation set).
+const csvValue = (v) => (typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v === undefined || v === null ? '' : String(v));
+const jsonValue = (v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+
+export function historyCsv(history) {
+  const rows = [METRIC_NAMES.join(',')];
+  for (const m of history) rows.push(METRIC_NAMES.map((k) => csvValue(m[k])).join(','));
+  return rows.join('\n') + '\n';
+}
+
+// result: what runConfig returns; engineInfo: engine.info ({version, variant,
+// simd, threads, host}); config: the run configuration.
+// options.created: a date to record (left out by default, so equal runs give equal files).
+// Returns { csv, json } (strings).
+export function resultsBundle(result, engineInfo = {}, config = null, { created } = {}) {
+  const history = (result.history ?? []).map((m) => Object.fromEntries(METRIC_NAMES.map((k) => [k, jsonValue(m[k] ?? null)])));
+  const summary = {};
+  for (const k of SUMMARY_KEYS) if (result[k] !== undefined) summary[k] = jsonValue(result[k]);
+  const doc = {
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_VERSION,
+    run: result.run ?? config?.name ?? null,
+    ...(created !== undefined && created !== null ? { created: new Date(created).toISOString() } : {}),
+    seed: result.seed ?? config?.seed ?? 42,
+    engine: {
+      version: engineInfo.version ?? result.engine_version ?? null,
+      variant: engineInfo.variant ?? result.variant ?? null,
+      simd: engineInfo.simd ?? null,
+      threads: engineInfo.threads ?? result.threads ?? null,
+      host: engineInfo.host ?? null,
+    },
+    config,
+    summary,
+    columns: METRIC_NAMES,
+    history,
+    ...(result.layer_stats ? { layer_stats: result.layer_stats } : {}),
+    ...(result.error ? { error: result.error } : {}),
+  };
+  return { csv: historyCsv(result.history ?? []), json: JSON.stringify(doc, (k, v) => jsonValue(v), 2) + '\n' };
+}

@@ -1,0 +1,297 @@
+// main.js: starts the page. It waits until cross-origin isolation is settled
+// (coi-serviceworker may reload the page once), then wires the state object,
+// the session (worker + history) and the views together. It does not touch the
+// DOM itself: the views under views/ do.
+import './vendor/chart.umd.min.js';
+import { validateConfig } from './wasm/config.js';
+import { decodePlan, encodePlan, planFromPreset, defaultPlan, selectedRun, setPath, getPath, parsePath, duplicateRun, removeRun, applyToAll } from './app/state.js';
+import { EngineClient } from './app/client.js';
+import { RunStore } from './app/store.js';
+import { Session } from './app/session.js';
+import { Bus } from './app/bus.js';
+import { schedulePreview } from './app/schedule.js';
+import { classifyFiles } from './app/files.js';
+import { runsToCsv, runsToJson, fileStem } from './app/export.js';
+import { createViews } from './views/app-view.js';
+
+const params = new URLSearchParams(location.search);
+const forceSingle = params.get('threads') === 'off';
+
+// coi-serviceworker (first script in <head>) registers itself on the first
+// visit and reloads the page once. Nothing starts before that is settled.
+async function settleIsolation() {
+  if (self.crossOriginIsolated) return true;
+  const sw = navigator.serviceWorker;
+  if (!window.isSecureContext || !sw || sw.controller) return false;
+  const registered = await Promise.race([sw.getRegistration().catch(() => null), sleep(300)]);
+  if (!registered) await sleep(300); // registration may still be starting
+  const registration = registered ?? (await sw.getRegistration().catch(() => null));
+  if (registration) await Promise.race([sw.ready.then(() => sleep(2000)), sleep(3000)]); // the reload comes now
+  return self.crossOriginIsolated === true;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const bus = new Bus();
+const state = { plan: defaultPlan() };
+let views;
+let session;
+let client;
+let lastHash = '';
+
+// ---- the configuration: edits, validation, URL
+const config = () => selectedRun(state).config;
+
+function pruneEmpty(cfg, path) {
+  const parts = parsePath(path);
+  for (let n = parts.length - 1; n > 0; n--) {
+    const parentPath = parts.slice(0, n).reduce((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${k}` : k), '');
+    const parent = getPath(cfg, parentPath);
+    if (parent && typeof parent === 'object' && !Array.isArray(parent) && Object.keys(parent).length === 0 && /kernel_regularizer|kernel_constraint|schedule|stats|prune/.test(parentPath)) setPath(cfg, parentPath, undefined);
+    else break;
+  }
+}
+
+function validateAll() {
+  return state.plan.runs.map((r) => validateConfig(r.config));
+}
+
+function changed({ rerender = false } = {}) {
+  if (rerender) views.renderForms(state, session);
+  const all = validateAll();
+  const errors = all[state.plan.selected];
+  const unplaced = views.showErrors(errors);
+  const problems = all.map((e) => e.length);
+  views.plan.updateProblems?.(problems);
+  const others = problems.map((n, i) => (n && i !== state.plan.selected ? state.plan.runs[i].label : null)).filter(Boolean);
+  views.showProblems(unplaced, others);
+  const blocked = errors.length ? `Fix the ${errors.length === 1 ? 'problem' : `${errors.length} problems`} marked in red before training.` : others.length ? `Run "${others[0]}" has problems: select it to see them.` : '';
+  views.status.planChanged(state.plan, blocked);
+  const trainInfo = session?.datasets.get(config().data?.dataset)?.splits?.train?.count;
+  const preview = schedulePreview(config(), { trainTotal: trainInfo });
+  views.training.showPreview(preview);
+  views.charts.schedulePreview(preview.points, selectedRun(state).label);
+  if (session) views.charts.setPlanBands(state.plan, session.runs);
+  writeHash();
+}
+
+let hashTimer = 0;
+function writeHash() {
+  clearTimeout(hashTimer);
+  hashTimer = setTimeout(() => {
+    const encoded = encodePlan(state.plan);
+    lastHash = encoded ? `#${encoded}` : '';
+    if (location.hash !== lastHash) history.replaceState(null, '', lastHash || `${location.pathname}${location.search}`);
+    views.share.link(location.href);
+  }, 150);
+}
+
+function loadPlan(plan) {
+  state.plan = plan;
+  views.presets.mark(plan.preset?.split('/')[0] ?? null);
+  changed({ rerender: true });
+}
+
+const actions = {
+  set(path, value) {
+    setPath(config(), path, value);
+    if (value === undefined) pruneEmpty(config(), path);
+    changed();
+  },
+  mutate(fn, { rerender = true } = {}) {
+    fn(config());
+    changed({ rerender });
+  },
+  selectRun(i) { state.plan.selected = i; changed({ rerender: true }); },
+  setLabel(text) { selectedRun(state).label = text; writeHash(); },
+  duplicateRun() { duplicateRun(state.plan, state.plan.selected); changed({ rerender: true }); },
+  removeRun() { removeRun(state.plan, state.plan.selected); changed({ rerender: true }); },
+  applyToAll(opts) { applyToAll(state.plan, opts); changed({ rerender: true }); },
+  loadPreset(id) {
+    const plan = planFromPreset(id);
+    if (plan) loadPlan(plan);
+    views.reveal('sec-plan');
+  },
+  newPlan() { loadPlan(defaultPlan()); },
+
+  loadFashion: () => session.loadDataset('fashion-mnist').catch(() => {}),
+  async loadFiles(files) {
+    let picked;
+    views.data.loading('files');
+    try {
+      const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+      picked = classifyFiles(read);
+    } catch (err) {
+      views.data.failed('files', err.message);
+      return;
+    }
+    try {
+      const result = await session.loadDataset(picked.dataset, picked.files);
+      adoptDataset(picked.dataset, result);
+    } catch { /* shown by the data view */ }
+  },
+
+  async train(which) {
+    const indices = which === 'selected' ? [state.plan.selected] : state.plan.runs.map((_, i) => i);
+    try {
+      await session.trainPlan(state.plan, which === 'selected' ? dependencies(indices) : indices);
+    } catch (err) {
+      views.messages.show({ level: 'error', text: err.message });
+    }
+  },
+  pause: () => session.pause().catch(report),
+  resume: () => session.resume().catch(report),
+  stop: () => session.stop().catch(report),
+
+  setVisible: (key, v) => session.setVisible(key, v),
+  showAll(v) { for (const r of session.runs) session.setVisible(r.key, v); },
+  clearHistory: () => session.clearHistory(),
+  deleteRun: (key) => session.deleteRun(key),
+  inspect(key) { views.inspect.select(key); views.reveal('sec-inspect'); },
+  inspectCall: (kind, key, options) => session.inspect(kind, key, options),
+  classNames(dataset, classes) {
+    const names = session.classNames(dataset ?? 'fashion-mnist');
+    return classes ? classes.map((c) => names[c] ?? `class ${c}`) : names;
+  },
+  async downloadModel(key) {
+    try {
+      const r = session.byKey(key);
+      const { bytes } = await session.exportModel(key);
+      views.share.save(`${fileStem(r.id)}.bin`, bytes, 'application/octet-stream');
+    } catch (err) { report(err); }
+  },
+  async importModel(file) {
+    try {
+      const record = await session.importModel(await file.arrayBuffer(), file.name);
+      views.messages.show({ level: 'info', text: `Loaded ${file.name}: ${record.label}. Look inside it below.` });
+      views.inspect.select(record.key);
+    } catch (err) {
+      views.messages.show({ level: 'error', text: `Could not load ${file.name}: ${err.message}` });
+    }
+  },
+  exportResults(kind) {
+    const shown = session.runs.filter((r) => r.visible);
+    const runs = shown.length ? shown : session.runs;
+    if (!runs.length) return views.messages.show({ level: 'info', text: 'Nothing to export yet: train a run first.' });
+    const stem = `chapter11-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
+    if (kind === 'csv') views.share.save(`${stem}.csv`, runsToCsv(runs), 'text/csv');
+    else views.share.save(`${stem}.json`, runsToJson(runs, client.info), 'application/json');
+  },
+};
+
+// Training one run of a plan also trains the runs it builds on (transfer).
+function dependencies(indices) {
+  const names = state.plan.runs.map((r) => r.config.name);
+  const out = new Set();
+  const visit = (i) => {
+    const from = state.plan.runs[i].config.transfer?.from;
+    const j = names.indexOf(from);
+    if (j >= 0 && !out.has(j) && !session.runs.some((r) => r.id === from && r.inWorker)) visit(j);
+    out.add(i);
+  };
+  indices.forEach(visit);
+  return [...out].sort((a, b) => a - b);
+}
+
+// After loading their own files, the plan's runs train on them.
+function adoptDataset(name, result) {
+  const train = result.splits.train;
+  const test = result.splits.test;
+  for (const run of state.plan.runs) {
+    const c = run.config;
+    c.data.dataset = name;
+    if (c.data.train.count > train.count || name === 'custom') c.data.train = { split: 'train', start: 0, count: Math.min(c.data.train.count ?? train.count, test ? train.count : Math.floor(train.count * 0.9)) };
+    if (c.data.validation) {
+      if (test) c.data.validation = { split: 'test', start: 0, count: Math.min(c.data.validation.count ?? 2000, test.count) };
+      else c.data.validation = { split: 'train', start: c.data.train.count, count: Math.min(2000, train.count - c.data.train.count) };
+    }
+    if (c.data.test && !test) delete c.data.test;
+    else if (c.data.test) c.data.test = { split: 'test', start: 0, count: Math.min(c.data.test.count ?? test.count, test.count) };
+    const last = [...c.model].reverse().find((l) => l.type === 'dense');
+    if (last && !c.data.train.classes) last.units = train.classes;
+  }
+  views.messages.show({ level: 'info', text: `Your data is loaded (${train.count} training images, ${train.classes} classes): the runs of the plan now train on it.` });
+  changed({ rerender: true });
+}
+
+function report(err) {
+  views.messages.show({ level: 'error', text: err.message ?? String(err) });
+}
+
+// ---- events from the session to the views
+function wire() {
+  bus.on('data:loading', ({ name }) => views.data.loading(name));
+  bus.on('data:progress', (e) => views.data.progress(e));
+  bus.on('data:loaded', (e) => { views.data.loaded(e); changed({ rerender: true }); });
+  bus.on('data:failed', ({ name, error }) => views.data.failed(name, error.message));
+  bus.on('runs:changed', () => views.runsChanged(session));
+  bus.on('runs:visibility', () => views.runsChanged(session));
+  bus.on('run:started', () => views.runsChanged(session));
+  bus.on('run:progress', ({ record, progress }) => views.status.progress(record, progress));
+  bus.on('run:epoch', ({ record, metrics }) => {
+    views.charts.epoch(record, metrics, session.runs);
+    views.status.epoch(record, metrics);
+    views.table.render(session.runs, null);
+  });
+  bus.on('run:stats', ({ record }) => views.inspect.refresh(record.key));
+  bus.on('run:finished', (record) => { views.runsChanged(session); views.inspect.refresh(record.key); });
+  bus.on('train:state', (s) => views.status.state(s));
+  bus.on('train:invalid', ({ index, run, errors }) => {
+    if (index !== undefined && index !== state.plan.selected) { state.plan.selected = index; changed({ rerender: true }); }
+    views.showErrors(errors);
+    views.messages.show({ level: 'error', text: `"${run.label}" cannot train yet: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}` });
+  });
+  bus.on('message', (m) => views.messages.show(m));
+}
+
+async function main() {
+  views = createViews(actions);
+  const isolated = await settleIsolation();
+  const { plan, error } = decodePlan(location.hash);
+  state.plan = plan;
+  wire();
+  loadPlan(plan);
+  if (error) views.messages.show({ level: 'error', text: error });
+  window.addEventListener('hashchange', () => {
+    if (location.hash === lastHash) return;
+    const decoded = decodePlan(location.hash);
+    if (decoded.error) views.messages.show({ level: 'error', text: decoded.error });
+    loadPlan(decoded.plan);
+  });
+
+  const store = await new RunStore().open();
+  client = new EngineClient(new URL('./worker.js', import.meta.url), {
+    initOptions: forceSingle ? { variant: 'single' } : {},
+    onLog: (text) => console.warn('worker:', text),
+    onCrash: ({ message, restarted }) => {
+      const hadFashion = session.datasets.has('fashion-mnist');
+      session.onCrash();
+      views.messages.show({ level: 'error', text: `The training engine crashed (${message}). A new engine is starting; your finished runs are kept, but models must be trained again.` });
+      restarted.then((info) => {
+        views.status.engine(info);
+        if (hadFashion) actions.loadFashion();
+      }, (err) => views.messages.show({ level: 'error', text: err.message }));
+    },
+  });
+  session = new Session({ client, store, bus });
+  window.playground = { state, session, client, bus };
+  await session.restore();
+  if (!store.persistent) views.messages.show({ level: 'warn', text: 'This browser does not allow IndexedDB here: runs will not survive a reload (export them as JSON).' });
+  views.status.isolation(isolated && !forceSingle, { forcedSingle: forceSingle && isolated });
+  try {
+    const info = await client.start();
+    views.status.engine(info);
+    views.data.ready(info);
+    if (info.variant !== 'threads') views.status.isolation(false, { forcedSingle: forceSingle && isolated });
+  } catch (err) {
+    views.messages.show({ level: 'error', text: `The engine could not start: ${err.message}` });
+    return;
+  }
+  views.setReady('engine');
+  await actions.loadFashion();
+  views.setReady('data');
+}
+
+main().catch((err) => {
+  console.error(err);
+  views?.messages.show({ level: 'error', text: `The page failed to start: ${err.message}` });
+});

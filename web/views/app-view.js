@@ -1,0 +1,74 @@
+// app-view.js: finds the page's containers, creates the view modules in them,
+// and offers main.js the few whole-page operations it needs (redraw the forms,
+// place validation messages, refresh the run lists).
+import { $, h, replace } from './dom.js';
+import { DataView } from './data-view.js';
+import { PresetsView, PlanView } from './plan-view.js';
+import { ModelView } from './model-view.js';
+import { TrainingView } from './training-view.js';
+import { StatusView } from './status-view.js';
+import { ChartsView } from './charts-view.js';
+import { TableView } from './table-view.js';
+import { InspectView } from './inspect-view.js';
+import { ShareView, MessagesView } from './share-view.js';
+import { placeErrors } from './errors-view.js';
+import { stepsPerEpoch } from '../app/schedule.js';
+
+export function createViews(actions) {
+  const controls = $('.controls');
+  const views = {
+    messages: new MessagesView($('#messages')),
+    data: new DataView($('#data-view'), actions),
+    presets: new PresetsView($('#presets-view'), actions),
+    plan: new PlanView($('#plan-view'), actions),
+    model: new ModelView($('#model-view'), actions),
+    training: new TrainingView($('#training-view'), actions),
+    status: new StatusView({ badge: $('#engine-badge'), notice: $('#isolation-notice'), controls: $('#train-controls') }, actions),
+    charts: new ChartsView($('#charts')),
+    table: new TableView($('#table-view'), actions),
+    inspect: new InspectView($('#inspect-view'), { inspect: actions.inspectCall, classNames: actions.classNames }),
+    share: new ShareView($('#share-view'), actions),
+  };
+  const problemsBox = $('#form-problems');
+
+  views.renderForms = (state, session) => {
+    const run = state.plan.runs[state.plan.selected];
+    const datasets = session?.datasets ?? new Map();
+    const info = datasets.get(run.config.data?.dataset);
+    const features = info?.splits?.train?.features ?? { 'fashion-mnist': 784, cifar10: 3072 }[run.config.data?.dataset] ?? 784;
+    views.plan.render(state.plan, { datasets });
+    views.model.render(run.config, { features });
+    views.training.render(run.config, { plan: state.plan, datasets, stepsPerEpoch: stepsPerEpoch(run.config, info?.splits?.train?.count) });
+  };
+  views.showErrors = (errors) => placeErrors(controls, errors);
+  views.showProblems = (unplaced, otherRuns) => {
+    replace(problemsBox,
+      unplaced.map((e) => h('span.problem', `${e.path}: ${e.message}`)),
+      otherRuns.length ? h('span.problem', `Also fix: ${otherRuns.join(', ')} (select the run above).`) : null);
+  };
+  views.plan.updateProblems = (problems) => {
+    const chips = $('#plan-view').querySelectorAll('.run-chip');
+    chips.forEach((chip, i) => {
+      chip.querySelector('.badge')?.remove();
+      if (problems[i]) chip.append(h('span.badge.err', { title: 'problems in this run' }, `${problems[i]} ⚠`));
+    });
+  };
+  views.runsChanged = (session) => {
+    views.charts.sync(session.runs);
+    views.table.render(session.runs, null);
+    views.inspect.setRuns(session.runs);
+  };
+  views.reveal = (id) => {
+    const el = document.getElementById(id);
+    if (!el) return;
+    el.open = true;
+    // Scroll only the panel that holds it, never the whole page from under the user.
+    const panel = el.closest('.controls');
+    if (panel && panel.scrollHeight > panel.clientHeight && getComputedStyle(panel).overflowY !== 'visible') {
+      const offset = el.getBoundingClientRect().top - panel.getBoundingClientRect().top;
+      if (offset < 0 || offset > panel.clientHeight - 80) panel.scrollBy({ top: offset - 8, behavior: 'smooth' });
+    } else if (!panel) el.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+  };
+  views.setReady = (what) => { document.documentElement.dataset.ready = what; };
+  return views;
+}
