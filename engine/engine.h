@@ -98,6 +98,7 @@ void eng_model_free(eng_model *m);
 
 uint32_t eng_model_layer_count(const eng_model *m);
 uint32_t eng_model_output_size(const eng_model *m);
+uint32_t eng_model_input_size(const eng_model *m);
 /* A Keras-like summary (layers, output sizes, parameter counts). */
 const char *eng_model_summary(eng_model *m);
 /* Number of parameters: trainable and all (including BN moving statistics). */
@@ -119,6 +120,10 @@ eng_status eng_model_copy_layer(eng_model *dst, uint32_t dst_layer,
 /* Per-feature mean/std of the dataset (pixels * input_scale); used when the
  * model's standardize option is on. Called automatically by training if unset. */
 eng_status eng_model_adapt(eng_model *m, const eng_dataset *ds);
+
+/* The standardization statistics (per feature: mean and 1/std of pixels *
+ * input_scale), or NULLs when the model does not standardize or has none yet. */
+void eng_model_input_stats(const eng_model *m, const float **mean, const float **inv_std);
 
 /* Magnitude pruning: zero the given fraction of each dense kernel's smallest
  * weights and keep them at zero during later training. fraction 0 clears it. */

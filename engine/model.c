@@ -66,6 +66,12 @@ eng_status eng_model_set_optimizer(eng_model *m, const char *spec) {
   optimizer_state o = {0};
   eng_status st = eng_parse_spec(spec, "optimizer", optimizer_table, OPT_COUNT, &o.opt);
   if (st != ENG_OK) return st;
+  /* Keras treats a clip value of 0 as "no clipping" (`if self.clipnorm and self.clipnorm > 0`). */
+  static const char *const clip_names[] = {"clipvalue", "clipnorm", "global_clipnorm"};
+  for (int k = 0; k < 3; k++) {
+    int oi = eng_opt_index(&optimizer_table[o.opt.variant], clip_names[k]);
+    if (oi >= 0 && o.opt.num[oi] == 0) o.opt.num[oi] = NAN;
+  }
   int clips = !isnan(eng_opt_num(&o.opt, optimizer_table, "clipvalue")) +
               !isnan(eng_opt_num(&o.opt, optimizer_table, "clipnorm")) +
               !isnan(eng_opt_num(&o.opt, optimizer_table, "global_clipnorm"));
@@ -78,10 +84,12 @@ eng_status eng_model_set_optimizer(eng_model *m, const char *spec) {
   o.u_product = 1.0;
   /* Changing the optimizer restarts its state (as compiling a new Keras optimizer does). */
   if (m->slots) memset(m->slots, 0, 3 * m->n_grads * sizeof(float));
-  int oi = o.opt.variant;
-  if (m->slots && oi == OPT_ADAGRAD) {
+  if (m->slots && o.opt.variant == OPT_ADAGRAD) {
+    /* Each tensor's accumulator (its first slot block) starts at the initial value. */
     float init = (float)eng_opt_num(&o.opt, optimizer_table, "initial_accumulator_value");
-    for (size_t i = 0; i < m->n_grads; i++) m->slots[i] = init;
+    for (uint32_t ti = 0; ti < m->n_tensors; ti++)
+      if (m->tensors[ti].slots)
+        for (size_t i = 0; i < m->tensors[ti].size; i++) m->tensors[ti].slots[i] = init;
   }
   m->optimizer = o;
   m->iterations = 0;

@@ -17,6 +17,7 @@ uint32_t eng_model_layer_count(const eng_model *m) { return m->n_layers; }
 uint32_t eng_model_output_size(const eng_model *m) {
   return m->n_layers ? m->layers[m->n_layers - 1].out : m->input_features;
 }
+uint32_t eng_model_input_size(const eng_model *m) { return m->input_features; }
 const char *eng_model_metadata(const eng_model *m) { return m->metadata ? m->metadata : ""; }
 
 uint64_t eng_model_param_count(const eng_model *m, int trainable_only) {
@@ -98,6 +99,12 @@ eng_status eng_model_adapt(eng_model *m, const eng_dataset *ds) {
   m->input_mean = mean, m->input_inv_std = inv;
   m->adapted = true;
   return ENG_OK;
+}
+
+void eng_model_input_stats(const eng_model *m, const float **mean, const float **inv_std) {
+  bool have = m->standardize && m->input_mean;
+  *mean = have ? m->input_mean : NULL;
+  *inv_std = have ? m->input_inv_std : NULL;
 }
 
 static int compare_floats(const void *a, const void *b) {

@@ -82,11 +82,12 @@ void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates)
   double t = (double)(step + 1); /* Keras's local_step */
   double beta1 = eng_opt_num(o, tab, "beta_1"), beta2 = eng_opt_num(o, tab, "beta_2");
   double eps = eng_opt_num(o, tab, "epsilon");
-  /* Nadam (keras/src/optimizers/nadam.py): momentum-cache coefficients. */
+  /* Nadam (keras/src/optimizers/nadam.py, Keras 3): u_t = beta_1 (1 - 0.5 * 0.96^t);
+   * tf.keras 2 had 0.96^(0.004 t). */
   double u_t = 0, u_t1 = 0, u_prod = 0, u_prod1 = 0;
   if (kind == OPT_NADAM) {
-    u_t = beta1 * (1.0 - 0.5 * pow(0.96, 0.004 * t));
-    u_t1 = beta1 * (1.0 - 0.5 * pow(0.96, 0.004 * (t + 1)));
+    u_t = beta1 * (1.0 - 0.5 * pow(0.96, t));
+    u_t1 = beta1 * (1.0 - 0.5 * pow(0.96, t + 1));
     u_prod = m->optimizer.u_product * u_t;
     u_prod1 = u_prod * u_t1;
     m->optimizer.u_product = u_prod;

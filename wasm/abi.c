@@ -50,6 +50,12 @@ ABI const char *abi_model_tensor_info(const eng_model *m, uint32_t index, uint32
   out[3] = (uint32_t)(uintptr_t)data;
   return name;
 }
+/* out: mean pointer, 1/std pointer (0 when the model does not standardize). */
+ABI void abi_model_input_stats(const eng_model *m, uint32_t *out) {
+  const float *mean = NULL, *inv_std = NULL;
+  eng_model_input_stats(m, &mean, &inv_std);
+  out[0] = (uint32_t)(uintptr_t)mean, out[1] = (uint32_t)(uintptr_t)inv_std;
+}
 /* out: blob pointer, length. */
 ABI int abi_model_save(const eng_model *m, const char *metadata, uint32_t *out) {
   uint8_t *blob = NULL;

@@ -174,6 +174,7 @@ export class Model {
   paramCount(trainableOnly = false) { return this.#call('_abi_model_param_count', trainableOnly ? 1 : 0); }
   get layerCount() { return this.#call('_eng_model_layer_count'); }
   get outputSize() { return this.#call('_eng_model_output_size'); }
+  get inputSize() { return this.#call('_eng_model_input_size'); }
   get metadata() { return this.engine._string(this.#call('_eng_model_metadata')); }
   // Weight tensors in Keras order, copied out.
   tensors() {
@@ -208,6 +209,18 @@ export class Model {
     this.engine._check(this.#call('_eng_model_copy_layer', layer, source.ptr, sourceLayer), 'reusing a layer');
   }
   adapt(ds) { this.engine._check(this.#call('_eng_model_adapt', ds.ptr), 'computing input statistics'); }
+  // Per-feature standardization {mean, invStd} (Float32Array copies), or null.
+  inputStatistics() {
+    const e = this.engine;
+    return e.withAlloc(({ alloc }) => {
+      const out = alloc(8);
+      e.M._abi_model_input_stats(this.ptr, out);
+      const [mean, inv] = new Uint32Array(e.heap(), out, 2);
+      if (!mean) return null;
+      const n = this.inputSize;
+      return { mean: new Float32Array(e.heap(), mean, n).slice(), invStd: new Float32Array(e.heap(), inv, n).slice() };
+    });
+  }
   prune(fraction) { this.engine._check(this.#call('_eng_model_prune', fraction), 'pruning'); }
   sparsity() { return this.#call('_eng_model_sparsity'); }
   evaluate(ds, count = 0) {

@@ -110,10 +110,14 @@ function configOf(model, config) {
 // Returns { modelJson (object), weights (Uint8Array, float32 little-endian) }.
 export function exportTfjs(model, config, { weightsFile = WEIGHTS_FILE, generatedBy } = {}) {
   config = configOf(model, config);
-  if (config.data?.standardize)
-    fail('this model standardizes its inputs (data.standardize): the engine does not expose the per-feature mean and '
-      + 'standard deviation yet, so the TF.js model would see unscaled inputs; train without standardize to export it');
   const layersCfg = config.model;
+  // Standardized inputs ((x - mean) / std per feature) are folded into the first
+  // Dense layer, so the TF.js model takes pixels / 255 like every other export:
+  // kernel'[i][j] = kernel[i][j] / std[i], bias'[j] = bias[j] - sum_i mean[i] / std[i] kernel[i][j].
+  const stats = config.data?.standardize ? model.inputStatistics() : null;
+  if (config.data?.standardize && !stats) fail('this model standardizes its inputs but has no statistics yet: train it first');
+  if (stats && layersCfg[0]?.type !== 'dense')
+    fail('standardized inputs can be exported only when the first layer is Dense (they are folded into it)');
   if (layersCfg.length !== model.layerCount)
     fail(`the configuration has ${layersCfg.length} layers but the model has ${model.layerCount}`);
   const tensors = model.tensors();
@@ -161,8 +165,24 @@ export function exportTfjs(model, config, { weightsFile = WEIGHTS_FILE, generate
         kernel_constraint: l.kernel_constraint?.max_norm ? { class_name: 'MaxNorm', config: { max_value: l.kernel_constraint.max_norm, axis: 0 } } : null,
         bias_constraint: null,
       });
-      addWeight(layerName, 'kernel', ts.kernel);
-      if (useBias) addWeight(layerName, 'bias', ts.bias);
+      if (stats && i === 0) {
+        const [rows, cols] = ts.kernel.shape;
+        const kernel = new Float32Array(rows * cols);
+        const offset = new Float64Array(cols);
+        for (let r = 0; r < rows; r++)
+          for (let c = 0; c < cols; c++) {
+            const w = ts.kernel.data[r * cols + c];
+            kernel[r * cols + c] = w * stats.invStd[r];
+            offset[c] += stats.mean[r] * stats.invStd[r] * w;
+          }
+        const bias = Float32Array.from(offset, (o, c) => (useBias ? ts.bias.data[c] : 0) - o);
+        layers[layers.length - 1].config.use_bias = true;
+        addWeight(layerName, 'kernel', { ...ts.kernel, data: kernel });
+        addWeight(layerName, 'bias', { data: bias, shape: [cols] });
+      } else {
+        addWeight(layerName, 'kernel', ts.kernel);
+        if (useBias) addWeight(layerName, 'bias', ts.bias);
+      }
       pushActivation(extra);
     } else if (l.type === 'batch_normalization') {
       const center = l.center !== false;
