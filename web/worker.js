@@ -6,6 +6,7 @@ import { Engine, EngineError } from './wasm/engine.js';
 import { runConfig, selectSubset } from './wasm/run.js';
 import { validateConfig, toSpecs, DATASETS } from './wasm/config.js';
 import { FASHION_FILES, fetchBytes, maybeGunzip } from './datasets/browser.js';
+import { exportTfjs, importTfjs } from './wasm/tfjs-format.js';
 
 const PROTOCOL = 1;
 let engine = null;
@@ -157,6 +158,14 @@ function modelOf(run) {
   return entry;
 }
 
+// The dataset an imported model can be evaluated on: the one it names if its
+// input width fits, else the built-in one of that width, else the student's files.
+function datasetFor(features, named) {
+  const width = (name) => splits.get(`${name}/train`)?.features ?? { 'fashion-mnist': 784, cifar10: 3072 }[name];
+  if (named && DATASETS[named] && width(named) === features) return named;
+  return ['fashion-mnist', 'cifar10', 'custom'].find((name) => width(name) === features) ?? named ?? 'custom';
+}
+
 function subsetOf(config, subset) {
   return subset ?? config.data.validation ?? config.data.test ?? config.data.train;
 }
@@ -235,6 +244,34 @@ const handlers = {
     models.set(run, { model, config });
     return { run, config, summary: model.summary() };
   },
+  // A TF.js layers model (model.json + weights.bin) of a kept model; the
+  // format's refusals (standardized inputs, an activation TF.js lacks) come
+  // back as the error message.
+  'export-tfjs': (id, msg) => {
+    const { model, config } = modelOf(msg.run);
+    const { modelJson, weights } = exportTfjs(model, config, msg.weightsFile ? { weightsFile: msg.weightsFile } : {});
+    const bytes = weights.byteOffset === 0 && weights.byteLength === weights.buffer.byteLength ? weights.buffer : weights.slice().buffer;
+    return { modelJson, weights: bytes };
+  },
+  // A TF.js layers model read into the engine, kept under msg.name like a
+  // trained one. It gets a data section so it can be evaluated: the dataset
+  // its metadata names (or the one its input width fits), validated on the
+  // test split.
+  'import-tfjs': async (id, msg) => {
+    await loadEngine();
+    const weights = msg.weights instanceof ArrayBuffer ? msg.weights : msg.weights ?? {};
+    const { model, config: imported, features, warnings } = importTfjs(engine, msg.modelJson, weights);
+    let meta = null;
+    try {
+      meta = (typeof msg.modelJson === 'string' ? JSON.parse(msg.modelJson) : msg.modelJson)?.userDefinedMetadata ?? null;
+    } catch { /* importTfjs parsed it already */ }
+    const dataset = datasetFor(features, meta?.dataset);
+    const run = msg.name ?? meta?.run ?? `imported-${id}`;
+    const config = { name: run, seed: 42, data: { dataset, train: { split: 'train', start: 0 }, validation: { split: 'test', start: 0 } }, model: imported.model };
+    models.get(run)?.model.free();
+    models.set(run, { model, config });
+    return { run, config, summary: model.summary(), features, warnings };
+  },
   // The learning rate along training, computed by the engine's own schedule code.
   'schedule-preview': async (id, msg) => {
     await loadEngine();
@@ -267,7 +304,7 @@ self.onmessage = async (e) => {
   if (!handler) return post({ type: 'error', id, message: `unknown command "${type}"` });
   try {
     const result = await handler(id, msg);
-    const transfer = result?.bytes instanceof ArrayBuffer ? [result.bytes] : [];
+    const transfer = [result?.bytes, result?.weights].filter((b) => b instanceof ArrayBuffer);
     post({ type: 'reply', id, command: type, result }, transfer);
   } catch (err) {
     post({ type: 'error', id, command: type, message: err?.message ?? String(err), errors: err?.errors });
