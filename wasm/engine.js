@@ -241,6 +241,15 @@ export class Model {
       return new Float32Array(e.heap(), out, count * c).slice();
     });
   }
+  // The k most probable classes of each sample in [start, start + count): [[{class, probability}]].
+  topK(ds, start, count, k = 3) {
+    const c = this.outputSize;
+    const probs = this.predict(ds, start, count);
+    return Array.from({ length: count }, (_, i) =>
+      Array.from(probs.subarray(i * c, (i + 1) * c), (p, cls) => ({ class: cls, probability: p }))
+        .sort((a, b) => b.probability - a.probability || a.class - b.class)
+        .slice(0, k));
+  }
   confusion(ds, count = 0) {
     const e = this.engine;
     const c = this.outputSize;

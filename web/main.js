@@ -9,9 +9,11 @@ import { EngineClient } from './app/client.js';
 import { RunStore } from './app/store.js';
 import { Session } from './app/session.js';
 import { Bus } from './app/bus.js';
-import { schedulePreview } from './app/schedule.js';
+import { SchedulePreviewer } from './app/schedule.js';
 import { classifyFiles } from './app/files.js';
-import { runsToCsv, runsToJson, fileStem } from './app/export.js';
+import { runsToCsv, runsToJson, runFiles, kerasFile, fileStem } from './app/export.js';
+import { readConfigText } from './app/config-import.js';
+import { modelJsonText, INPUT_NOTE } from './wasm/tfjs-format.js';
 import { createViews } from './views/app-view.js';
 
 const params = new URLSearchParams(location.search);
@@ -37,6 +39,14 @@ let views;
 let session;
 let client;
 let lastHash = '';
+// The learning-rate preview, computed by the engine in the worker.
+const previewer = new SchedulePreviewer({
+  onPreview: (preview, label) => {
+    views.training.showPreview(preview);
+    views.charts.schedulePreview(preview.points, label);
+  },
+  onError: (text) => views.training.showPreviewError(text),
+});
 
 // ---- the configuration: edits, validation, URL
 const config = () => selectedRun(state).config;
@@ -66,10 +76,8 @@ function changed({ rerender = false } = {}) {
   views.showProblems(unplaced, others);
   const blocked = errors.length ? `Fix the ${errors.length === 1 ? 'problem' : `${errors.length} problems`} marked in red before training.` : others.length ? `Run "${others[0]}" has problems: select it to see them.` : '';
   views.status.planChanged(state.plan, blocked);
-  const trainInfo = session?.datasets.get(config().data?.dataset)?.splits?.train?.count;
-  const preview = schedulePreview(config(), { trainTotal: trainInfo });
-  views.training.showPreview(preview);
-  views.charts.schedulePreview(preview.points, selectedRun(state).label);
+  const trainTotal = session?.datasets.get(config().data?.dataset)?.splits?.train?.count;
+  previewer.request(config(), { trainTotal, label: selectedRun(state).label, errors }, { immediate: rerender });
   if (session) views.charts.setPlanBands(state.plan, session.runs);
   writeHash();
 }
@@ -152,21 +160,75 @@ const actions = {
     const names = session.classNames(dataset ?? 'fashion-mnist');
     return classes ? classes.map((c) => names[c] ?? `class ${c}`) : names;
   },
-  async downloadModel(key) {
+  // One run's files, from the ⬇ menu of its row.
+  async download(key, kind) {
+    const r = session.byKey(key);
+    if (!r) return;
+    const stem = fileStem(r.id);
     try {
-      const r = session.byKey(key);
-      const { bytes } = await session.exportModel(key);
-      views.share.save(`${fileStem(r.id)}.bin`, bytes, 'application/octet-stream');
-    } catch (err) { report(err); }
+      if (kind === 'model') {
+        const { bytes } = await session.exportModel(key);
+        views.share.save(`${stem}.bin`, bytes, 'application/octet-stream');
+      } else if (kind === 'tfjs') {
+        // Two files; model.json names the weights file it needs, so they are
+        // saved under names that go together.
+        const weightsFile = `${stem}-weights.bin`;
+        const { modelJson, weights } = await session.exportTfjs(key, weightsFile);
+        views.share.save(`${stem}-model.json`, modelJsonText(modelJson), 'application/json');
+        views.share.save(weightsFile, weights, 'application/octet-stream');
+        views.messages.show({ level: 'info', text: `Saved ${stem}-model.json and ${weightsFile}. Keep both in one folder and load them with tf.loadLayersModel('${stem}-model.json'); ${INPUT_NOTE}.` });
+      } else if (kind === 'keras') {
+        const { name, text } = kerasFile(r);
+        views.share.save(name, text, 'text/x-python');
+      } else if (kind === 'csv' || kind === 'json') {
+        const file = runFiles(r)[kind];
+        views.share.save(file.name, file.text, kind === 'csv' ? 'text/csv' : 'application/json');
+      }
+    } catch (err) {
+      const what = { model: 'the model', tfjs: 'a TF.js model', keras: 'a Keras script', csv: 'CSV', json: 'JSON' }[kind] ?? kind;
+      views.messages.show({ level: 'error', text: `Could not save "${r.label}" as ${what}: ${err.message}` });
+    }
   },
-  async importModel(file) {
+  // An engine .bin file, or a TF.js model.json picked with its weights file(s).
+  async importModel(files) {
+    const json = files.find((f) => /\.json$/i.test(f.name));
+    const bins = files.filter((f) => f !== json);
+    const name = json?.name ?? files[0].name;
     try {
-      const record = await session.importModel(await file.arrayBuffer(), file.name);
-      views.messages.show({ level: 'info', text: `Loaded ${file.name}: ${record.label}. Look inside it below.` });
+      let record;
+      if (json) {
+        if (!bins.length) throw new Error('pick the model.json file together with its weights file (weights.bin), both at once');
+        const buffers = await Promise.all(bins.map((f) => f.arrayBuffer()));
+        // One weights file is used whatever the browser renamed it to; several are matched by the names in the manifest.
+        const weights = buffers.length === 1 ? buffers[0] : Object.fromEntries(bins.map((f, i) => [f.name, buffers[i]]));
+        record = await session.importTfjs(await json.text(), weights, json.name);
+      } else {
+        if (files.length > 1) throw new Error('pick one .bin model file (or a TF.js model.json with its weights)');
+        record = await session.importModel(await files[0].arrayBuffer(), files[0].name);
+      }
+      const warnings = record.warnings?.length ? ` Note: ${record.warnings.join('; ')}.` : '';
+      views.messages.show({ level: 'info', text: `Loaded ${name}: ${record.label}. Look inside it below.${warnings}` });
       views.inspect.select(record.key);
     } catch (err) {
-      views.messages.show({ level: 'error', text: `Could not load ${file.name}: ${err.message}` });
+      views.messages.show({ level: 'error', text: `Could not load ${name}: ${err.message}` });
     }
+  },
+  // A pasted or opened configuration: one becomes the selected run, a list the plan.
+  importConfig(text, source) {
+    if (!String(text ?? '').trim()) return views.share.configResult({ errors: [{ path: '(root)', message: 'is empty: paste a configuration first' }] });
+    const read = readConfigText(text);
+    if (read.errors) return views.share.configResult({ errors: read.errors });
+    if (read.single) {
+      state.plan.runs[state.plan.selected] = read.runs[0];
+      state.plan.preset = null;
+      views.presets.mark(null);
+      changed({ rerender: true });
+      views.share.configResult({ note: `Loaded ${source}: it is now the selected run, "${read.runs[0].label}".` });
+    } else {
+      loadPlan({ title: read.title ?? 'Imported plan', description: read.description ?? `Runs loaded from ${source}.`, preset: null, needs: null, runs: read.runs, selected: 0 });
+      views.share.configResult({ note: `Loaded ${source}: a plan of ${read.runs.length} run${read.runs.length === 1 ? '' : 's'}.` });
+    }
+    views.reveal('sec-plan');
   },
   exportResults(kind) {
     const shown = session.runs.filter((r) => r.visible);
@@ -174,7 +236,7 @@ const actions = {
     if (!runs.length) return views.messages.show({ level: 'info', text: 'Nothing to export yet: train a run first.' });
     const stem = `chapter11-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
     if (kind === 'csv') views.share.save(`${stem}.csv`, runsToCsv(runs), 'text/csv');
-    else views.share.save(`${stem}.json`, runsToJson(runs, client.info), 'application/json');
+    else views.share.save(`${stem}.json`, runsToJson(runs), 'application/json');
   },
 };
 
@@ -273,7 +335,7 @@ async function main() {
     },
   });
   session = new Session({ client, store, bus });
-  window.playground = { state, session, client, bus };
+  window.playground = { state, session, client, bus, schedule: previewer };
   await session.restore();
   if (!store.persistent) views.messages.show({ level: 'warn', text: 'This browser does not allow IndexedDB here: runs will not survive a reload (export them as JSON).' });
   views.status.isolation(isolated && !forceSingle, { forcedSingle: forceSingle && isolated });
@@ -281,6 +343,7 @@ async function main() {
     const info = await client.start();
     views.status.engine(info);
     views.data.ready(info);
+    previewer.start(client);
     if (info.variant !== 'threads') views.status.isolation(false, { forcedSingle: forceSingle && isolated });
   } catch (err) {
     views.messages.show({ level: 'error', text: `The engine could not start: ${err.message}` });

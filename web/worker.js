@@ -161,7 +161,7 @@ function modelOf(run) {
 // The dataset an imported model can be evaluated on: the one it names if its
 // input width fits, else the built-in one of that width, else the student's files.
 function datasetFor(features, named) {
-  const width = (name) => splits.get(`${name}/train`)?.features ?? { 'fashion-mnist': 784, cifar10: 3072 }[name];
+  const width = (name) => splits.get(`${name}/train`)?.features ?? DATASETS[name]?.features;
   if (named && DATASETS[named] && width(named) === features) return named;
   return ['fashion-mnist', 'cifar10', 'custom'].find((name) => width(name) === features) ?? named ?? 'custom';
 }

@@ -75,6 +75,11 @@ test('save and load round-trip gives identical predictions', async () => {
   const test = (await loadSplit('fashion-mnist', 'test')).slice(0, 300);
   const before = result.model.predict(test, 0, 300);
   const bytes = result.model.save('{"name":"small"}');
+  const top = result.model.topK(test, 0, 2, 3);
+  assert.equal(top.length, 2);
+  assert.equal(top[0].length, 3);
+  assert.ok(top[0][0].probability >= top[0][1].probability && top[0][1].probability >= top[0][2].probability);
+  assert.equal(top[1][0].probability, Math.max(...before.subarray(10, 20)));
   const loaded = engine.loadModel(bytes);
   assert.equal(loaded.metadata, '{"name":"small"}');
   assert.deepEqual(loaded.predict(test, 0, 300), before);

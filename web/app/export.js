@@ -1,32 +1,48 @@
-// export.js: results as files a student can keep or load into a notebook:
-// CSV (one row per run and epoch) and JSON (configs, seeds, engine, histories).
-import { METRIC_NAMES } from '../wasm/engine.js';
+// export.js: runs as files a student can keep, share or open elsewhere. The
+// results files are wasm/results-bundle.js's, the same the CLI writes
+// (tools/train.js: history.csv, results.json), so a run trained in the page
+// and one trained with `npm run train` give files of the same shape. The
+// Keras script is wasm/keras-script.js's, also the CLI's.
+import { resultsBundle } from '../wasm/results-bundle.js';
+import { kerasScript, scriptFileName } from '../wasm/keras-script.js';
 
-const csvCell = (v) => {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? String(v) : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+export const fileStem = (text) => String(text ?? 'run').replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '') || 'run';
 
-export function runsToCsv(runs) {
-  const head = ['run', 'label', 'experiment', 'seed', 'engine_version', 'variant', 'threads', ...METRIC_NAMES];
-  const lines = [head.join(',')];
-  for (const r of runs)
-    for (const m of r.history ?? [])
-      lines.push([r.id, r.label, r.experiment, r.config?.seed ?? 42, r.engine?.version, r.engine?.variant, r.engine?.threads, ...METRIC_NAMES.map((k) => m[k])].map(csvCell).join(','));
+// A page run record as the runConfig result the CLI hands to resultsBundle.
+function bundleOf(record) {
+  const result = { ...(record.result ?? {}), run: record.id, history: record.history ?? [] };
+  if (!result.layer_stats && record.layerStats?.length) result.layer_stats = record.layerStats[record.layerStats.length - 1].layers;
+  if (record.error && !result.error) result.error = record.error;
+  return resultsBundle(result, record.engine ?? {}, record.config ?? null);
+}
+
+// One run: exactly the CLI's history.csv and results.json.
+export function runFiles(record) {
+  const stem = fileStem(record.id);
+  const { csv, json } = bundleOf(record);
+  return { csv: { name: `${stem}-history.csv`, text: csv }, json: { name: `${stem}-results.json`, text: json } };
+}
+
+// Several runs in one file each. CSV: the CLI's history.csv columns with a
+// leading "run" column; JSON: a list of the CLI's results.json documents.
+export function runsToCsv(records) {
+  const lines = [];
+  for (const r of records) {
+    const [head, ...rows] = bundleOf(r).csv.trimEnd().split('\n');
+    if (!lines.length) lines.push(`run,${head}`);
+    const id = /[",\n]/.test(r.id) ? `"${String(r.id).replace(/"/g, '""')}"` : r.id;
+    for (const row of rows) lines.push(`${id},${row}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
-export function runsToJson(runs, engineInfo) {
-  return JSON.stringify({
-    exported_at: new Date().toISOString(),
-    engine: engineInfo ?? null,
-    runs: runs.map((r) => ({
-      id: r.id, label: r.label, experiment: r.experiment, status: r.status, seed: r.config?.seed ?? 42, engine: r.engine,
-      config: r.config, reference: r.reference, result: r.result, error: r.error, history: r.history, layer_stats: r.layerStats,
-      started_at: r.startedAt ? new Date(r.startedAt).toISOString() : null,
-    })),
-  }, null, 2);
+export function runsToJson(records) {
+  return `[\n${records.map((r) => bundleOf(r).json.trimEnd()).join(',\n')}\n]\n`;
 }
 
-export const fileStem = (text) => String(text ?? 'run').replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '') || 'run';
+// The run as a Keras script (Python); throws with the reason when the
+// configuration cannot be written as one.
+export function kerasFile(record) {
+  if (!record.config) throw new Error(`"${record.label}" has no configuration to write as Keras code`);
+  return { name: scriptFileName(record.id), text: kerasScript(record.config, { id: record.id, label: record.label, title: record.experiment ?? undefined }) };
+}

@@ -1,70 +1,79 @@
-// schedule.js: the learning rate a configuration will use at each step,
-// computed in JS before training so the student sees the schedule first.
-// The formulas are Keras's (tf.keras.optimizers.schedules) and the engine's
-// (engine/schedules.c); steps per epoch = ceil(train count / batch size).
-import description from '../wasm/description.js';
+// schedule.js: the learning rate a configuration will use along training,
+// shown before training. The page does not repeat the schedule formulas: the
+// worker's 'schedule-preview' command runs the engine's own schedule code
+// (engine/schedules.c), so the preview is what training will use. Requests are
+// debounced while the student types, and a stale reply never replaces a newer one.
+// No DOM here: onPreview / onError hand the results to the views.
 
-export function stepsPerEpoch(config, trainTotal) {
-  const count = config.data?.train?.count ?? trainTotal ?? 0;
-  const batch = config.fit?.batch_size ?? 32;
-  return Number.isFinite(count) && count > 0 && batch > 0 ? Math.ceil(count / batch) : 0;
+// Only these sections decide the rate at each step; the model is left out so
+// that a half-edited layer elsewhere does not stop the preview.
+const SECTIONS = ['optimizer', 'schedule', 'fit'];
+const RELEVANT = /^(optimizer|schedule|fit|data\.train|data\.dataset)\b/;
+
+export function previewRequest(config, trainTotal) {
+  const request = { name: config.name, seed: config.seed, data: { dataset: config.data?.dataset, train: { ...(config.data?.train ?? {}) } }, model: [] };
+  for (const k of SECTIONS) if (config[k] !== undefined) request[k] = structuredClone(config[k]);
+  // The student's own files: the worker knows the built-in splits' sizes only.
+  const train = request.data.train;
+  if ((train.count === undefined || train.count === null) && Number.isFinite(trainTotal)) train.count = Math.max(1, trainTotal - (train.start ?? 0));
+  return request;
 }
 
-const num = (v, fallback) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+export class SchedulePreviewer {
+  #client = null;
+  #timer = 0;
+  #seq = 0;
+  #pending = null;
 
-// Returns the rate at a step (0-based, as Keras's optimizer.iterations), or NaN.
-export function learningRateAt(config, step) {
-  const s = config.schedule;
-  const optimizer = description.optimizers[config.optimizer?.type ?? 'sgd'];
-  const base = num(config.optimizer?.learning_rate, optimizer?.options.learning_rate.default ?? NaN);
-  if (!s || !s.type || s.type === 'constant') return base;
-  switch (s.type) {
-    case 'exponential_decay': {
-      let p = step / num(s.decay_steps, NaN);
-      if (s.staircase) p = Math.floor(p);
-      return num(s.initial_learning_rate, NaN) * num(s.decay_rate, NaN) ** p;
-    }
-    case 'piecewise_constant_decay': {
-      const b = s.boundaries;
-      const v = s.values;
-      if (!Array.isArray(b) || !Array.isArray(v) || v.length !== b.length + 1) return NaN;
-      for (let i = 0; i < b.length; i++) if (step <= b[i]) return v[i];
-      return v[b.length];
-    }
-    case 'inverse_time_decay': {
-      let p = step / num(s.decay_steps, NaN);
-      if (s.staircase) p = Math.floor(p);
-      return num(s.initial_learning_rate, NaN) / (1 + num(s.decay_rate, NaN) * p) ** num(s.power, 1);
-    }
-    case 'one_cycle': {
-      const total = num(s.total_steps, NaN);
-      const max = num(s.max_learning_rate, NaN);
-      const start = num(s.start_learning_rate, max / 10);
-      const last = num(s.last_learning_rate, start / 1000);
-      const lerp = (i0, i1, r0, r1, it) => ((r1 - r0) * (it - i0)) / (i1 - i0) + r0;
-      const lastIters = Math.floor(total / 10) + 1;
-      const half = Math.max(1, Math.floor((total - lastIters) / 2));
-      if (step < half) return lerp(0, half, start, max, step);
-      if (step < 2 * half) return lerp(half, 2 * half, max, start, step);
-      if (step >= total) return last;
-      return lerp(2 * half, total, start, last, step);
-    }
-    default:
-      return NaN;
+  // onPreview({points: [{x: epoch, y: rate, step}], stepsPerEpoch, totalSteps, first, last, plateau}, label)
+  // onError(message or null: null clears it)
+  constructor({ onPreview, onError, points = 240, delay = 250 }) {
+    this.onPreview = onPreview;
+    this.onError = onError;
+    this.points = points;
+    this.delay = delay;
+    this.last = null; // { request, reply } of the preview shown
   }
-}
 
-// Up to ~maxPoints samples of the whole run, x in epochs (step / steps per epoch).
-export function schedulePreview(config, { trainTotal, maxPoints = 240 } = {}) {
-  const perEpoch = stepsPerEpoch(config, trainTotal);
-  const epochs = config.fit?.epochs ?? 1;
-  const total = perEpoch * (Number.isInteger(epochs) && epochs > 0 ? epochs : 1);
-  if (!total) return { points: [], stepsPerEpoch: 0, totalSteps: 0 };
-  const stride = Math.max(1, Math.floor(total / maxPoints));
-  const points = [];
-  for (let step = 0; step < total; step += stride) points.push({ x: step / perEpoch, y: learningRateAt(config, step) });
-  points.push({ x: total / perEpoch, y: learningRateAt(config, total - 1) });
-  const valid = points.every((p) => Number.isFinite(p.y) && p.y >= 0);
-  const plateau = (config.callbacks ?? []).some((c) => c?.type === 'reduce_lr_on_plateau');
-  return { points: valid ? points : [], stepsPerEpoch: perEpoch, totalSteps: total, plateau, first: points[0]?.y, last: points[points.length - 1]?.y };
+  // The engine is up: previews can be computed (the one asked for meanwhile first).
+  start(client) {
+    this.#client = client;
+    const pending = this.#pending;
+    this.#pending = null;
+    if (pending) this.request(...pending, { immediate: true });
+  }
+
+  // errors: validateConfig's list for this configuration; with a problem in a
+  // section the rate depends on, the last preview stays and the problem is said.
+  request(config, { trainTotal, label, errors = [] } = {}, { immediate = false } = {}) {
+    clearTimeout(this.#timer);
+    const blocking = errors.filter((e) => RELEVANT.test(e.path));
+    if (blocking.length) {
+      this.#seq++; // a reply still on its way is for an older configuration
+      this.onError(`Preview not updated: ${blocking.map((e) => `${e.path} ${e.message}`).join('; ')}.`);
+      return;
+    }
+    const args = [previewRequest(config, trainTotal), label, (config.callbacks ?? []).some((c) => c?.type === 'reduce_lr_on_plateau')];
+    if (!this.#client) {
+      this.#pending = [config, { trainTotal, label, errors }];
+      return;
+    }
+    this.#timer = setTimeout(() => this.#send(...args), immediate ? 0 : this.delay);
+  }
+
+  async #send(request, label, plateau) {
+    const seq = ++this.#seq;
+    let reply;
+    try {
+      reply = await this.#client.call('schedule-preview', { config: request, points: this.points });
+    } catch (err) {
+      if (seq === this.#seq && !err.crashed) this.onError(`The schedule cannot be previewed: ${err.message}`);
+      return;
+    }
+    if (seq !== this.#seq) return;
+    const points = reply.points.map((p) => ({ x: p.epoch, y: p.learning_rate, step: p.step }));
+    this.last = { request, reply };
+    this.onError(null);
+    this.onPreview({ points, stepsPerEpoch: reply.stepsPerEpoch, totalSteps: reply.totalSteps, first: points[0]?.y, last: points[points.length - 1]?.y, plateau }, label);
+  }
 }

@@ -32,6 +32,12 @@ export class Session {
   }
 
   byKey(key) { return this.runs.find((r) => r.key === key); }
+
+  // What a results file records about the engine (as engine.info in the CLI).
+  #engineInfo() {
+    const i = this.client.info;
+    return i ? { version: i.version, variant: i.variant, simd: i.simd, threads: i.threads, host: i.host ?? 'browser' } : null;
+  }
   nextColor() { return PALETTE[this.#colorIndex++ % PALETTE.length]; }
 
   classNames(dataset) {
@@ -111,7 +117,7 @@ export class Session {
       key: `${run.config.name}@${startedAt}`, id: run.config.name, label: run.label, experiment: plan.preset ? plan.title : null,
       reference: structuredClone(run.reference ?? {}), config: structuredClone(run.config), color: this.nextColor(),
       history: [], layerStats: [], result: null, status: 'queued', error: null, visible: true, inWorker: false,
-      engine: this.client.info ? { version: this.client.info.version, variant: this.client.info.variant, threads: this.client.info.threads, simd: this.client.info.simd } : null,
+      engine: this.#engineInfo(),
       startedAt, finishedAt: null,
     };
   }
@@ -255,15 +261,38 @@ export class Session {
     return this.client.call('export-model', { run: r.id });
   }
 
+  // A TF.js layers model of a kept run: {modelJson, weights (ArrayBuffer)}.
+  async exportTfjs(key, weightsFile) {
+    const r = this.#model(key);
+    return this.client.call('export-tfjs', { run: r.id, weightsFile });
+  }
+
+  #importName(fileName, pattern) {
+    const base = fileName.replace(pattern, '').replace(/[^\w./-]+/g, '-') || 'imported';
+    return this.runs.some((r) => r.id === base) ? `${base}-${Date.now() % 100000}` : base;
+  }
+
+  // An engine .bin file (model + the configuration it was trained with).
   async importModel(bytes, fileName) {
-    const base = fileName.replace(/\.bin$/i, '').replace(/[^\w./-]+/g, '-') || 'imported';
-    const name = this.runs.some((r) => r.id === base) ? `${base}-${Date.now() % 100000}` : base;
+    const name = this.#importName(fileName, /\.bin$/i);
     const { run, config, summary } = await this.client.call('import-model', { bytes, name }, { transfer: [bytes] });
+    return this.#addImported(run, config, summary, {});
+  }
+
+  // A TF.js layers model: model.json text and its weights, one ArrayBuffer or
+  // {file name: ArrayBuffer} for several shards.
+  async importTfjs(modelJsonText, weights, fileName) {
+    const name = this.#importName(fileName, /(-model)?\.json$/i);
+    const transfer = weights instanceof ArrayBuffer ? [weights] : Object.values(weights);
+    const { run, config, summary, warnings } = await this.client.call('import-tfjs', { modelJson: modelJsonText, weights, name }, { transfer });
+    return this.#addImported(run, config, summary, { format: 'tfjs', warnings });
+  }
+
+  async #addImported(run, config, summary, extra) {
     const record = {
       key: `${run}@${Date.now()}`, id: run, label: `${run} (imported)`, experiment: null, reference: {}, config: config ?? null,
       color: this.nextColor(), history: [], layerStats: [], result: { summary }, status: 'done', error: null, visible: true, inWorker: true,
-      engine: this.client.info ? { version: this.client.info.version, variant: this.client.info.variant, threads: this.client.info.threads } : null,
-      startedAt: Date.now(), finishedAt: Date.now(), imported: true,
+      engine: this.#engineInfo(), startedAt: Date.now(), finishedAt: Date.now(), imported: extra.format ?? true, warnings: extra.warnings ?? [],
     };
     const validation = config?.data?.validation;
     if (validation && this.datasets.has(config.data.dataset)) {

@@ -12,7 +12,6 @@ import { TableView } from './table-view.js';
 import { InspectView } from './inspect-view.js';
 import { ShareView, MessagesView } from './share-view.js';
 import { placeErrors } from './errors-view.js';
-import { stepsPerEpoch } from '../app/schedule.js';
 
 export function createViews(actions) {
   const controls = $('.controls');
@@ -38,7 +37,7 @@ export function createViews(actions) {
     const features = info?.splits?.train?.features ?? { 'fashion-mnist': 784, cifar10: 3072 }[run.config.data?.dataset] ?? 784;
     views.plan.render(state.plan, { datasets });
     views.model.render(run.config, { features });
-    views.training.render(run.config, { plan: state.plan, datasets, stepsPerEpoch: stepsPerEpoch(run.config, info?.splits?.train?.count) });
+    views.training.render(run.config, { plan: state.plan, datasets });
   };
   views.showErrors = (errors) => placeErrors(controls, errors);
   views.showProblems = (unplaced, otherRuns) => {

@@ -1,7 +1,7 @@
 // table-view.js: the comparison table of runs (this session's and those kept
 // from earlier visits): book value, best validation accuracy and its epoch,
 // final accuracy, overfit gap, stop epoch, time and test accuracy. Click a
-// header to sort; tick a row to show its curves.
+// header to sort; tick a row to show its curves; its ⬇ menu saves its files.
 import { h, replace, fmt } from './dom.js';
 
 export function summarize(r) {
@@ -87,9 +87,24 @@ export class TableView {
           r.config?.analysis ? h('span.tag.light', 'analysis') : null)
         : h('td.num', (c.show ?? String)(c.get(r, s), s))),
       h('td.row-actions',
-        h('button.icon', { type: 'button', title: 'Download the trained model (.bin)', 'aria-label': `download model of ${r.label}`, disabled: !r.inWorker, onclick: () => this.actions.downloadModel(r.key) }, '⬇'),
+        this.#downloads(r),
         h('button.icon.danger', { type: 'button', title: 'Delete from the history', 'aria-label': `delete ${r.label}`, disabled: r.status === 'training' || r.status === 'queued', onclick: () => this.actions.deleteRun(r.key) }, '✕')))));
     this.empty.hidden = records.length > 0;
+  }
+
+  // The run's files: its model (the engine's .bin, or TF.js), its Keras
+  // script, its results. A model can be saved only while it is in the worker.
+  #downloads(r) {
+    const noModel = !r.inWorker;
+    const noHistory = !r.history?.length && !r.result;
+    return h('select.downloads', { 'aria-label': `downloads for ${r.label}`, title: 'Download this run as files',
+      onchange: (e) => { const kind = e.target.value; e.target.value = ''; if (kind) this.actions.download(r.key, kind); } },
+    h('option', { value: '' }, '⬇'),
+    h('option', { value: 'model', disabled: noModel }, 'Model (.bin, loads here again)'),
+    h('option', { value: 'tfjs', disabled: noModel }, 'TF.js model (model.json + weights.bin)'),
+    h('option', { value: 'keras', disabled: !r.config }, 'Keras script (.py)'),
+    h('option', { value: 'csv', disabled: noHistory }, 'History (CSV)'),
+    h('option', { value: 'json', disabled: noHistory }, 'Results (JSON)'));
   }
 
   #sortBy(key, records, selectedKey) {

@@ -18,18 +18,24 @@ export class TrainingView {
     this.actions = actions;
     this.canvas = null;
     this.scheduleInfo = null;
+    this.scheduleError = null;
+    this.preview = null; // the last preview the engine computed (kept while options are being fixed)
+    this.previewError = null;
   }
 
   render(config, ctx) {
     this.canvas = h('canvas.sparkline', { width: 320, height: 64, 'aria-label': 'learning-rate schedule preview' });
     this.scheduleInfo = h('p.help.schedule-info');
+    this.scheduleError = h('p.field-error.schedule-error', { role: 'status' });
     replace(this.root,
       section('Training data', { id: 'sec-data-subset' }, this.#dataFields(config, ctx)),
       section('Optimizer', { id: 'sec-optimizer' }, this.#optimizerFields(config)),
-      section('Learning-rate schedule', { id: 'sec-schedule' }, this.#scheduleFields(config, ctx), h('div.preview', this.canvas, this.scheduleInfo)),
+      section('Learning-rate schedule', { id: 'sec-schedule' }, this.#scheduleFields(config, ctx), h('div.preview', this.canvas, this.scheduleInfo, this.scheduleError)),
       section('Callbacks', { id: 'sec-callbacks', open: Boolean(config.callbacks?.length) }, this.#callbackFields(config)),
       section('Training loop', { id: 'sec-fit' }, this.#fitFields(config)),
       section('Look inside & extras', { id: 'sec-extras', open: Boolean(config.stats || config.prune || config.transfer) }, this.#extraFields(config, ctx)));
+    if (this.preview) this.showPreview(this.preview);
+    this.showPreviewError(this.previewError);
   }
 
   #dataFields(config, ctx) {
@@ -99,7 +105,7 @@ export class TrainingView {
     const out = [selectField({
       path: 'schedule.type', label: 'schedule', value: s.type, def: '!constant',
       choices: Object.entries(description.schedules).map(([k, v]) => [k, v.keras ?? k.replace(/_/g, ' ')]), help: SCHEDULE_HELP[s.type] ?? '',
-      onValue: (_, v) => this.actions.mutate((c) => { c.schedule = newSchedule(v, c, ctx.stepsPerEpoch); if (!c.schedule) delete c.schedule; }),
+      onValue: (_, v) => this.actions.mutate((c) => { c.schedule = newSchedule(v, c, this.preview?.stepsPerEpoch); if (!c.schedule) delete c.schedule; }),
     })];
     const variant = description.schedules[s.type];
     if (variant && s.type !== 'constant')
@@ -165,15 +171,17 @@ export class TrainingView {
     return out;
   }
 
-  // The schedule preview: a sparkline of the rate over the whole run.
+  // The schedule preview: a sparkline of the rate over the whole run, as the
+  // engine computed it (app/schedule.js asks the worker).
   showPreview(preview) {
+    this.preview = preview;
     if (!this.canvas) return;
     const ctx = this.canvas.getContext('2d');
     const { width: w, height: hgt } = this.canvas;
     ctx.clearRect(0, 0, w, hgt);
     const pts = preview.points;
     if (!pts.length) {
-      this.scheduleInfo.textContent = 'Fix the schedule options to see a preview.';
+      this.scheduleInfo.textContent = 'No preview: the run has no training steps.';
       return;
     }
     const ys = pts.map((p) => p.y);
@@ -191,6 +199,12 @@ export class TrainingView {
     });
     ctx.stroke();
     this.scheduleInfo.textContent = `${fmt.int(preview.stepsPerEpoch)} steps per epoch, ${fmt.int(preview.totalSteps)} in all; rate ${fmt.num(preview.first, 5)} → ${fmt.num(preview.last, 5)}.${preview.plateau ? ' ReduceLROnPlateau will lower it further when the monitored value stalls (▼ in the chart).' : ''}`;
+  }
+
+  // Why the preview could not be brought up to date (null: it is).
+  showPreviewError(text) {
+    this.previewError = text ?? null;
+    if (this.scheduleError) this.scheduleError.textContent = text ?? '';
   }
 }
 
