@@ -85,7 +85,7 @@ float eng_erff(float x);
 typedef void (*eng_task_fn)(void *ctx, int task);
 /* Runs fn(ctx, 0..n_tasks-1) on the pool; each task writes its own outputs. */
 void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks);
-/* Runs fn over [0, n) split into at most one chunk per thread (each at least
+/* Runs fn over [0, n) split into up to four chunks per thread (each at least
  * min_chunk long) for elementwise work whose results do not depend on the split. */
 typedef void (*eng_range_fn)(void *ctx, size_t start, size_t end);
 void eng_parallel_range(eng_range_fn fn, void *ctx, size_t n, size_t min_chunk);

@@ -102,7 +102,9 @@ void gemm_f32(int M, int N, int K, const float *a, int a_rs, int a_cs, const flo
   if (M <= 0 || N <= 0) return;
   int threads = eng_get_threads();
   double flops = 2.0 * M * N * K;
-  int tasks = flops < 2e5 ? 1 : threads;
+  /* A few tasks per thread: when a thread is descheduled (a busy machine), the
+   * others take its share instead of waiting for it. */
+  int tasks = flops < 2e5 || threads == 1 ? 1 : 4 * threads;
   /* Column chunks are multiples of 8 so every task uses the full-width tile. */
   int chunk = (N + tasks - 1) / tasks;
   chunk = (chunk + 7) & ~7;

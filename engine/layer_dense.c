@@ -51,13 +51,28 @@ static void dense_forward(eng_model *m, layer *l, const float *x, int n, bool tr
     for (uint32_t j = 0; j < l->out; j++) l->z[(size_t)i * l->out + j] = l->bias ? l->bias[j] : 0.0f;
   gemm_f32(n, (int)l->out, (int)l->in, x, (int)l->in, 1, l->kernel, (int)l->out, l->z, (int)l->out,
            true);
-  activation_forward(l->act, l->alpha, l->z, l->y, n, (int)l->out);
+  if (l->y != l->z) activation_forward(l->act, l->alpha, l->z, l->y, n, (int)l->out);
+}
+
+/* d_bias[j] = sum over rows of dz[i][j]: columns split over the pool, rows summed in order. */
+typedef struct {
+  const float *dz;
+  float *d_bias;
+  int n;
+  uint32_t out;
+} bias_job;
+
+static void bias_grad_range(void *c, size_t j0, size_t j1) {
+  const bias_job *b = c;
+  for (size_t j = j0; j < j1; j++) b->d_bias[j] = 0.0f;
+  for (int i = 0; i < b->n; i++)
+    for (size_t j = j0; j < j1; j++) b->d_bias[j] += b->dz[(size_t)i * b->out + j];
 }
 
 static void dense_backward(eng_model *m, layer *l, const float *x, const float *dy, float *dx,
                            int n, bool dz_given) {
   const float *dz = dy;
-  if (!dz_given) {
+  if (!dz_given && l->act != ACT_LINEAR) {
     activation_backward(l->act, l->alpha, l->z, l->y, dy, l->aux, n, (int)l->out);
     dz = l->aux;
   }
@@ -66,9 +81,8 @@ static void dense_backward(eng_model *m, layer *l, const float *x, const float *
     gemm_f32((int)l->in, (int)l->out, n, x, 1, (int)l->in, dz, (int)l->out, l->d_kernel,
              (int)l->out, false);
     if (l->bias) {
-      for (uint32_t j = 0; j < l->out; j++) l->d_bias[j] = 0.0f;
-      for (int i = 0; i < n; i++)
-        for (uint32_t j = 0; j < l->out; j++) l->d_bias[j] += dz[(size_t)i * l->out + j];
+      bias_job b = {dz, l->d_bias, n, l->out};
+      eng_parallel_range(bias_grad_range, &b, l->out, n >= 1024 ? 4 : (size_t)(1024 / n + 3) & ~(size_t)3);
     }
   }
   /* The penalty's value (added to the reported loss) and gradient, in one pass. */

@@ -222,7 +222,9 @@ eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
     layer *l = &m->layers[li];
     size_t per = (size_t)max_batch * l->out;
     switch (l->kind) {
-    case LAYER_DENSE: l->z = a, l->y = a + per, l->aux = a + 2 * per; break;
+    case LAYER_DENSE: /* a linear dense layer's output is its pre-activation: no copy */
+      l->z = a, l->y = l->act == ACT_LINEAR ? a : a + per, l->aux = a + 2 * per;
+      break;
     case LAYER_BATCH_NORM: l->z = a, l->y = a + per, l->stat = a + 2 * per; break;
     case LAYER_ACTIVATION: l->y = a; break;
     default: l->y = a, l->aux = a + per; break;

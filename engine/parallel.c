@@ -21,7 +21,8 @@ void eng_parallel_range(eng_range_fn fn, void *ctx, size_t n, size_t min_chunk) 
     if (n) fn(ctx, 0, n);
     return;
   }
-  size_t chunk = (n + (size_t)threads - 1) / (size_t)threads;
+  /* Four chunks per thread, taken dynamically: a descheduled thread delays at most one. */
+  size_t chunk = (n + 4 * (size_t)threads - 1) / (4 * (size_t)threads);
   if (chunk < min_chunk) chunk = min_chunk;
   chunk = (chunk + 3) & ~(size_t)3; /* whole SIMD vectors per chunk */
   range_job job = {fn, ctx, n, chunk};

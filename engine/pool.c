@@ -16,26 +16,52 @@ void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
 }
 #else
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#ifdef __EMSCRIPTEN__
+#include <emscripten/threading.h>
+#endif
+
+/* Between polls, let other threads of a busy machine run. In WASM sched_yield
+ * does nothing, so a wait of one microsecond (Atomics.wait with a timeout)
+ * takes its place. */
+static void let_others_run(void) {
+#ifdef __EMSCRIPTEN__
+  static int never_changes = 0;
+  emscripten_futex_wait(&never_changes, 0, 0.001);
+#else
+  sched_yield();
+#endif
+}
 
 #define ENG_MAX_THREADS 16
-/* A worker that finds no job spins this many polls (tens of microseconds)
- * before it sleeps: the jobs of one training step come back to back, and a
- * sleep/wake pair costs more than a small matrix multiply. Between steps and
- * when nothing trains, workers sleep on the condition variable. */
-#define SPIN_POLLS 2000000
+/* An idle worker polls for the next job this many times (a fraction of a
+ * millisecond) before it sleeps: the jobs of a training step come back to back
+ * and a sleep/wake pair costs more than a small job. Between steps and when
+ * nothing trains, workers sleep on the condition variable. */
+#define SPIN_POLLS 200000
+
+/* The job ticket packs generation (24 bits), task count (16 bits) and next
+ * task index (24 bits) into one word, so a worker claims a task with one
+ * compare-and-swap that fails if the job changed in the meantime. The caller
+ * never waits for a worker that has not claimed a task: it runs unclaimed tasks
+ * itself and waits only for tasks in progress. A worker that wakes late finds
+ * the job done and goes back to waiting. */
+#define TICKET(gen, n, next) (((uint64_t)(gen) << 40) | ((uint64_t)(n) << 24) | (uint64_t)(next))
+#define TICKET_GEN(t) ((uint32_t)((t) >> 40))
+#define TICKET_TASKS(t) ((uint32_t)(((t) >> 24) & 0xffff))
+#define TICKET_NEXT(t) ((uint32_t)((t) & 0xffffff))
+#define MAX_TASKS 0xffff
 
 static struct {
   pthread_t threads[ENG_MAX_THREADS];
   int n_workers; /* threads besides the caller */
   pthread_mutex_t lock;
   pthread_cond_t wake, done;
-  atomic_ulong generation;
-  eng_task_fn fn;
+  _Atomic uint64_t ticket;
+  eng_task_fn fn; /* valid while the ticket's job has unfinished tasks */
   void *ctx;
-  int n_tasks;
-  atomic_int next_task;
-  atomic_int active;         /* workers still on the current job */
+  atomic_int finished;       /* tasks of the current job completed */
   atomic_int sleepers;       /* workers waiting on `wake` */
   atomic_int caller_waiting; /* the caller waits on `done` */
   atomic_bool quit;
@@ -43,41 +69,49 @@ static struct {
           .wake = PTHREAD_COND_INITIALIZER,
           .done = PTHREAD_COND_INITIALIZER};
 
-/* noinline: the work loop is called once per job, so WASM engines tier it up
- * (a long-lived loop stuck in baseline code was measured 2x slower). */
-__attribute__((noinline)) static void run_tasks(eng_task_fn fn, void *ctx, int n_tasks) {
+/* Claims and runs tasks of job `gen` until none is left. noinline: called once
+ * per job so WASM engines tier it up (a long-lived loop stuck in baseline code
+ * was measured 2x slower). Returns whether it ran the job's last task. */
+__attribute__((noinline)) static void run_tasks(uint32_t gen) {
   for (;;) {
-    int t = atomic_fetch_add(&pool.next_task, 1);
-    if (t >= n_tasks) break;
-    fn(ctx, t);
+    uint64_t t = atomic_load(&pool.ticket);
+    if (TICKET_GEN(t) != gen || TICKET_NEXT(t) >= TICKET_TASKS(t)) return;
+    if (!atomic_compare_exchange_weak(&pool.ticket, &t, t + 1)) continue;
+    /* The claim succeeded, so the job cannot finish (and fn/ctx cannot change)
+     * before this task is done. */
+    pool.fn(pool.ctx, (int)TICKET_NEXT(t));
+    if (atomic_fetch_add(&pool.finished, 1) + 1 == (int)TICKET_TASKS(t) &&
+        atomic_load(&pool.caller_waiting)) {
+      pthread_mutex_lock(&pool.lock);
+      pthread_cond_signal(&pool.done);
+      pthread_mutex_unlock(&pool.lock);
+    }
   }
 }
 
 static void *worker_main(void *arg) {
-  /* The generation current when the thread was created (not when it starts
-   * running: a job published in between must not be missed). */
-  unsigned long seen = (unsigned long)(uintptr_t)arg;
+  /* The generation current when the thread was created: a job published
+   * before it first runs must not be missed. */
+  uint32_t seen = (uint32_t)(uintptr_t)arg;
   for (;;) {
     int polls = 0;
-    while (atomic_load(&pool.generation) == seen && !atomic_load(&pool.quit)) {
-      if (++polls < SPIN_POLLS) continue;
+    while (TICKET_GEN(atomic_load(&pool.ticket)) == seen && !atomic_load(&pool.quit)) {
+      if (++polls < SPIN_POLLS) {
+        if (polls % 64 == 0) let_others_run();
+        continue;
+      }
       /* Sleep. seq_cst: either the caller sees sleepers > 0 after publishing a
-       * job, or this thread sees the new generation below. */
+       * job, or this thread sees the new ticket below. */
       pthread_mutex_lock(&pool.lock);
       atomic_fetch_add(&pool.sleepers, 1);
-      while (atomic_load(&pool.generation) == seen && !atomic_load(&pool.quit))
+      while (TICKET_GEN(atomic_load(&pool.ticket)) == seen && !atomic_load(&pool.quit))
         pthread_cond_wait(&pool.wake, &pool.lock);
       atomic_fetch_sub(&pool.sleepers, 1);
       pthread_mutex_unlock(&pool.lock);
     }
     if (atomic_load(&pool.quit)) break;
-    seen = atomic_load(&pool.generation);
-    run_tasks(pool.fn, pool.ctx, pool.n_tasks);
-    if (atomic_fetch_sub(&pool.active, 1) == 1 && atomic_load(&pool.caller_waiting)) {
-      pthread_mutex_lock(&pool.lock);
-      pthread_cond_signal(&pool.done);
-      pthread_mutex_unlock(&pool.lock);
-    }
+    seen = TICKET_GEN(atomic_load(&pool.ticket));
+    run_tasks(seen);
   }
   return NULL;
 }
@@ -98,7 +132,7 @@ int eng_set_threads(int threads) {
   if (pool.n_workers == threads - 1) return threads;
   eng_pool_stop();
   for (int i = 0; i < threads - 1; i++) {
-    void *start_generation = (void *)(uintptr_t)atomic_load(&pool.generation);
+    void *start_generation = (void *)(uintptr_t)TICKET_GEN(atomic_load(&pool.ticket));
     if (pthread_create(&pool.threads[i], NULL, worker_main, start_generation) != 0) break;
     pool.n_workers++;
   }
@@ -108,27 +142,30 @@ int eng_set_threads(int threads) {
 int eng_get_threads(void) { return pool.n_workers + 1; }
 
 void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
-  if (pool.n_workers == 0 || n_tasks <= 1) {
+  if (pool.n_workers == 0 || n_tasks <= 1 || n_tasks > MAX_TASKS) {
     for (int i = 0; i < n_tasks; i++) fn(ctx, i);
     return;
   }
+  uint32_t gen = (TICKET_GEN(atomic_load(&pool.ticket)) + 1) & 0xffffff;
   pool.fn = fn;
   pool.ctx = ctx;
-  pool.n_tasks = n_tasks;
-  atomic_store(&pool.next_task, 0);
-  atomic_store(&pool.active, pool.n_workers);
-  atomic_fetch_add(&pool.generation, 1); /* publishes the job (seq_cst) */
+  atomic_store(&pool.finished, 0);
+  atomic_store(&pool.ticket, TICKET(gen, n_tasks, 0)); /* publishes the job (seq_cst) */
   if (atomic_load(&pool.sleepers) > 0) {
     pthread_mutex_lock(&pool.lock);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
   }
-  run_tasks(fn, ctx, n_tasks);
-  for (int polls = 0; atomic_load(&pool.active) > 0; polls++) {
-    if (polls < SPIN_POLLS) continue;
+  run_tasks(gen);
+  /* Only tasks that workers claimed and are still running remain. */
+  for (int polls = 0; atomic_load(&pool.finished) < n_tasks; polls++) {
+    if (polls < SPIN_POLLS) {
+      if (polls % 64 == 63) let_others_run();
+      continue;
+    }
     pthread_mutex_lock(&pool.lock);
     atomic_store(&pool.caller_waiting, 1);
-    while (atomic_load(&pool.active) > 0) pthread_cond_wait(&pool.done, &pool.lock);
+    while (atomic_load(&pool.finished) < n_tasks) pthread_cond_wait(&pool.done, &pool.lock);
     atomic_store(&pool.caller_waiting, 0);
     pthread_mutex_unlock(&pool.lock);
   }

@@ -219,11 +219,16 @@ const actions = {
     const read = readConfigText(text);
     if (read.errors) return views.share.configResult({ errors: read.errors });
     if (read.single) {
-      state.plan.runs[state.plan.selected] = read.runs[0];
+      // Run names identify runs (transfer.from, the worker's kept models): keep them distinct in the plan.
+      const run = read.runs[0];
+      const taken = new Set(state.plan.runs.filter((_, i) => i !== state.plan.selected).map((r) => r.config.name));
+      const base = run.config.name;
+      for (let n = 2; taken.has(run.config.name); n++) run.config.name = run.id = `${base}-${n}`;
+      state.plan.runs[state.plan.selected] = run;
       state.plan.preset = null;
       views.presets.mark(null);
       changed({ rerender: true });
-      views.share.configResult({ note: `Loaded ${source}: it is now the selected run, "${read.runs[0].label}".` });
+      views.share.configResult({ note: `Loaded ${source}: it is now the selected run, "${run.label}".` });
     } else {
       loadPlan({ title: read.title ?? 'Imported plan', description: read.description ?? `Runs loaded from ${source}.`, preset: null, needs: null, runs: read.runs, selected: 0 });
       views.share.configResult({ note: `Loaded ${source}: a plan of ${read.runs.length} run${read.runs.length === 1 ? '' : 's'}.` });

@@ -1,18 +1,22 @@
 // playground.test.js: the page end to end in headless Chromium, cross-origin
 // isolated (threads): load Fashion-MNIST, train two runs of a preset, pause /
-// resume / stop, look inside, download and reload a model, export CSV, share a
-// link, reload and find the history, and the error paths (invalid input, a
-// malformed file, divergence, a worker crash). The UI thread must never block
+// resume / stop, look inside, download and reload a model (the engine's .bin,
+// and TF.js, checked against TensorFlow.js itself), the Keras script and the
+// results files, load a pasted configuration, share a link, reload and find the
+// history, and the error paths (invalid input, a malformed file, divergence, a
+// model TF.js cannot express, a worker crash). The UI thread must never block
 // for more than 50 ms while training.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { startServer, launch, openPage, waitReady, waitIdle, shot, chartData, tableRows, quickTry, shotsDir } from './helpers.js';
 
 describe('playground page (cross-origin isolated)', () => {
   let server; let url; let browser; let context; let page;
   const trainingWindows = [];
+  let resultsFile; // a run's results.json, saved by one test, loaded by another
 
   async function train(action = 'train') {
     const start = await page.evaluate(() => performance.now());
@@ -109,29 +113,170 @@ describe('playground page (cross-origin isolated)', () => {
     });
   });
 
+  // The files a row's ⬇ menu saves (n downloads for one choice).
+  async function downloadsOf(run, kind, n = 1) {
+    const files = [];
+    const done = new Promise((resolve) => {
+      const onDownload = (d) => {
+        files.push(d);
+        if (files.length === n) {
+          page.off('download', onDownload);
+          resolve();
+        }
+      };
+      page.on('download', onDownload);
+    });
+    await page.selectOption(`#table-view tbody tr[data-run="${run}"] select.downloads`, kind);
+    await done;
+    return Promise.all(files.map(async (d) => ({ name: d.suggestedFilename(), path: await d.path() })));
+  }
+
   it('downloads a model and loads it back', async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#table-view tbody tr[data-run="exp03/poor"] button[title^="Download"]')]);
-    const file = path.join(shotsDir, 'exp03-poor.bin');
-    await download.saveAs(file);
+    const [bin] = await downloadsOf('exp03/poor', 'model');
+    assert.equal(bin.name, 'exp03_poor.bin');
+    const file = path.join(shotsDir, bin.name);
+    fs.copyFileSync(bin.path, file);
     assert.ok(fs.statSync(file).size > 1000);
-    await page.setInputFiles('#share-view input[type="file"]', file);
+    await page.setInputFiles('#share-view input.model-picker', file);
     await page.waitForFunction(() => [...document.querySelectorAll('#table-view tbody tr')].some((r) => /imported/.test(r.textContent)));
   });
 
-  it('exports the results as CSV', async () => {
+  it('exports a run as a TF.js model and loads it back to evaluate it', async () => {
+    const files = await downloadsOf('exp03/poor', 'tfjs', 2);
+    const json = files.find((f) => f.name.endsWith('.json'));
+    const bin = files.find((f) => f.name.endsWith('.bin'));
+    assert.deepEqual([json?.name, bin?.name], ['exp03_poor-model.json', 'exp03_poor-weights.bin']);
+    const model = JSON.parse(fs.readFileSync(json.path, 'utf8'));
+    assert.equal(model.format, 'layers-model');
+    assert.equal(model.modelTopology.class_name, 'Sequential');
+    assert.deepEqual(model.weightsManifest.map((g) => g.paths), [[bin.name]], 'model.json names the weights file saved with it');
+    const bytes = model.weightsManifest.flatMap((g) => g.weights).reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+    assert.equal(bytes, fs.statSync(bin.path).size, 'the manifest accounts for every byte of the weights file');
+    assert.match(await page.textContent('#messages'), /tf\.loadLayersModel\('exp03_poor-model\.json'\)/);
+    // TensorFlow.js itself reads the two files and predicts what the page's engine predicts.
+    const tf = await import('@tensorflow/tfjs');
+    tf.env().set('PROD', true);
+    await tf.setBackend('cpu');
+    const weights = fs.readFileSync(bin.path);
+    const loaded = await tf.loadLayersModel({ load: () => tf.io.getModelArtifactsForJSON(model, async (m) => [m.flatMap((g) => g.weights), new Uint8Array(weights).buffer]) });
+    const N = 8;
+    const images = zlib.gunzipSync(fs.readFileSync(path.join(process.env.FASHION_MNIST_DIR || '/usr/share/datasets/fashion-mnist', 't10k-images-idx3-ubyte.gz'))).subarray(16, 16 + N * 784);
+    const theirs = await loaded.predict(tf.tensor2d(Float32Array.from(images, (v) => v / 255), [N, 784])).data();
+    const ours = await page.evaluate((n) => window.playground.client.call('predict', { run: 'exp03/poor', start: 0, count: n }), N);
+    assert.equal(ours.probabilities.length, theirs.length);
+    ours.probabilities.forEach((p, i) => assert.ok(Math.abs(p - theirs[i]) < 1e-4, `probability ${i}: engine ${p}, TF.js ${theirs[i]}`));
+    // Picked together, the two files are a run to look inside.
+    const dir = path.join(shotsDir, 'tfjs');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of files) fs.copyFileSync(f.path, path.join(dir, f.name));
+    await page.setInputFiles('#share-view input.model-picker', files.map((f) => path.join(dir, f.name)));
+    await page.waitForFunction(() => window.playground.session.runs.at(-1)?.imported === 'tfjs');
+    const key = await page.evaluate(() => window.playground.session.runs.at(-1).key);
+    const row = `#table-view tbody tr[data-key="${key}"]`;
+    assert.match(await page.textContent(row), /imported/);
+    assert.equal(await page.inputValue('#inspect-view select'), key);
+    await page.click('.tab[data-tab="confusion"]');
+    await page.waitForSelector('table.confusion tbody tr');
+    assert.equal(await page.$$eval('table.confusion tbody tr', (r) => r.length), 10);
+    // The imported run was evaluated on the validation set: its accuracy is in the table.
+    assert.match(await page.textContent(row), /0\.\d{4}/);
+  });
+
+  it('downloads the Keras script and the results files of a run', async () => {
+    const [py] = await downloadsOf('exp03/poor', 'keras');
+    assert.equal(py.name, 'exp03_poor.py');
+    const script = fs.readFileSync(py.path, 'utf8');
+    assert.match(script, /keras\.layers\.Dense\(100, activation="sigmoid"/);
+    assert.match(script, /keras\.layers\.Dense\(10, activation="softmax"/);
+    const [json] = await downloadsOf('exp03/poor', 'json');
+    assert.equal(json.name, 'exp03_poor-results.json');
+    resultsFile = path.join(shotsDir, json.name);
+    fs.copyFileSync(json.path, resultsFile);
+    const doc = JSON.parse(fs.readFileSync(json.path, 'utf8'));
+    assert.equal(doc.format, 'chapter11-playground-results');
+    assert.equal(doc.run, 'exp03/poor');
+    assert.equal(doc.config.name, 'exp03/poor');
+    assert.equal(doc.history.length, 2);
+    assert.equal(doc.engine.variant, 'threads');
+    const [csv] = await downloadsOf('exp03/poor', 'csv');
+    const lines = fs.readFileSync(csv.path, 'utf8').trim().split('\n');
+    assert.deepEqual(lines[0].split(','), doc.columns);
+    assert.equal(lines.length, 3);
+  });
+
+  it('exports the results as CSV and JSON, in the files the CLI writes', async () => {
     await page.click('#table-view .table-tools button:has-text("Show all")');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Export CSV")')]);
     const text = fs.readFileSync(await download.path(), 'utf8');
-    assert.match(text.split('\n')[0], /^run,label,experiment,seed,engine_version,variant,threads,epoch,loss,accuracy,val_loss,val_accuracy/);
-    assert.ok(text.includes('exp03/he,'), 'the CSV has the runs');
+    assert.match(text.split('\n')[0], /^run,epoch,loss,accuracy,val_loss,val_accuracy,learning_rate/);
+    assert.ok(text.includes('\nexp03/he,1,'), 'the CSV has the runs');
     const [json] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Export JSON")')]);
     const data = JSON.parse(fs.readFileSync(await json.path(), 'utf8'));
-    assert.equal(data.engine.variant, 'threads');
-    const he = data.runs.find((r) => r.id === 'exp03/he' && r.history.length);
+    assert.ok(Array.isArray(data));
+    const he = data.find((r) => r.run === 'exp03/he' && r.history.length);
     assert.ok(he, 'the JSON has the runs with their histories');
+    assert.equal(he.format, 'chapter11-playground-results');
     assert.equal(he.seed, 42);
     assert.equal(he.config.name, 'exp03/he');
-    assert.ok(he.engine.version && he.engine.variant);
+    assert.ok(he.engine.version && he.engine.variant === 'threads');
+  });
+
+  it('loads a pasted configuration, after pointing out its problems by path', async () => {
+    const textarea = '#share-view textarea.config-text';
+    const load = '#share-view button:has-text("Load configuration")';
+    await page.fill(textarea, '{"name": "pasted", "data": {');
+    await page.click(load);
+    assert.match(await page.textContent('#share-view .config-errors'), /not valid JSON/);
+    const config = {
+      name: 'pasted-net', seed: 7,
+      data: { dataset: 'fashion-mnist', train: { split: 'train', start: 0, count: 1000 }, validation: { split: 'test', start: 0, count: 500 } },
+      model: [{ type: 'dense', units: -3, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }],
+      optimizer: { type: 'adam', learning_rate: 0.001 }, fit: { epochs: 1, batch_size: 64 },
+    };
+    await page.fill(textarea, JSON.stringify(config));
+    await page.click(load);
+    const errors = await page.$$eval('#share-view .config-errors li', (li) => li.map((x) => x.textContent));
+    assert.ok(errors.some((e) => /^model\[0\]\.units /.test(e)), JSON.stringify(errors));
+    config.model[0].units = 37;
+    await page.fill(textarea, JSON.stringify(config));
+    await page.click(load);
+    assert.equal(await page.$$eval('#share-view .config-errors li', (li) => li.length), 0);
+    assert.match(await page.textContent('.run-chip.selected'), /pasted-net/);
+    assert.equal(await page.inputValue('input[data-path="model[0].units"]'), '37');
+    assert.equal(await page.inputValue('input[data-path="optimizer.learning_rate"]'), '0.001');
+    // A list of configurations is a plan; a problem is named with the run's place in the list.
+    const second = { ...config, name: 'pasted-2', model: [{ type: 'dense', units: 10, activation: 'softmax' }] };
+    await page.fill(textarea, JSON.stringify([config, { ...second, fit: { epochs: 0 } }]));
+    await page.click(load);
+    assert.match(await page.textContent('#share-view .config-errors'), /\[1\]\.fit\.epochs/);
+    await page.fill(textarea, JSON.stringify([config, second]));
+    await page.click(load);
+    assert.deepEqual(await page.$$eval('.run-chip', (c) => c.map((x) => x.textContent)), ['pasted-net', 'pasted-2']);
+    // A results.json (here the one saved above) gives back the configuration of its run.
+    await page.setInputFiles('#share-view input.config-picker', resultsFile);
+    await page.waitForFunction(() => /exp03\/poor/.test(document.querySelector('.run-chip.selected')?.textContent));
+    assert.equal(await page.inputValue('input[data-path="data.train.count"]'), '1000');
+    assert.deepEqual(await page.$$eval('.run-chip', (c) => c.map((x) => x.textContent)), ['exp03/poor', 'pasted-2']);
+  });
+
+  it('explains why a model cannot be saved as TF.js', async () => {
+    // TF.js's ELU supports alpha 1 only: a run with ELU(alpha=0.5), pasted and trained briefly.
+    await page.fill('#share-view textarea.config-text', JSON.stringify({
+      name: 'elu-half', seed: 1,
+      data: { dataset: 'fashion-mnist', train: { split: 'train', start: 0, count: 500 } },
+      model: [{ type: 'dense', units: 20, activation: { type: 'elu', alpha: 0.5 } }, { type: 'dense', units: 10, activation: 'softmax' }],
+      optimizer: { type: 'sgd', learning_rate: 0.01 }, fit: { epochs: 1, batch_size: 50 },
+    }));
+    await page.click('#share-view button:has-text("Load configuration")');
+    await page.fill('#share-view textarea.config-text', '[]');
+    await page.click('#share-view button:has-text("Load configuration")');
+    assert.match(await page.textContent('#share-view .config-errors'), /empty list/);
+    await page.click('.run-chip:has-text("elu-half")');
+    await train('train-selected');
+    await page.selectOption('#table-view tbody tr[data-run="elu-half"] select.downloads', 'tfjs');
+    const message = page.locator('.message.error:has-text("TF.js")');
+    await message.waitFor();
+    assert.match(await message.textContent(), /Could not save "elu-half" as a TF\.js model: model\[0\] \(dense\): ELU with alpha 0\.5 cannot be written in the TF\.js format/);
   });
 
   it('points out invalid input next to its control and refuses to train', async () => {
