@@ -30,7 +30,7 @@ function need(file, hint) {
 }
 
 fs.rmSync(out, { recursive: true, force: true });
-copyDir(path.join(root, 'web'), out);
+copyDir(path.join(root, 'web'), out, (n) => !n.endsWith('.md'));
 copyDir(path.join(root, 'wasm'), path.join(out, 'wasm'), (n) => n.endsWith('.js') || n.endsWith('.json'));
 copy(path.join(root, 'datasets/browser.js'), path.join(out, 'datasets/browser.js'));
 for (const [variant, files] of [['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']], ['st', ['engine.mjs', 'engine.wasm']]]) {
