@@ -25,6 +25,11 @@ void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
 /* Between polls, let other threads of a busy machine run. In WASM sched_yield
  * does nothing, so a wait of one microsecond (Atomics.wait with a timeout)
  * takes its place. */
+#ifdef __EMSCRIPTEN__
+#define YIELD_EVERY 32768 /* a timed wait costs tens of microseconds: rarely */
+#else
+#define YIELD_EVERY 64
+#endif
 static void let_others_run(void) {
 #ifdef __EMSCRIPTEN__
   static int never_changes = 0;
@@ -97,7 +102,7 @@ static void *worker_main(void *arg) {
     int polls = 0;
     while (TICKET_GEN(atomic_load(&pool.ticket)) == seen && !atomic_load(&pool.quit)) {
       if (++polls < SPIN_POLLS) {
-        if (polls % 64 == 0) let_others_run();
+        if (polls % YIELD_EVERY == 0) let_others_run();
         continue;
       }
       /* Sleep. seq_cst: either the caller sees sleepers > 0 after publishing a
@@ -160,7 +165,7 @@ void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
   /* Only tasks that workers claimed and are still running remain. */
   for (int polls = 0; atomic_load(&pool.finished) < n_tasks; polls++) {
     if (polls < SPIN_POLLS) {
-      if (polls % 64 == 63) let_others_run();
+      if (polls % YIELD_EVERY == YIELD_EVERY - 1) let_others_run();
       continue;
     }
     pthread_mutex_lock(&pool.lock);
