@@ -11,15 +11,15 @@ try {
   const page = await openPage(context);
   await page.addInitScript(() => {
     window.__marks = {};
-    const observer = new MutationObserver(() => {
-      const r = document.documentElement.dataset.ready;
+    const poll = () => {
+      const r = document.documentElement?.dataset.ready;
       if (r && !window.__marks[r]) window.__marks[r] = performance.now();
-    });
-    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-ready'] });
+      if (!window.__marks.data) setTimeout(poll, 5);
+    };
+    poll();
   });
   await page.goto(`${url}#preset=exp04`);
   await waitReady(page, 'data', 60000);
-  await page.selectOption('select >> nth=0', { index: 0 }).catch(() => {});
   const clicked = await page.evaluate(() => performance.now());
   await page.evaluate(() => {
     window.__firstEpoch = null;

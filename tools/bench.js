@@ -3,7 +3,7 @@
 // epoch over 55,000 Fashion-MNIST images. Every variant runs in its own process,
 // interleaved round by round so the machine's drift hits all alike; the table shows
 // the minimum (and median) of the rounds.
-//   node tools/bench.js [--rounds N] [--no-tfjs] [--quick]
+//   node tools/bench.js [--rounds N] [--no-tfjs] [--no-browser] [--quick]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -84,4 +84,15 @@ else {
   console.log('| batch | samples/s |\n|---|---|');
   for (const b of extras.batches) console.log(`| ${b.batch} | ${Math.round(b.samples_per_second)} |`);
   console.log(`\nWASM memory with the whole training set resident and the W1 model built: ${extras.memory_mb.toFixed(0)} MB`);
+}
+
+if (!args.includes('--no-browser')) {
+  const r = spawnSync(process.execPath, [path.join(root, 'tools/bench-browser.js')], { encoding: 'utf8', cwd: root });
+  if (r.status !== 0) console.log(`\nbrowser: failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ')}`);
+  else {
+    const b = JSON.parse(r.stdout.trim().split('\n').pop());
+    console.log(`\nIn the browser (headless Chromium, COOP/COEP on, ${b.threads}): page open -> engine ready ${b.engine_ready_ms} ms, ` +
+      `Fashion-MNIST downloaded, gunzipped and parsed ${b.data_ready_ms} ms; Train -> first batch ${b.training_start_after_click_ms} ms, ` +
+      `first epoch (exp04 ReLU, 20,000 images) ended at ${b.first_epoch_end_ms} ms; UI-thread long tasks (> 50 ms) while training: ${b.long_tasks_while_training}`);
+  }
 }
