@@ -19,35 +19,10 @@ static size_t dropout_activation_count(const layer *l, uint32_t batch) {
 }
 static void dropout_init(layer *l, eng_rng *rng) {}
 
-/* Drop masks: one key per call comes from the model's dropout stream; each
- * element's 32 random bits are a hash of (key, i) (the SplitMix64 finalizer,
- * Steele et al. 2014), cheaper than a generator step per element. The mask is
- * drawn on one thread: splitting it over the pool was measured slower in WASM
- * (W1 on 2 threads: 2.1 s instead of 1.5 s). */
-typedef struct {
-  float *keep;
-  uint64_t key;
-  uint32_t threshold;
-  float kept_value;
-} keep_job;
-
-static inline uint32_t mix_bits(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return (uint32_t)((z ^ (z >> 31)) >> 32);
-}
-
-static void keep_range(void *c, size_t start, size_t end) {
-  const keep_job *j = c;
-  for (size_t i = start; i < end; i++)
-    j->keep[i] = mix_bits(j->key + (uint64_t)i * 0x9E3779B97F4A7C15ULL) >= j->threshold ? j->kept_value : 0.0f;
-}
-
-/* keep[i] = kept_value with probability 1 - rate, else 0. */
-static void draw_keep(eng_model *m, float *keep, size_t n, double rate, float kept_value) {
-  uint64_t key = (uint64_t)eng_rng_u32(&m->dropout_rng) << 32 | eng_rng_u32(&m->dropout_rng);
-  keep_job j = {keep, key, (uint32_t)(rate * 4294967296.0), kept_value};
-  keep_range(&j, 0, n);
+/* keep[i] = 1 with probability 1 - rate; threshold on 32 random bits. */
+static void draw_keep(eng_model *m, float *keep, size_t n, double rate) {
+  uint32_t threshold = (uint32_t)(rate * 4294967296.0);
+  for (size_t i = 0; i < n; i++) keep[i] = eng_rng_u32(&m->dropout_rng) >= threshold ? 1.0f : 0.0f;
 }
 
 static void dropout_forward(eng_model *m, layer *l, const float *x, int n, bool training,
@@ -57,8 +32,12 @@ static void dropout_forward(eng_model *m, layer *l, const float *x, int n, bool 
     for (size_t i = 0; i < count; i++) l->y[i] = x[i], l->aux[i] = 1.0f;
     return;
   }
-  draw_keep(m, l->aux, count, l->rate, (float)(1.0 / (1.0 - l->rate)));
-  for (size_t i = 0; i < count; i++) l->y[i] = x[i] * l->aux[i];
+  draw_keep(m, l->aux, count, l->rate);
+  float scale = (float)(1.0 / (1.0 - l->rate));
+  for (size_t i = 0; i < count; i++) {
+    l->aux[i] *= scale;
+    l->y[i] = x[i] * l->aux[i];
+  }
 }
 
 static void dropout_backward(eng_model *m, layer *l, const float *x, const float *dy, float *dx,
@@ -81,7 +60,7 @@ static void alpha_dropout_forward(eng_model *m, layer *l, const float *x, int n,
   double rate = l->rate, alpha_p = -SELU_ALPHA * SELU_SCALE;
   float a = (float)pow((1.0 - rate) * (1.0 + rate * alpha_p * alpha_p), -0.5);
   float b = (float)(-(double)a * alpha_p * rate);
-  draw_keep(m, l->aux, count, rate, 1.0f);
+  draw_keep(m, l->aux, count, rate);
   for (size_t i = 0; i < count; i++) {
     float kept = l->aux[i];
     l->y[i] = a * (x[i] * kept + (float)alpha_p * (1.0f - kept)) + b;
