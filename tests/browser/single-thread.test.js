@@ -45,8 +45,10 @@ describe('playground page without cross-origin isolation', () => {
 
   it('gets threads through coi-serviceworker after one reload', async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    const page = await openPage(context, url);
-    await waitReady(page, 'data', 45000);
+    const page = await openPage(context);
+    // The service worker reloads the page once: wait for the data, not for the first load event.
+    await page.goto(url, { waitUntil: 'commit' });
+    await waitReady(page, 'data', 60000);
     assert.equal(await page.evaluate(() => crossOriginIsolated), true);
     assert.match(await page.textContent('#engine-badge'), /threads/);
     assert.equal(await page.isVisible('#isolation-notice'), false);
