@@ -2,8 +2,27 @@
  * keras.activations (Keras 3): GELU is the exact erf form (approximate=False),
  * SELU uses the constants of Klambauer et al. (2017). */
 #include "nn.h"
+#include "simd.h"
 
 #include <math.h>
+
+/* ReLU, the hot activation, in SIMD: pmax(0, z) is exactly z > 0 ? z : 0 (NaN
+ * and -0 included), and the backward select keeps dy where z > 0. Their scalar
+ * tails are the references the tests compare with (tests/c/test_layers.c). */
+void relu_forward_f32(const float *z, float *y, size_t n) {
+  size_t n4 = n & ~(size_t)3;
+  v128_t zero = wasm_f32x4_splat(0.0f);
+  for (size_t i = 0; i < n4; i += 4) wasm_v128_store(y + i, wasm_f32x4_pmax(zero, wasm_v128_load(z + i)));
+  for (size_t i = n4; i < n; i++) y[i] = z[i] > 0 ? z[i] : 0.0f;
+}
+
+void relu_backward_f32(const float *z, const float *dy, float *dz, size_t n) {
+  size_t n4 = n & ~(size_t)3;
+  v128_t zero = wasm_f32x4_splat(0.0f);
+  for (size_t i = 0; i < n4; i += 4)
+    wasm_v128_store(dz + i, wasm_v128_and(wasm_v128_load(dy + i), wasm_f32x4_gt(wasm_v128_load(z + i), zero)));
+  for (size_t i = n4; i < n; i++) dz[i] = z[i] > 0 ? dy[i] : 0.0f;
+}
 
 const char *const activation_names[ACT_COUNT + 1] = {
     "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "softmax", NULL};
@@ -43,7 +62,7 @@ static void forward_rows(int act, float alpha, const float *z, float *y, int row
     for (size_t i = 0; i < n; i++) y[i] = tanh_f(z[i]);
     break;
   case ACT_RELU:
-    for (size_t i = 0; i < n; i++) y[i] = z[i] > 0 ? z[i] : 0.0f;
+    relu_forward_f32(z, y, n);
     break;
   case ACT_LEAKY_RELU:
     for (size_t i = 0; i < n; i++) y[i] = z[i] > 0 ? z[i] : alpha * z[i];
@@ -89,7 +108,7 @@ static void backward_rows(int act, float alpha, const float *z, const float *y, 
     for (size_t i = 0; i < n; i++) dz[i] = dy[i] * (1.0f - y[i] * y[i]);
     break;
   case ACT_RELU:
-    for (size_t i = 0; i < n; i++) dz[i] = z[i] > 0 ? dy[i] : 0.0f;
+    relu_backward_f32(z, dy, dz, n);
     break;
   case ACT_LEAKY_RELU:
     for (size_t i = 0; i < n; i++) dz[i] = z[i] > 0 ? dy[i] : alpha * dy[i];

@@ -17,6 +17,9 @@ void activation_forward(int act, float alpha, const float *z, float *y, int rows
 /* dz = dy * act'(z) (softmax: the Jacobian-vector product). */
 void activation_backward(int act, float alpha, const float *z, const float *y, const float *dy,
                          float *dz, int rows, int cols);
+/* SIMD ReLU over n floats (exact: same results as the scalar definition). */
+void relu_forward_f32(const float *z, float *y, size_t n);
+void relu_backward_f32(const float *z, const float *dy, float *dz, size_t n);
 /* SELU constants (Klambauer et al. 2017, as in Keras). */
 #define SELU_ALPHA 1.6732632423543772848170429916717
 #define SELU_SCALE 1.0507009873554804934193349852946
