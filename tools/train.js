@@ -114,7 +114,7 @@ function comparisonTable(experiment, results) {
 }
 
 // The other views of an exported run: TF.js model, Keras script, history, results.
-// A part that cannot be written (a standardized model in TF.js) is skipped with a note.
+// A part that cannot be written (e.g. ELU with alpha != 1 in TF.js) is skipped with a note.
 function exportExtras(dir, run, result, engine, experiment) {
   const note = (what, err) => process.stderr.write(`note: ${run.id}: ${what} not written: ${err.message}\n`);
   try {
