@@ -70,6 +70,8 @@ int eng_name_index(const char *const *names, const char *name);
 typedef struct { uint64_t state, inc; } eng_rng;
 void eng_rng_seed(eng_rng *r, uint64_t seed, uint64_t stream);
 uint32_t eng_rng_u32(eng_rng *r);
+/* Skips delta draws: the stream splits into chunks that give the serial numbers. */
+void eng_rng_advance(eng_rng *r, uint64_t delta);
 double eng_rng_uniform(eng_rng *r);            /* [0, 1) */
 uint32_t eng_rng_below(eng_rng *r, uint32_t n); /* [0, n) unbiased */
 double eng_rng_normal(eng_rng *r);             /* standard normal */

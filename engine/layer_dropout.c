@@ -19,10 +19,26 @@ static size_t dropout_activation_count(const layer *l, uint32_t batch) {
 }
 static void dropout_init(layer *l, eng_rng *rng) {}
 
-/* keep[i] = 1 with probability 1 - rate; threshold on 32 random bits. */
+/* keep[i] = 1 with probability 1 - rate; threshold on 32 random bits: draw i
+ * of the model's dropout stream. Chunks jump the stream ahead to their start,
+ * so they draw in parallel exactly the numbers a serial loop would. */
+typedef struct {
+  float *keep;
+  eng_rng start;
+  uint32_t threshold;
+} keep_job;
+
+static void keep_range(void *c, size_t begin, size_t end) {
+  const keep_job *j = c;
+  eng_rng r = j->start;
+  eng_rng_advance(&r, begin);
+  for (size_t i = begin; i < end; i++) j->keep[i] = eng_rng_u32(&r) >= j->threshold ? 1.0f : 0.0f;
+}
+
 static void draw_keep(eng_model *m, float *keep, size_t n, double rate) {
-  uint32_t threshold = (uint32_t)(rate * 4294967296.0);
-  for (size_t i = 0; i < n; i++) keep[i] = eng_rng_u32(&m->dropout_rng) >= threshold ? 1.0f : 0.0f;
+  keep_job j = {keep, m->dropout_rng, (uint32_t)(rate * 4294967296.0)};
+  eng_parallel_range(keep_range, &j, n, 4096);
+  eng_rng_advance(&m->dropout_rng, n);
 }
 
 static void dropout_forward(eng_model *m, layer *l, const float *x, int n, bool training,

@@ -20,6 +20,22 @@ void eng_rng_seed(eng_rng *r, uint64_t seed, uint64_t stream) {
   eng_rng_u32(r);
 }
 
+void eng_rng_advance(eng_rng *r, uint64_t delta) {
+  /* Jump the LCG ahead by delta steps in O(log delta) (Brown 1994, as in the
+   * PCG reference's pcg_advance_lcg_64). */
+  uint64_t cur_mult = 6364136223846793005ULL, cur_plus = r->inc, acc_mult = 1, acc_plus = 0;
+  while (delta > 0) {
+    if (delta & 1) {
+      acc_mult *= cur_mult;
+      acc_plus = acc_plus * cur_mult + cur_plus;
+    }
+    cur_plus = (cur_mult + 1) * cur_plus;
+    cur_mult *= cur_mult;
+    delta /= 2;
+  }
+  r->state = acc_mult * r->state + acc_plus;
+}
+
 double eng_rng_uniform(eng_rng *r) {
   /* 53 random bits from two draws. */
   uint64_t hi = eng_rng_u32(r) >> 5, lo = eng_rng_u32(r) >> 6;
