@@ -670,6 +670,20 @@ static void test_relu_kernels(void) {
   CHECK(wrong == 0);
 }
 
+/* Jumping the PCG stream ahead by k equals k draws (dropout masks are drawn in
+ * chunks that jump to their start). */
+static void test_rng_advance(void) {
+  const uint64_t jumps[] = {0, 1, 2, 7, 4096, 9600, 123457};
+  for (size_t t = 0; t < sizeof jumps / sizeof jumps[0]; t++) {
+    eng_rng a, b;
+    eng_rng_seed(&a, 42, ENG_STREAM_DROPOUT);
+    b = a;
+    for (uint64_t i = 0; i < jumps[t]; i++) eng_rng_u32(&a);
+    eng_rng_advance(&b, jumps[t]);
+    CHECK(a.state == b.state && eng_rng_u32(&a) == eng_rng_u32(&b));
+  }
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0); /* keep the log if the watchdog fires */
   signal(SIGALRM, on_watchdog);
@@ -679,6 +693,7 @@ int main(void) {
   stage = "dropout", test_dropout();
   stage = "activation values", test_activation_values();
   stage = "relu kernels", test_relu_kernels();
+  stage = "rng advance", test_rng_advance();
   stage = "max_norm", test_max_norm();
   stage = "pruning", test_pruning();
   stage = "penalty and SGD kernels (1 thread)", test_elementwise_kernels(1);
