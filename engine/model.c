@@ -410,7 +410,6 @@ void model_apply_constraints(eng_model *m) {
   }
 }
 
-size_t model_state_floats(const eng_model *m) { return m->n_params; }
 
 eng_status model_snapshot(const eng_model *m, float **out) {
   if (!*out) {

@@ -158,7 +158,6 @@ void model_apply_constraints(struct eng_model *m);
 const float *model_logits(const struct eng_model *m);
 eng_status model_snapshot(const struct eng_model *m, float **out);
 void model_restore(struct eng_model *m, const float *snapshot);
-size_t model_state_floats(const struct eng_model *m);
 void model_update_first_trainable(struct eng_model *m);
 
 #endif
