@@ -11,6 +11,8 @@ static eng_status bn_configure(layer *l, uint32_t in) {
   l->momentum = eng_opt_num(&l->opt, layer_table, "momentum");
   l->epsilon = eng_opt_num(&l->opt, layer_table, "epsilon");
   l->trainable = eng_opt_num(&l->opt, layer_table, "trainable") != 0;
+  l->center = eng_opt_num(&l->opt, layer_table, "center") != 0;
+  l->scale = eng_opt_num(&l->opt, layer_table, "scale") != 0;
   return ENG_OK;
 }
 
@@ -122,9 +124,9 @@ static void bn_backward_range(void *c, size_t j0, size_t j1) {
         }
     }
   }
-  if (!eng_opt_num(&l->opt, layer_table, "center"))
+  if (!l->center)
     for (size_t j = j0; j < j1; j++) sum_dy[j] = 0.0f;
-  if (!eng_opt_num(&l->opt, layer_table, "scale"))
+  if (!l->scale)
     for (size_t j = j0; j < j1; j++) sum_dy_xhat[j] = 0.0f;
 }
 

@@ -80,7 +80,15 @@ eng_status eng_model_set_optimizer(eng_model *m, const char *spec) {
                     "optimizer %s: set only one of clipvalue, clipnorm and global_clipnorm",
                     optimizer_table[o.opt.variant].name);
   snprintf(o.spec, sizeof o.spec, "%s", spec);
-  o.learning_rate = eng_opt_num(&o.opt, optimizer_table, "learning_rate");
+  const eng_variant_desc *tab = optimizer_table;
+  o.clipvalue = eng_opt_num(&o.opt, tab, "clipvalue"), o.clipnorm = eng_opt_num(&o.opt, tab, "clipnorm");
+  o.global_clipnorm = eng_opt_num(&o.opt, tab, "global_clipnorm");
+  o.weight_decay = eng_opt_num(&o.opt, tab, "weight_decay");
+  o.beta_1 = eng_opt_num(&o.opt, tab, "beta_1"), o.beta_2 = eng_opt_num(&o.opt, tab, "beta_2");
+  o.epsilon = eng_opt_num(&o.opt, tab, "epsilon"), o.rho = eng_opt_num(&o.opt, tab, "rho");
+  o.momentum = eng_opt_num(&o.opt, tab, "momentum");
+  o.nesterov = eng_opt_num(&o.opt, tab, "nesterov") == 1, o.centered = eng_opt_num(&o.opt, tab, "centered") == 1;
+  o.learning_rate = eng_opt_num(&o.opt, tab, "learning_rate");
   o.u_product = 1.0;
   /* Changing the optimizer restarts its state (as compiling a new Keras optimizer does). */
   if (m->slots) memset(m->slots, 0, 3 * m->n_grads * sizeof(float));

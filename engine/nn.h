@@ -49,6 +49,7 @@ typedef struct layer {
   float alpha;        /* activation parameter */
   bool trainable;
   double l1, l2, max_norm, rate, momentum, epsilon;
+  bool center, scale; /* batch normalization */
   /* tensors (pointers into the model's arenas) */
   float *kernel, *bias, *gamma, *beta, *moving_mean, *moving_var;
   float *d_kernel, *d_bias, *d_gamma, *d_beta;
@@ -90,6 +91,10 @@ extern const eng_variant_desc optimizer_table[OPT_COUNT];
 typedef struct {
   eng_options opt;
   char spec[512];
+  /* Hyperparameters resolved once from opt (NaN where the variant has none):
+   * the training step reads these, not the option table. */
+  double clipvalue, clipnorm, global_clipnorm, weight_decay, beta_1, beta_2, epsilon, momentum, rho;
+  bool nesterov, centered;
   double learning_rate; /* current base rate (ReduceLROnPlateau changes it) */
   double u_product;     /* Nadam's running product of momentum coefficients */
 } optimizer_state;

@@ -63,12 +63,10 @@ static bool tensor_trainable(const eng_model *m, const tensor *t) {
 }
 
 void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates) {
-  const eng_options *o = &m->optimizer.opt;
-  const eng_variant_desc *tab = optimizer_table;
-  int kind = o->variant;
-  double clipvalue = eng_opt_num(o, tab, "clipvalue"), clipnorm = eng_opt_num(o, tab, "clipnorm");
-  double global_clipnorm = eng_opt_num(o, tab, "global_clipnorm");
-  double wd = eng_opt_num(o, tab, "weight_decay");
+  const optimizer_state *o = &m->optimizer;
+  int kind = o->opt.variant;
+  double clipvalue = o->clipvalue, clipnorm = o->clipnorm, global_clipnorm = o->global_clipnorm;
+  double wd = o->weight_decay;
   double global_scale = 1.0;
   if (!isnan(global_clipnorm)) {
     /* keras clip_by_global_norm: g * c / max(global_norm, c) */
@@ -80,8 +78,7 @@ void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates)
     global_scale = global_clipnorm / (norm > global_clipnorm ? norm : global_clipnorm);
   }
   double t = (double)(step + 1); /* Keras's local_step */
-  double beta1 = eng_opt_num(o, tab, "beta_1"), beta2 = eng_opt_num(o, tab, "beta_2");
-  double eps = eng_opt_num(o, tab, "epsilon");
+  double beta1 = o->beta_1, beta2 = o->beta_2, eps = o->epsilon;
   /* Nadam (keras/src/optimizers/nadam.py, Keras 3): u_t = beta_1 (1 - 0.5 * 0.96^t);
    * tf.keras 2 had 0.96^(0.004 t). */
   double u_t = 0, u_t1 = 0, u_prod = 0, u_prod1 = 0;
@@ -120,8 +117,8 @@ void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates)
     switch (kind) {
     case OPT_SGD: {
       /* keras sgd.py: v = momentum * v - lr * g; w += v (nesterov: w += momentum * v - lr * g) */
-      float mom = (float)eng_opt_num(o, tab, "momentum");
-      bool nesterov = eng_opt_num(o, tab, "nesterov") != 0;
+      float mom = (float)o->momentum;
+      bool nesterov = o->nesterov;
       if (!record_updates) { /* the same arithmetic, SIMD, without the statistics */
         sgd_update_f32(w, g, s0, n, flr, mom, nesterov);
       } else if (mom == 0) {
@@ -156,8 +153,8 @@ void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates)
       /* keras rmsprop.py: v = rho v + (1-rho) g^2; (centered: mg = rho mg + (1-rho) g,
        * denom = v - mg^2 + eps, else v + eps); inc = lr g / sqrt(denom);
        * momentum: m = momentum m + inc, w -= m; else w -= inc */
-      float rho = (float)eng_opt_num(o, tab, "rho"), mom = (float)eng_opt_num(o, tab, "momentum");
-      bool centered = eng_opt_num(o, tab, "centered") != 0;
+      float rho = (float)o->rho, mom = (float)o->momentum;
+      bool centered = o->centered;
       float e = (float)eps;
       for (size_t i = 0; i < n; i++) {
         s0[i] = rho * s0[i] + (1.0f - rho) * g[i] * g[i];
