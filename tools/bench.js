@@ -93,6 +93,6 @@ if (!args.includes('--no-browser')) {
     const b = JSON.parse(r.stdout.trim().split('\n').pop());
     console.log(`\nIn the browser (headless Chromium, COOP/COEP on, ${b.threads}): page open -> engine ready ${b.engine_ready_ms} ms, ` +
       `Fashion-MNIST downloaded, gunzipped and parsed ${b.data_ready_ms} ms; Train -> first batch ${b.training_start_after_click_ms} ms, ` +
-      `first epoch (exp04 ReLU, 20,000 images) ended at ${b.first_epoch_end_ms} ms; UI-thread long tasks (> 50 ms) while training: ${b.long_tasks_while_training}`);
+      `first epoch (exp04 ReLU, 20,000 images) ended at ${b.first_epoch_end_ms} ms; UI-thread long tasks (> 50 ms) while training: ${b.long_tasks_while_training}, longest UI-thread task ${b.longest_ui_task_while_training_ms} ms`);
   }
 }
