@@ -126,7 +126,7 @@ function exportExtras(dir, run, result, engine, experiment) {
     note('tfjs/model.json', err);
   }
   try {
-    fs.writeFileSync(path.join(dir, 'train.py'), kerasScript(run.config, { id: run.id, label: run.label, title: experiment.title }));
+    fs.writeFileSync(path.join(dir, 'train.py'), kerasScript(run.config, { id: run.id, label: run.label, title: experiment.title, trainCount: result.train_images }));
   } catch (err) {
     note('train.py', err);
   }

@@ -3,6 +3,7 @@
 // Keras has one. Option names, ranges and defaults come from the engine's own
 // tables (description.js, generated from eng_describe), never retyped here.
 import description from './description.js';
+import { withRunForms, runFormErrors, formUsed, needsRun, stepsPerEpoch, scheduleInSteps, scheduleWarnings } from './schedule-steps.js';
 
 export const DATASETS = {
   'fashion-mnist': {
@@ -109,6 +110,9 @@ function checkVariantOptions(errors, path, table, kind, obj, { ignore = [], rena
 }
 
 const dense = description.layers.dense.options;
+// The engine's schedules, with the options they may also be given in epochs or
+// as fractions of the run (schedule-steps.js).
+export const SCHEDULES = withRunForms(description.schedules);
 const INITIALIZER_PARAMS = { mean: 'kernel_mean', stddev: 'kernel_stddev', minval: 'kernel_minval', maxval: 'kernel_maxval', value: 'kernel_value' };
 
 function checkActivation(errors, path, act) {
@@ -261,10 +265,12 @@ export function validateConfig(config) {
     }
   }
   if (config.schedule !== undefined && config.schedule !== null) {
-    const v = checkVariantOptions(errors, 'schedule', description.schedules, 'schedule', config.schedule);
-    if (v && config.schedule.type === 'piecewise_constant_decay' && Array.isArray(config.schedule.boundaries) && Array.isArray(config.schedule.values)
-        && config.schedule.values.length !== config.schedule.boundaries.length + 1)
-      errors.push({ path: 'schedule.values', message: `needs one more value than boundaries (${config.schedule.boundaries.length} boundaries, ${config.schedule.values.length} values)` });
+    const s = config.schedule;
+    const v = checkVariantOptions(errors, 'schedule', SCHEDULES, 'schedule', s);
+    if (v) errors.push(...runFormErrors(s));
+    const boundaries = v && s.type === 'piecewise_constant_decay' ? s[formUsed(s, 'boundaries')] : null;
+    if (Array.isArray(boundaries) && Array.isArray(s.values) && s.values.length !== boundaries.length + 1)
+      errors.push({ path: 'schedule.values', message: `needs one more value than boundaries (${boundaries.length} boundaries, ${s.values.length} values)` });
   }
   if (config.callbacks !== undefined) {
     if (!Array.isArray(config.callbacks)) errors.push({ path: 'callbacks', message: 'must be a list' });
@@ -359,13 +365,52 @@ export function layerSpec(layer) {
   return spec(type, rest);
 }
 
-export function toSpecs(config) {
-  const fit = { epochs: 1, batch_size: 32, shuffle: true, ...(config.fit ?? {}) };
+// ---- the run's length in steps
+const fitOptions = (config) => ({ epochs: 1, batch_size: 32, shuffle: true, ...(config.fit ?? {}) });
+
+// The number of training images a configuration selects, when the
+// configuration alone tells it (not for a class filter without a count, nor for
+// the student's own files, whose size only the loaded data knows): null then.
+export function trainImages(config) {
+  const t = config.data?.train;
+  if (!isObject(t)) return null;
+  if (Number.isInteger(t.count)) return t.count;
+  if (t.classes) return null;
+  const total = DATASETS[config.data.dataset]?.splits?.[t.split];
+  return Number.isInteger(total) ? Math.max(0, total - (t.start ?? 0)) : null;
+}
+
+// The schedule of a configuration in the engine's steps: the one place where a
+// schedule given in epochs or as fractions of the run (or a 1cycle left to cover
+// the whole run) becomes steps. Training (run.js, with the count of images
+// actually selected), the preview, the Keras script and the results files use it.
+// trainCount: the training images (default: trainImages(config)).
+// Returns {schedule, trainCount, stepsPerEpoch, totalSteps, warnings}; throws a
+// ConfigError when the steps cannot be known.
+export function resolveSchedule(config, { trainCount } = {}) {
+  const count = trainCount ?? trainImages(config);
+  const given = config.schedule ?? null;
+  if (!Number.isInteger(count)) {
+    if (needsRun(given)) throw new ConfigError([{ path: 'data.train.count', message: 'is needed to turn the schedule\'s epochs into steps: the number of training images is known only once the data is loaded' }]);
+    return { schedule: given, trainCount: null, stepsPerEpoch: null, totalSteps: null, warnings: [] };
+  }
+  const fit = fitOptions(config);
+  const run = { stepsPerEpoch: stepsPerEpoch(count, fit.batch_size), totalSteps: 0 };
+  run.totalSteps = run.stepsPerEpoch * fit.epochs;
+  const { schedule, errors } = scheduleInSteps(given, run);
+  if (errors.length) throw new ConfigError(errors);
+  return { schedule, trainCount: count, ...run, warnings: scheduleWarnings(given, schedule, run) };
+}
+
+// trainCount: as resolveSchedule's.
+export function toSpecs(config, { trainCount } = {}) {
+  const fit = fitOptions(config);
+  const schedule = resolveSchedule(config, { trainCount }).schedule;
   return {
     model: spec('model', { seed: config.seed ?? 42, standardize: config.data?.standardize ?? false }),
     layers: config.model.map(layerSpec),
     optimizer: spec(config.optimizer?.type ?? 'sgd', { ...(config.optimizer ?? {}), type: undefined }),
-    schedule: spec(config.schedule?.type ?? 'constant', { ...(config.schedule ?? {}), type: undefined }),
+    schedule: spec(schedule?.type ?? 'constant', { ...(schedule ?? {}), type: undefined }),
     callbacks: (config.callbacks ?? []).map((cb) => spec(cb.type, { ...cb, type: undefined })),
     fit: spec('fit', {
       ...fit,

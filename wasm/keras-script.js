@@ -6,7 +6,8 @@
 // Keras names: https://keras.io/api/ (layers, initializers, optimizers,
 // optimizers/learning_rate_schedules, callbacks).
 import description from './description.js';
-import { assertValid } from './config.js';
+import { assertValid, resolveSchedule } from './config.js';
+import { needsRun } from './schedule-steps.js';
 
 export class KerasScriptError extends Error {
   constructor(message) {
@@ -177,9 +178,22 @@ function dataSection(config) {
 }
 
 // ---- optimizer and schedule
-function scheduleSection(config) {
-  const s = config.schedule;
+// trainCount: the training images, when the configuration alone does not say
+// (a class filter without a count); a schedule given in epochs is written in the
+// steps the playground trained with (config.js resolveSchedule).
+function scheduleSection(config, trainCount) {
+  const resolved = resolveSchedule(config, { trainCount });
+  const s = resolved.schedule;
   if (!s || s.type === 'constant') return { lines: [], lr: null, callback: null };
+  const section = scheduleCode(s);
+  if (needsRun(config.schedule)) {
+    const fit = config.fit ?? {};
+    section.lines.unshift(`# The schedule follows the run: ${resolved.stepsPerEpoch} steps per epoch (ceil(${resolved.trainCount} / ${fit.batch_size ?? 32})), ${resolved.totalSteps} in all.`);
+  }
+  return section;
+}
+
+function scheduleCode(s) {
   const d = description.schedules[s.type];
   const args = (names) => kwargs(names.filter((k) => s[k] !== undefined)
     .map((k) => [k, k === 'boundaries' ? py(s[k], false) : py(s[k], d.options[k]?.type !== 'integer')]));
@@ -323,13 +337,14 @@ const STATS_FUNCTION = [
 ];
 
 // config: a run configuration. Returns the Python script as a string.
-// options: id (the run's id, names saved files; default config.name), label, title.
-export function kerasScript(config, { id, label, title } = {}) {
+// options: id (the run's id, names saved files; default config.name), label, title,
+// trainCount (the training images, for a schedule in epochs when the configuration alone does not tell).
+export function kerasScript(config, { id, label, title, trainCount } = {}) {
   assertValid(config);
   const runId = id ?? config.name ?? 'run';
   const layers = kerasLayers(config);
   const data = dataSection(config);
-  const schedule = scheduleSection(config);
+  const schedule = scheduleSection(config, trainCount);
   const callbacks = callbackLines(config, runId);
   if (schedule.callback) callbacks.push(schedule.callback);
   const needsStats = Boolean(config.analysis || config.stats?.every_epoch);

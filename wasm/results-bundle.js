@@ -2,7 +2,9 @@
 // metrics as CSV (one row per epoch, the engine's metric names as columns) and
 // a JSON document with the same history plus what is needed to reproduce and
 // compare it: the configuration, the seed, the engine version and variant
-// (threads / SIMD), and the run's summary numbers.
+// (threads / SIMD), the run's summary numbers, and the learning-rate schedule
+// in the steps training used (a schedule given in epochs resolved by
+// config.js resolveSchedule, as runConfig records it).
 import { METRIC_NAMES } from './engine.js';
 
 export const BUNDLE_FORMAT = 'chapter11-playground-results';
@@ -48,6 +50,9 @@ export function resultsBundle(result, engineInfo = {}, config = null, { created 
       host: engineInfo.host ?? null,
     },
     config,
+    ...(result.steps_per_epoch ? {
+      resolved: { train_images: result.train_images, steps_per_epoch: result.steps_per_epoch, total_steps: result.total_steps, schedule: result.schedule ?? null },
+    } : {}),
     summary,
     columns: METRIC_NAMES,
     history,

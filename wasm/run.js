@@ -2,7 +2,7 @@
 // builds the model, trains it in short slices (so the host can report progress,
 // pause and stop between them), and returns the history. The CLI and the
 // browser worker both use it; only how they report differs (the hooks).
-import { assertValid, toSpecs } from './config.js';
+import { assertValid, toSpecs, resolveSchedule } from './config.js';
 import { EngineError } from './engine.js';
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -31,8 +31,10 @@ export function selectSubset(full, subset) {
 }
 
 // Builds the model of a configuration (weights initialized, transfer applied).
-export function buildModel(engine, config, features, { models = new Map() } = {}) {
-  const specs = toSpecs(config);
+// trainCount: the training images it will train on (for a schedule given in
+// epochs; default: what the configuration says).
+export function buildModel(engine, config, features, { models = new Map(), trainCount } = {}) {
+  const specs = toSpecs(config, { trainCount });
   const model = engine.createModel(features, specs.model);
   try {
     specs.layers.forEach((s, i) => {
@@ -66,7 +68,6 @@ export function buildModel(engine, config, features, { models = new Map() } = {}
 export async function runConfig(engine, loadSplit, config, hooks = {}) {
   assertValid(config);
   const started = now();
-  const specs = toSpecs(config);
   const owned = [];
   const take = (ds) => (owned.push(ds), ds);
   const result = {
@@ -80,7 +81,12 @@ export async function runConfig(engine, loadSplit, config, hooks = {}) {
     const train = take(selectSubset(fullTrain, data.train));
     const val = data.validation ? take(selectSubset(await loadSplit(data.dataset, data.validation.split), data.validation)) : null;
     const test = data.test ? take(selectSubset(await loadSplit(data.dataset, data.test.split), data.test)) : null;
-    model = buildModel(engine, config, train.features, hooks);
+    // A schedule given in epochs or fractions of the run becomes steps now, for
+    // the images actually selected; the result records the steps it used.
+    const resolved = resolveSchedule(config, { trainCount: train.count });
+    Object.assign(result, { train_images: train.count, steps_per_epoch: resolved.stepsPerEpoch, total_steps: resolved.totalSteps, schedule: resolved.schedule });
+    const specs = toSpecs(config, { trainCount: train.count });
+    model = buildModel(engine, config, train.features, { ...hooks, trainCount: train.count });
     result.summary = model.summary();
     result.params = model.paramCount(false);
     result.trainable_params = model.paramCount(true);

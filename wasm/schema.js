@@ -1,6 +1,7 @@
 // schema.js: the JSON Schema of a run configuration, derived from the engine's
 // variant tables (so option names, ranges and Keras defaults are the engine's).
 // tools/gen-description.js writes it to wasm/config.schema.json.
+import { RUN_FORMS, WHOLE_RUN, withRunForms, formKeys } from './schedule-steps.js';
 
 function optionSchema(opt) {
   const s = { description: opt.help };
@@ -18,6 +19,19 @@ function optionSchema(opt) {
   }
   if (opt.default !== null) s.default = opt.default;
   return s;
+}
+
+// A schedule's step options may be given in one of several forms (steps,
+// epochs, fractions of the run): exactly one, or none where it means the whole run.
+function scheduleSchema(name, variant) {
+  const s = variantSchema(name, variant);
+  const steps = [...new Set((RUN_FORMS[name] ?? []).map((f) => f.step))];
+  const one = steps.map((step) => {
+    const alternatives = formKeys(name, step).map((k) => ({ required: [k] }));
+    if (WHOLE_RUN[name] === step) alternatives.push({ not: { anyOf: alternatives.map((a) => ({ ...a })) } });
+    return { oneOf: alternatives };
+  });
+  return one.length ? { ...s, allOf: one } : s;
 }
 
 function variantSchema(name, variant, extra = {}, skip = []) {
@@ -85,7 +99,7 @@ export function configSchema(d) {
       },
       model: { type: 'array', minItems: 1, items: { oneOf: layers } },
       optimizer: { oneOf: Object.entries(d.optimizers).map(([n, v]) => variantSchema(n, v)) },
-      schedule: { oneOf: [{ type: 'null' }, ...Object.entries(d.schedules).map(([n, v]) => variantSchema(n, v))] },
+      schedule: { oneOf: [{ type: 'null' }, ...Object.entries(withRunForms(d.schedules)).map(([n, v]) => scheduleSchema(n, v))] },
       callbacks: { type: 'array', items: { oneOf: Object.entries(d.callbacks).map(([n, v]) => variantSchema(n, v)) } },
       fit: { type: 'object', additionalProperties: false, properties: { epochs: optionSchema(fit.epochs), batch_size: optionSchema(fit.batch_size), shuffle: optionSchema(fit.shuffle) } },
       transfer: { oneOf: [{ type: 'null' }, { type: 'object', properties: { from: { type: 'string' }, layers: { type: 'integer', minimum: 1 }, trainable: { type: 'boolean', default: true } }, required: ['from', 'layers'], additionalProperties: false }] },

@@ -4,7 +4,7 @@
 // progress/epoch/layer-stats are separate events.
 import { Engine, EngineError } from './wasm/engine.js';
 import { runConfig, selectSubset } from './wasm/run.js';
-import { validateConfig, toSpecs, DATASETS } from './wasm/config.js';
+import { validateConfig, toSpecs, resolveSchedule, DATASETS } from './wasm/config.js';
 import { FASHION_FILES, fetchBytes, maybeGunzip } from './datasets/browser.js';
 import { exportTfjs, importTfjs } from './wasm/tfjs-format.js';
 
@@ -276,19 +276,16 @@ const handlers = {
   'schedule-preview': async (id, msg) => {
     await loadEngine();
     const config = msg.config;
+    // The steps training will use (wasm/config.js resolveSchedule), and what the
+    // schedule does outside the run, said beside its field and the preview.
+    const { stepsPerEpoch, totalSteps, schedule, warnings } = resolveSchedule(config);
+    if (!stepsPerEpoch) throw new EngineError('the number of training images is not known before the data is loaded: set data.train.count');
     const specs = toSpecs(config);
-    const sub = config.data.train;
-    const total = DATASETS[config.data.dataset]?.splits?.[sub.split];
-    const count = sub.count ?? (total ? total - (sub.start ?? 0) : 0);
-    const batch = config.fit?.batch_size ?? 32;
-    const epochs = config.fit?.epochs ?? 1;
-    const stepsPerEpoch = Math.max(1, Math.ceil(count / batch));
-    const totalSteps = stepsPerEpoch * epochs;
     const points = Math.min(msg.points ?? 200, totalSteps);
     const steps = Array.from({ length: points }, (_, i) => Math.round((i * (totalSteps - 1)) / Math.max(1, points - 1)));
     const baseLr = config.optimizer?.learning_rate ?? engine.describe().optimizers[config.optimizer?.type ?? 'sgd'].options.learning_rate.default;
     const lrs = engine.scheduleValues(specs.schedule, baseLr, steps);
-    return { stepsPerEpoch, totalSteps, points: steps.map((step, i) => ({ step, epoch: step / stepsPerEpoch, learning_rate: lrs[i] })) };
+    return { stepsPerEpoch, totalSteps, schedule, warnings, points: steps.map((step, i) => ({ step, epoch: step / stepsPerEpoch, learning_rate: lrs[i] })) };
   },
   release: (id, msg) => {
     models.get(msg.run)?.model.free();

@@ -32,6 +32,16 @@ test('--json prints epoch and done events with every field', () => {
   fs.rmSync(dir, { recursive: true });
 });
 
+// --epochs changes the run's length; experiment 9's piecewise boundaries are
+// fractions of the run (a third, two thirds), so they follow it.
+test('exp09/piecewise --epochs 4 steps the rate down within those 4 epochs', () => {
+  const r = cli(['exp09/piecewise', '--epochs', '4', '--json', '--threads', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  const rates = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.event === 'epoch').map((e) => e.learning_rate);
+  // 938 steps per epoch, boundaries at steps 1251 and 2501 of 3752: the rate at each epoch's end.
+  assert.deepEqual(rates, [0.01, 0.005, 0.001, 0.001]);
+});
+
 test('experiment 1 prints the per-layer saturation table', () => {
   const r = cli(['exp01', '--json', '--threads', '1']);
   assert.equal(r.status, 0, r.stderr);

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { validateConfig, toSpecs, layerSpec } from '../../wasm/config.js';
+import { validateConfig, toSpecs, layerSpec, resolveSchedule, trainImages } from '../../wasm/config.js';
 import { PRESETS, findPreset } from '../../wasm/presets.js';
 import { configSchema } from '../../wasm/schema.js';
 import description from '../../wasm/description.js';
@@ -71,6 +71,100 @@ test('translation keeps Keras names and values', () => {
   const s = toSpecs(smallConfig({ optimizer: { type: 'sgd', learning_rate: 0.01, momentum: 0.9, nesterov: true }, schedule: { type: 'piecewise_constant_decay', boundaries: [10, 20], values: [0.1, 0.01, 0.001] } }));
   assert.equal(s.optimizer, 'sgd learning_rate=0.01 momentum=0.9 nesterov=1');
   assert.equal(s.schedule, 'piecewise_constant_decay boundaries=10,20 values=0.1,0.01,0.001');
+});
+
+// ---- schedules relative to the run (wasm/schedule-steps.js, config.js resolveSchedule)
+const withSchedule = (schedule, fit = { epochs: 4, batch_size: 32 }, count = 3000) => {
+  const c = smallConfig({ schedule, fit });
+  c.data.train.count = count;
+  return c;
+};
+const PIECEWISE = { type: 'piecewise_constant_decay', values: [0.01, 0.005, 0.001] };
+
+test('a schedule given in epochs or as fractions of the run becomes steps that follow epochs, images and batch size', () => {
+  const steps = (schedule, fit, count) => resolveSchedule(withSchedule(schedule, fit, count)).schedule;
+  // ceil(3000 / 32) = 94 steps per epoch, as the engine counts them (a last partial batch is a step).
+  assert.deepEqual(steps({ ...PIECEWISE, boundaries_epochs: [1, 2.5] }).boundaries, [94, 235]);
+  assert.deepEqual(steps({ ...PIECEWISE, boundaries_epochs: [1, 2.5] }, { epochs: 4, batch_size: 64 }).boundaries, [47, 118]);
+  assert.deepEqual(steps({ ...PIECEWISE, boundaries_epochs: [1, 2.5] }, undefined, 1000).boundaries, [32, 80]);
+  // Fractions of the run follow the epochs too: 4 x 94 = 376 steps, then 8 x 94 = 752.
+  assert.deepEqual(steps({ ...PIECEWISE, boundaries_fraction: [0.25, 0.5] }).boundaries, [94, 188]);
+  assert.deepEqual(steps({ ...PIECEWISE, boundaries_fraction: [0.25, 0.5] }, { epochs: 8, batch_size: 32 }).boundaries, [188, 376]);
+  const exp = { type: 'exponential_decay', initial_learning_rate: 0.01, decay_rate: 0.9 };
+  assert.equal(steps({ ...exp, decay_epochs: 2 }).decay_steps, 188);
+  assert.equal(steps({ ...exp, decay_epochs: 0.5 }, undefined, 1000).decay_steps, 16);
+  // 1cycle covers the whole run when its length is left out; total_epochs gives it in epochs.
+  const cycle = { type: 'one_cycle', max_learning_rate: 0.1 };
+  assert.equal(steps(cycle).total_steps, 376);
+  assert.equal(steps(cycle, { epochs: 10, batch_size: 32 }).total_steps, 940);
+  assert.equal(steps({ ...cycle, total_epochs: 1.5 }).total_steps, 141);
+  assert.equal(toSpecs(withSchedule(cycle)).schedule, 'one_cycle max_learning_rate=0.1 total_steps=376');
+  // Steps stay steps.
+  assert.deepEqual(steps({ ...PIECEWISE, boundaries: [10, 20] }), { ...PIECEWISE, boundaries: [10, 20] });
+  const r = resolveSchedule(withSchedule(cycle));
+  assert.deepEqual([r.trainCount, r.stepsPerEpoch, r.totalSteps], [3000, 94, 376]);
+  // The images: the count, or the rest of the split; a class filter without a count is known only once loaded.
+  const whole = withSchedule(cycle);
+  whole.data.train = { split: 'train', start: 40000 };
+  assert.equal(trainImages(whole), 20000);
+  const classes = withSchedule(cycle);
+  classes.data.train = { split: 'train', classes: [0, 1] };
+  assert.equal(trainImages(classes), null);
+  assert.throws(() => resolveSchedule(classes), (e) => e.name === 'ConfigError' && e.errors[0].path === 'data.train.count');
+  assert.equal(resolveSchedule(classes, { trainCount: 12000 }).schedule.total_steps, 375 * 4);
+  // Rounding to whole steps must not merge boundaries: said, with the path, not passed on.
+  assert.throws(() => resolveSchedule(withSchedule({ ...PIECEWISE, boundaries_epochs: [1, 1.001] })),
+    (e) => e.name === 'ConfigError' && e.errors[0].path === 'schedule.boundaries_epochs' && /same step/.test(e.errors[0].message));
+});
+
+test('each step option is given in exactly one form; errors name the JSON path', () => {
+  const m = (schedule) => messages(withSchedule(schedule));
+  assert.ok(m({ ...PIECEWISE, boundaries: [10, 20], boundaries_epochs: [1, 2] }).some((x) => x.startsWith('schedule.boundaries_epochs: give only one of boundaries and boundaries_epochs')), m({ ...PIECEWISE, boundaries: [10, 20], boundaries_epochs: [1, 2] }).join('\n'));
+  assert.ok(m(PIECEWISE).includes('schedule.boundaries: is required (in steps, or boundaries_epochs in epochs, or boundaries_fraction as fractions of the run)'), m(PIECEWISE).join('\n'));
+  assert.ok(m({ ...PIECEWISE, boundaries_fraction: [0.5, 1.2] }).includes('schedule.boundaries_fraction: must be fractions between 0 and 1 (0.5 is the middle of the run)'));
+  assert.ok(m({ ...PIECEWISE, boundaries_epochs: [3, 2] }).includes('schedule.boundaries_epochs: must increase'));
+  assert.ok(m({ ...PIECEWISE, boundaries_epochs: [1, 2, 3] }).some((x) => x.startsWith('schedule.values: needs one more value than boundaries (3 boundaries')));
+  assert.ok(m({ ...PIECEWISE, boundary_epochs: [1, 2] }).some((x) => x.startsWith('schedule.boundary_epochs: is not an option of piecewise_constant_decay (did you mean "boundaries_epochs"?)')));
+  assert.ok(m({ type: 'exponential_decay', initial_learning_rate: 0.01, decay_rate: 0.9, decay_epochs: -1 }).includes('schedule.decay_epochs: must be positive'));
+  assert.ok(m({ type: 'exponential_decay', initial_learning_rate: 0.01, decay_rate: 0.9 }).includes('schedule.decay_steps: is required (in steps, or decay_epochs in epochs)'));
+  assert.deepEqual(m({ type: 'one_cycle', max_learning_rate: 0.1 }), [], 'a 1cycle without a length covers the whole run');
+  assert.ok(m({ type: 'one_cycle', max_learning_rate: 0.1, total_steps: 100, total_epochs: 2 }).some((x) => x.startsWith('schedule.total_epochs: give only one of total_steps and total_epochs')));
+});
+
+test('full-size presets resolve to the very steps of the reproductions (docs/results.md)', () => {
+  // The schedules as steps before they were given relative to the run.
+  const before = {
+    'exp09/exponential': 'exponential_decay initial_learning_rate=0.01 decay_steps=1000 decay_rate=0.96',
+    'exp09/piecewise': 'piecewise_constant_decay boundaries=9380,18760 values=0.01,0.005,0.001',
+  };
+  const now = {};
+  for (const p of PRESETS) for (const r of p.runs) if (toSpecs(r.config).schedule !== 'constant') now[r.id] = toSpecs(r.config).schedule;
+  assert.deepEqual(now, before);
+});
+
+test('a step schedule that ends before the run or starts after it is said, at its field', () => {
+  const warn = (schedule, fit, count) => resolveSchedule(withSchedule(schedule, fit, count)).warnings;
+  // The issue's 1cycle: 5 epochs x 313 steps copied into total_steps, then 10 epochs.
+  const [cycle] = warn({ type: 'one_cycle', max_learning_rate: 0.1, total_steps: 1565 }, { epochs: 10, batch_size: 32 }, 10000);
+  assert.equal(cycle.path, 'schedule.total_steps');
+  assert.match(cycle.message, /ends at step 1,565 \(epoch 5\), before the run's 3,130 steps \(10 epochs\).*last 5 epochs/);
+  assert.match(warn({ type: 'one_cycle', max_learning_rate: 0.1, total_epochs: 20 }, { epochs: 10, batch_size: 32 }, 10000)[0].message, /longer than the run/);
+  assert.equal(warn({ type: 'one_cycle', max_learning_rate: 0.1, total_epochs: 20 }, { epochs: 10, batch_size: 32 }, 10000)[0].path, 'schedule.total_epochs');
+  // The issue's Quick try: experiment 9's step boundaries in a 3,756-step run.
+  const [none] = warn({ ...PIECEWISE, boundaries: [9380, 18760] }, { epochs: 12, batch_size: 32 }, 10000);
+  assert.equal(none.path, 'schedule.boundaries');
+  assert.match(none.message, /No boundary is reached: the first is at step 9,380 \(epoch 30\).*stays 0\.01 throughout/);
+  const [second] = warn({ ...PIECEWISE, boundaries: [1000, 18760] }, { epochs: 12, batch_size: 32 }, 10000);
+  assert.match(second.message, /Boundary 18,760 \(epoch 59\.9\) comes after the run's 3,756 steps.*the rate 0\.001 is never used/);
+  assert.equal(warn({ type: 'exponential_decay', initial_learning_rate: 0.01, decay_rate: 0.5, decay_steps: 5000, staircase: true }, { epochs: 12, batch_size: 32 }, 10000)[0].path, 'schedule.decay_steps');
+  // Schedules that follow the run, and the presets under a Quick try, say nothing.
+  assert.deepEqual(warn({ type: 'one_cycle', max_learning_rate: 0.1 }, { epochs: 10, batch_size: 32 }, 10000), []);
+  for (const r of findPreset('exp09').runs) {
+    const quick = structuredClone(r.config);
+    quick.fit.epochs = 12;
+    quick.data.train.count = 10000;
+    assert.deepEqual(resolveSchedule(quick).warnings, [], r.id);
+  }
 });
 
 test('description.js and config.schema.json are up to date with the engine', () => {

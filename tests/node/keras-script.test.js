@@ -14,6 +14,7 @@ import { PRESETS } from '../../wasm/presets.js';
 import description from '../../wasm/description.js';
 import { kerasScript, scriptFileName, KerasScriptError } from '../../wasm/keras-script.js';
 import { selectSubset } from '../../wasm/run.js';
+import { resolveSchedule } from '../../wasm/config.js';
 import { FASHION_MNIST_DIR } from '../../datasets/node.js';
 import { root, engineWithData } from './helpers.js';
 
@@ -119,7 +120,7 @@ function checkRest(config, script, where) {
     for (const [k, v] of Object.entries(cb))
       if (k !== 'type') assert.ok(line.includes(`${k}=${typeof v === 'string' ? `"${v}"` : typeof v === 'boolean' ? (v ? 'True' : 'False') : Number.isInteger(v) && k !== 'factor' && k !== 'min_lr' && k !== 'min_delta' ? v : pyf(v)}`), `${where}: ${k} in ${line}`);
   }
-  const s = config.schedule;
+  const s = resolveSchedule(config).schedule; // in steps, as trained
   if (s?.type === 'exponential_decay')
     assert.ok(script.includes(`lr_schedule = keras.optimizers.schedules.ExponentialDecay(initial_learning_rate=${pyf(s.initial_learning_rate)}, decay_steps=${pyf(s.decay_steps)}, decay_rate=${pyf(s.decay_rate)})`), where);
   if (s?.type === 'piecewise_constant_decay')
@@ -204,6 +205,25 @@ test('options beyond the presets: 1cycle, power decay, ELU alpha, initializers, 
   pyCompile(files);
   assert.throws(() => kerasScript({ ...base, data: { ...base.data, dataset: 'custom' } }), KerasScriptError);
   assert.throws(() => kerasScript({ ...base, model: [{ type: 'dense', units: 0 }] }), /model\[0\]\.units/);
+});
+
+test('a schedule given relative to the run is written in the steps it resolves to', () => {
+  const piecewise = structuredClone(PRESETS.find((p) => p.id === 'exp09').runs.find((r) => r.id === 'exp09/piecewise').config);
+  const full = kerasScript(piecewise);
+  assert.ok(full.includes('lr_schedule = keras.optimizers.schedules.PiecewiseConstantDecay(boundaries=[9380, 18760], values=[0.01, 0.005, 0.001])'), full);
+  assert.ok(full.includes('# The schedule follows the run: 938 steps per epoch (ceil(30000 / 32)), 28140 in all.'));
+  // A Quick try: 4 epochs of 10000 images, 313 steps per epoch; the boundaries at a third and two thirds.
+  piecewise.fit.epochs = 4;
+  piecewise.data.train.count = 10000;
+  assert.ok(kerasScript(piecewise).includes('PiecewiseConstantDecay(boundaries=[417, 835], values=[0.01, 0.005, 0.001])'));
+  const exponential = structuredClone(PRESETS.find((p) => p.id === 'exp09').runs.find((r) => r.id === 'exp09/exponential').config);
+  assert.ok(kerasScript(exponential).includes('ExponentialDecay(initial_learning_rate=0.01, decay_steps=1000.0, decay_rate=0.96)'));
+  // 1cycle over the whole run, and a class filter whose size only the loaded data tells.
+  const cycle = { ...exponential, schedule: { type: 'one_cycle', max_learning_rate: 0.05 }, fit: { epochs: 3, batch_size: 50 } };
+  assert.ok(kerasScript(cycle).includes('    OneCycleScheduler(iterations=1800, max_lr=0.05),'));
+  cycle.data = { ...cycle.data, train: { split: 'train', classes: [9, 8, 7, 6, 5, 4, 3, 2, 1, 0] } };
+  assert.throws(() => kerasScript(cycle), /data\.train\.count: is needed/);
+  assert.ok(kerasScript(cycle, { trainCount: 12000 }).includes('    OneCycleScheduler(iterations=720, max_lr=0.05),'));
 });
 
 test('npm run train -- <preset> --keras-script prints the scripts without training', () => {

@@ -90,7 +90,8 @@ test('early stopping shows in the stopped column; an analysis run has a header o
 });
 
 test('npm run train -- <config> --export DIR writes the model, TF.js files, Keras script, history and results', () => {
-  const config = smallConfig({ name: 'exported', fit: { epochs: 2, batch_size: 32 } });
+  // A schedule given in epochs: the files carry the steps it trained with (1500 images, 47 steps per epoch).
+  const config = smallConfig({ name: 'exported', fit: { epochs: 2, batch_size: 32 }, schedule: { type: 'piecewise_constant_decay', boundaries_epochs: [1], values: [0.01, 0.001] } });
   config.data.train.count = 1500;
   const std = { ...config, name: 'standardized', data: { ...config.data, standardize: true } };
   const out = path.join(tmp, 'out');
@@ -113,6 +114,9 @@ test('npm run train -- <config> --export DIR writes the model, TF.js files, Kera
   assert.equal(doc.run, 'exported');
   assert.equal(doc.history.length, 2);
   assert.equal(doc.engine.threads, 1);
+  assert.deepEqual(doc.config, config);
+  assert.deepEqual(doc.resolved, { train_images: 1500, steps_per_epoch: 47, total_steps: 94, schedule: { type: 'piecewise_constant_decay', boundaries: [47], values: [0.01, 0.001] } });
+  assert.ok(fs.readFileSync(path.join(dir, 'train.py'), 'utf8').includes('PiecewiseConstantDecay(boundaries=[47], values=[0.01, 0.001])'));
   const modelJson = JSON.parse(fs.readFileSync(path.join(dir, 'tfjs/model.json'), 'utf8'));
   const floats = modelJson.weightsManifest[0].weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
   assert.equal(fs.statSync(path.join(dir, 'tfjs/weights.bin')).size, floats * 4);

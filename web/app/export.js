@@ -44,5 +44,5 @@ export function runsToJson(records) {
 // configuration cannot be written as one.
 export function kerasFile(record) {
   if (!record.config) throw new Error(`"${record.label}" has no configuration to write as Keras code`);
-  return { name: scriptFileName(record.id), text: kerasScript(record.config, { id: record.id, label: record.label, title: record.experiment ?? undefined }) };
+  return { name: scriptFileName(record.id), text: kerasScript(record.config, { id: record.id, label: record.label, title: record.experiment ?? undefined, trainCount: record.result?.train_images }) };
 }
