@@ -145,6 +145,57 @@ describe('experiment presets', () => {
     assert.equal(await page.textContent('.schedule-error'), '');
   });
 
+  // Issue 9: experiment 9's step boundaries (9380, 18760) made piecewise identical
+  // to constant in a Quick try; its schedules now follow the run. 1000 images and
+  // 10 epochs are few enough for the validation loss to stall, so the plateau run
+  // lowers its rate too.
+  it('keeps experiment 9\'s lesson under Quick try: four different learning-rate curves', async () => {
+    await page.click('.preset[data-preset="exp09"]');
+    await quickTry(page, 10, 1000);
+    await page.waitForFunction(() => window.playground.state.plan.runs.every((r) => r.config.fit.epochs === 10 && r.config.data.train.count === 1000));
+    const started = await page.evaluate(() => window.playground.session.runs.length);
+    await page.click('[data-action="train"]');
+    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
+    await waitIdle(page, 300000);
+    const runs = await page.evaluate((n) => window.playground.session.runs.slice(n).map((r) => ({
+      id: r.id, status: r.status, rates: r.history.map((m) => m.learning_rate), steps: r.result?.total_steps, schedule: r.result?.schedule,
+    })), started);
+    assert.deepEqual(runs.map((r) => [r.id, r.status, r.rates.length]), ['constant', 'exponential', 'piecewise', 'plateau'].map((v) => [`exp09/${v}`, 'done', 10]));
+    const curves = runs.map((r) => JSON.stringify(r.rates));
+    assert.equal(new Set(curves).size, 4, `four different learning-rate curves:\n${curves.join('\n')}`);
+    const piecewise = runs.find((r) => r.id === 'exp09/piecewise');
+    // 32 steps per epoch, 320 in all: the boundaries at a third and two thirds of this run.
+    assert.equal(piecewise.steps, 320);
+    assert.deepEqual(piecewise.schedule.boundaries, [107, 213]);
+    assert.ok(piecewise.rates.includes(0.005) && piecewise.rates.at(-1) === 0.001, piecewise.rates.join());
+    // Each run's curve is drawn in the learning-rate chart.
+    const lr = await page.evaluate(() => globalThis.Chart.getChart(document.querySelector('.chart-box.lr canvas')).data.datasets
+      .filter((d) => !/^preview/.test(d.label)).map((d) => JSON.stringify(d.data.map((p) => p.y))));
+    for (const c of curves) assert.ok(lr.includes(c), `the chart draws ${c}`);
+  });
+
+  it('says beside the field and under the preview when a step schedule ends before the run', async () => {
+    await page.click('.preset[data-preset="exp09"]');
+    await page.selectOption('#presets-view select', 'exp09/constant');
+    await page.selectOption('select[data-path="schedule.type"]', 'one_cycle');
+    // A new 1cycle covers the whole run, and keeps covering it when the epochs change.
+    await page.waitForFunction(() => window.playground.schedule.last?.reply.schedule?.total_steps === 28140);
+    await page.fill('input[data-path="fit.epochs"]', '40');
+    await page.waitForFunction(() => window.playground.schedule.last?.reply.schedule?.total_steps === 40 * 938);
+    assert.equal(await page.$$eval('.field-warning', (w) => w.map((x) => x.textContent).join('')), '');
+    // Fixed in steps (the issue's case), then a longer run: the cycle ends at epoch 40 of 50.
+    await page.selectOption('select[data-path="schedule.total_steps:form"]', 'total_steps');
+    assert.equal(await page.inputValue('input[data-path="schedule.total_steps"]'), String(40 * 938));
+    await page.fill('input[data-path="fit.epochs"]', '50');
+    await page.waitForFunction(() => /ends at step 37,520 \(epoch 40\)/.test(document.querySelector('.field[data-path="schedule.total_steps"] .field-warning')?.textContent));
+    assert.match(await page.textContent('.schedule-warning'), /before the run's 46,900 steps \(50 epochs\).*last 10 epochs/);
+    await shot(page, 'laptop-schedule-warning', { top: false });
+    // Back to the whole run: the warning goes.
+    await page.selectOption('select[data-path="schedule.total_steps:form"]', '');
+    await page.waitForFunction(() => window.playground.schedule.last?.reply.schedule?.total_steps === 46900 && document.querySelector('.schedule-warning').textContent === '');
+    assert.equal(await page.$$eval('.field-warning', (w) => w.map((x) => x.textContent).join('')), '');
+  });
+
   it('had no page errors', () => {
     assert.deepEqual(page.errors, []);
   });

@@ -25,7 +25,8 @@ export class SchedulePreviewer {
   #seq = 0;
   #pending = null;
 
-  // onPreview({points: [{x: epoch, y: rate, step}], stepsPerEpoch, totalSteps, first, last, plateau}, label)
+  // onPreview({points: [{x: epoch, y: rate, step}], stepsPerEpoch, totalSteps, first, last, plateau,
+  //   schedule (in steps), warnings: [{path, message}] (config.js resolveSchedule)}, label)
   // onError(message or null: null clears it)
   constructor({ onPreview, onError, points = 240, delay = 250 }) {
     this.onPreview = onPreview;
@@ -74,6 +75,9 @@ export class SchedulePreviewer {
     const points = reply.points.map((p) => ({ x: p.epoch, y: p.learning_rate, step: p.step }));
     this.last = { request, reply };
     this.onError(null);
-    this.onPreview({ points, stepsPerEpoch: reply.stepsPerEpoch, totalSteps: reply.totalSteps, first: points[0]?.y, last: points[points.length - 1]?.y, plateau }, label);
+    this.onPreview({
+      points, stepsPerEpoch: reply.stepsPerEpoch, totalSteps: reply.totalSteps, first: points[0]?.y, last: points[points.length - 1]?.y, plateau,
+      schedule: reply.schedule, warnings: reply.warnings ?? [],
+    }, label);
   }
 }

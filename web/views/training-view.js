@@ -3,9 +3,10 @@
 // a preview), callbacks, the training loop, and the extras (layer statistics,
 // pruning, transfer). Options and Keras defaults come from description.js.
 import description from '../wasm/description.js';
-import { DATASETS } from '../wasm/config.js';
+import { DATASETS, SCHEDULES } from '../wasm/config.js';
+import { RUN_FORMS, WHOLE_RUN, formKeys, formUsed, convertForm } from '../wasm/schedule-steps.js';
 import { h, replace, fmt } from './dom.js';
-import { numberField, selectField, checkField, optionField, section } from './form.js';
+import { numberField, selectField, checkField, optionField, listField, section } from './form.js';
 import { OPTION_HELP, OPTIMIZER_HELP, SCHEDULE_HELP, CALLBACK_HELP } from '../app/help.js';
 
 const CLIP = ['clipvalue', 'clipnorm', 'global_clipnorm'];
@@ -18,6 +19,7 @@ export class TrainingView {
     this.actions = actions;
     this.canvas = null;
     this.scheduleInfo = null;
+    this.scheduleWarning = null;
     this.scheduleError = null;
     this.preview = null; // the last preview the engine computed (kept while options are being fixed)
     this.previewError = null;
@@ -26,11 +28,12 @@ export class TrainingView {
   render(config, ctx) {
     this.canvas = h('canvas.sparkline', { width: 320, height: 64, 'aria-label': 'learning-rate schedule preview' });
     this.scheduleInfo = h('p.help.schedule-info');
+    this.scheduleWarning = h('p.field-warning.schedule-warning', { role: 'status' });
     this.scheduleError = h('p.field-error.schedule-error', { role: 'status' });
     replace(this.root,
       section('Training data', { id: 'sec-data-subset' }, this.#dataFields(config, ctx)),
       section('Optimizer', { id: 'sec-optimizer' }, this.#optimizerFields(config)),
-      section('Learning-rate schedule', { id: 'sec-schedule' }, this.#scheduleFields(config, ctx), h('div.preview', this.canvas, this.scheduleInfo, this.scheduleError)),
+      section('Learning-rate schedule', { id: 'sec-schedule' }, this.#scheduleFields(config, ctx), h('div.preview', this.canvas, this.scheduleInfo, this.scheduleWarning, this.scheduleError)),
       section('Callbacks', { id: 'sec-callbacks', open: Boolean(config.callbacks?.length) }, this.#callbackFields(config)),
       section('Training loop', { id: 'sec-fit' }, this.#fitFields(config)),
       section('Look inside & extras', { id: 'sec-extras', open: Boolean(config.stats || config.prune || config.transfer) }, this.#extraFields(config, ctx)));
@@ -105,12 +108,41 @@ export class TrainingView {
     const out = [selectField({
       path: 'schedule.type', label: 'schedule', value: s.type, def: '!constant',
       choices: Object.entries(description.schedules).map(([k, v]) => [k, v.keras ?? k.replace(/_/g, ' ')]), help: SCHEDULE_HELP[s.type] ?? '',
-      onValue: (_, v) => this.actions.mutate((c) => { c.schedule = newSchedule(v, c, this.preview?.stepsPerEpoch); if (!c.schedule) delete c.schedule; }),
+      onValue: (_, v) => this.actions.mutate((c) => { c.schedule = newSchedule(v, c); if (!c.schedule) delete c.schedule; }),
     })];
     const variant = description.schedules[s.type];
-    if (variant && s.type !== 'constant')
-      out.push(h('div.field-grid', Object.entries(variant.options).map(([k, desc]) => optionField({ path: `schedule.${k}`, name: k, desc, value: s[k], help: OPTION_HELP[k], onValue: set }))));
+    if (!variant || s.type === 'constant') return out;
+    const fields = [];
+    for (const [k, desc] of Object.entries(variant.options)) {
+      if (formKeys(s.type, k).length === 1) fields.push(optionField({ path: `schedule.${k}`, name: k, desc, value: s[k], help: OPTION_HELP[k], onValue: set }));
+      else fields.push(...this.#runRelativeFields(s, k));
+    }
+    out.push(h('div.field-grid', fields));
     return out;
+  }
+
+  // A step option that may also be given in epochs or as a fraction of the run
+  // (wasm/schedule-steps.js): a menu of the forms, then the field of the one in use.
+  // Changing the form converts the value with the run as last previewed.
+  #runRelativeFields(s, step) {
+    const whole = WHOLE_RUN[s.type] === step;
+    const used = formUsed(s, step) ?? (whole ? '' : step);
+    const unitText = (key) => (key === step ? 'steps (fixed)' : RUN_FORMS[s.type].find((f) => f.key === key).per === 'run' ? 'fractions of the run' : 'epochs');
+    const choices = [...(whole ? [['', 'the whole run']] : []), ...formKeys(s.type, step).map((k) => [k, unitText(k)])];
+    const menu = selectField({
+      path: `schedule.${step}:form`, label: `${step.replace(/_/g, ' ')} given as`, value: used, choices, def: '!steps',
+      help: 'Steps stay fixed when you change the epochs, the images or the batch size; epochs and fractions follow the run, and are turned into steps when training starts.',
+      onValue: (_, key) => this.actions.mutate((c) => {
+        // Before the first preview the run's steps are not known: nothing to convert with.
+        if (this.preview) c.schedule = convertForm(c.schedule, step, key || null, { stepsPerEpoch: this.preview.stepsPerEpoch, totalSteps: this.preview.totalSteps });
+      }),
+    });
+    if (!used) return [menu];
+    const desc = SCHEDULES[s.type].options[used];
+    const common = { path: `schedule.${used}`, label: used.replace(/_/g, ' '), value: s[used], help: OPTION_HELP[used] ?? desc.help, onValue: (p, v) => this.actions.set(p, v) };
+    if (used === step) return [menu, optionField({ ...common, name: used, desc })];
+    const def = '!n/a (the book computes steps: epochs × len(X_train) // batch_size)';
+    return [menu, desc.type === 'list' ? listField({ ...common, def }) : numberField({ ...common, def })];
   }
 
   #callbackFields(config) {
@@ -198,7 +230,29 @@ export class TrainingView {
       if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y);
     });
     ctx.stroke();
+    // A 1cycle that ends before the run: a dashed line where the cycle ends.
+    const end = preview.schedule?.type === 'one_cycle' ? preview.schedule.total_steps : null;
+    if (end && end < preview.totalSteps) {
+      const x = (end / preview.stepsPerEpoch / xmax) * (w - 4) + 2;
+      ctx.strokeStyle = '#b45309';
+      ctx.lineWidth = 1;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath(); ctx.moveTo(x, 2); ctx.lineTo(x, hgt - 4); ctx.stroke();
+      ctx.setLineDash([]);
+    }
     this.scheduleInfo.textContent = `${fmt.int(preview.stepsPerEpoch)} steps per epoch, ${fmt.int(preview.totalSteps)} in all; rate ${fmt.num(preview.first, 5)} → ${fmt.num(preview.last, 5)}.${preview.plateau ? ' ReduceLROnPlateau will lower it further when the monitored value stalls (▼ in the chart).' : ''}`;
+    this.#showWarnings(preview.warnings ?? []);
+  }
+
+  // What the schedule does outside the run (wasm/schedule-steps.js): under the
+  // preview, and beside the field that sets it.
+  #showWarnings(warnings) {
+    this.scheduleWarning.textContent = warnings.map((w) => w.message).join(' ');
+    for (const old of this.root.querySelectorAll('.field > .field-warning')) old.remove();
+    for (const w of warnings) {
+      const field = [...this.root.querySelectorAll('.field[data-path]')].find((f) => f.dataset.path === w.path);
+      if (field) field.append(h('p.field-warning', { role: 'status' }, w.message));
+    }
   }
 
   // Why the preview could not be brought up to date (null: it is).
@@ -208,15 +262,15 @@ export class TrainingView {
   }
 }
 
-function newSchedule(type, config, stepsPerEpoch) {
+// A new schedule follows the run (epochs, fractions of it, or all of it), so
+// changing the epochs, the images or the batch size afterwards keeps its shape.
+function newSchedule(type, config) {
   const lr = config.optimizer?.learning_rate ?? 0.01;
-  const epochs = config.fit?.epochs ?? 10;
-  const spe = stepsPerEpoch || 1;
   switch (type) {
-    case 'exponential_decay': return { type, initial_learning_rate: lr, decay_steps: 1000, decay_rate: 0.96 };
-    case 'piecewise_constant_decay': return { type, boundaries: [Math.round(epochs / 3) * spe, Math.round((2 * epochs) / 3) * spe], values: [lr, lr / 2, lr / 10] };
-    case 'inverse_time_decay': return { type, initial_learning_rate: lr, decay_steps: spe, decay_rate: 0.5 };
-    case 'one_cycle': return { type, max_learning_rate: lr * 10, total_steps: epochs * spe };
+    case 'exponential_decay': return { type, initial_learning_rate: lr, decay_epochs: 1, decay_rate: 0.96 };
+    case 'piecewise_constant_decay': return { type, boundaries_fraction: [0.5, 0.75], values: [lr, lr / 2, lr / 10] };
+    case 'inverse_time_decay': return { type, initial_learning_rate: lr, decay_epochs: 1, decay_rate: 0.5 };
+    case 'one_cycle': return { type, max_learning_rate: lr * 10 };
     default: return null;
   }
 }
