@@ -20,7 +20,7 @@ const USAGE = `usage: npm run train -- <preset|variant|config.json> [options]
   <config.json>  a run configuration file (see wasm/config.schema.json)
 options:
   --list              list the presets
-  --epochs N          override the number of epochs
+  --epochs N          override the number of epochs (a schedule in epochs or fractions of the run follows)
   --seed S            override the seed
   --threads N         engine threads (default: all cores, at most 4)
   --variant V         threads (SIMD + pthreads, default) or single (SIMD only)
