@@ -2,7 +2,10 @@
 // It works the same in Node and in a browser worker; loaders (node.js, and the
 // worker's own) create the Emscripten module and hand it to `new Engine(M, info)`.
 // Nobody outside this file touches WASM memory: every array crossing the
-// boundary is copied.
+// boundary is copied. Freed objects throw instead of reaching freed C memory,
+// numbers are checked before they reach C (arguments.js), and a trap stops the
+// engine for good instead of letting it run on half-updated memory.
+import { whole, finite, bytes, text } from './arguments.js';
 
 export class EngineError extends Error {
   constructor(message) {
@@ -16,10 +19,19 @@ export const METRIC_NAMES = [
   'samples_per_second', 'lr_reduced', 'is_best', 'stopped', 'restored_epoch', 'sparsity',
 ];
 
+// The cause of a trap in words: 'unwind' is what emscripten throws on the main
+// thread when a pool thread crashed (_emscripten_thread_crashed); its own error
+// arrives separately, as the worker's error event.
+function causeText(cause) {
+  if (cause === 'unwind') return 'a worker thread crashed';
+  return String(cause?.message ?? cause);
+}
+
 export class Engine {
   constructor(M, info) {
-    this.M = M;
-    this.info = { ...info, version: this.#string(M._eng_version()) };
+    this.M = this.#guarded(M);
+    this.#routeThreadErrors(M);
+    this.info = { ...info, version: this.#string(this.M._eng_version()) };
     this.#describe = null;
     // The engine reports its record layouts; they must match the names above.
     const described = this.describe();
@@ -27,6 +39,52 @@ export class Engine {
   }
 
   #describe;
+  #stopped = null;
+
+  // ---- traps
+  // Every exported C function is called through #invoke: after a trap
+  // (WebAssembly.RuntimeError: "unreachable", "memory access out of bounds", or a
+  // crashed pool thread) the C state is half-updated (a lock held, a job half
+  // done), so the engine refuses every later call instead of running on it.
+  #guarded(M) {
+    const api = Object.create(M);
+    for (const key of Object.keys(M)) {
+      if (key.startsWith('_') && typeof M[key] === 'function') api[key] = (...args) => this.#invoke(M, key, args);
+    }
+    return api;
+  }
+  #invoke(M, key, args) {
+    if (this.#stopped) throw this.#stoppedError();
+    try {
+      return M[key](...args);
+    } catch (err) {
+      this.#stop(err);
+      throw this.#stoppedError();
+    }
+  }
+  // A pool thread that traps throws inside its worker; emscripten's default
+  // handler rethrows that on the main thread, where nothing can catch it (Node
+  // exits). Route it here instead: the engine stops and says why on its next call.
+  #routeThreadErrors(M) {
+    const threads = M.PThread;
+    if (!threads) return;
+    for (const worker of [...threads.unusedWorkers, ...threads.runningWorkers]) {
+      worker.onerror = (event) => {
+        event?.preventDefault?.();
+        this.#stop(`a worker thread crashed: ${causeText(event)}`);
+      };
+    }
+  }
+  #stop(cause) {
+    if (!this.#stopped) this.#stopped = causeText(cause);
+  }
+  #stoppedError() {
+    const err = new EngineError(`the engine stopped after an internal error (${this.#stopped}); reload it (reload the page, or loadEngine() again in Node)`);
+    err.engineStopped = true;
+    return err;
+  }
+  // null while the engine works; after a trap, what went wrong.
+  get stopped() { return this.#stopped; }
 
   // ---- memory helpers (views are made at the point of use: memory may grow)
   heap() {
@@ -65,7 +123,7 @@ export class Engine {
     try {
       return fn({ alloc, str, bytes });
     } finally {
-      for (const p of ptrs) this.M._free(p);
+      if (!this.#stopped) for (const p of ptrs) this.M._free(p);
     }
   }
   copyF64(ptr, n) { return Array.from(new Float64Array(this.heap(), ptr, n)); }
@@ -75,11 +133,14 @@ export class Engine {
     return this.#describe;
   }
   setThreads(n) {
-    this.info.threads = this.M._eng_set_threads(n);
+    this.info.threads = this.M._eng_set_threads(whole('threads', n, 1, 64));
     return this.info.threads;
   }
   // Learning rate of a schedule spec (config.js toSpecs().schedule) at each given step.
   scheduleValues(spec, baseLr, steps) {
+    text('spec', spec);
+    finite('baseLr', baseLr);
+    steps.forEach((s, i) => finite(`steps[${i}]`, s, 0));
     return this.withAlloc(({ str }) => {
       const p = str(spec);
       return steps.map((s) => {
@@ -90,29 +151,39 @@ export class Engine {
     });
   }
   // GFLOP/s of the engine's matrix multiply (layout 0: A B, 1: A^T B); for benchmarks.
-  benchGemm(M, N, K, layout = 0, iterations = 100) { return this.M._eng_bench_gemm(M, N, K, layout, iterations); }
+  benchGemm(M, N, K, layout = 0, iterations = 100) {
+    const dim = (name, v) => whole(name, v, 1, 8192);
+    return this.M._eng_bench_gemm(dim('M', M), dim('N', N), dim('K', K), whole('layout', layout, 0, 1), whole('iterations', iterations, 1, 1e6));
+  }
   memoryBytes() { return this.heap().byteLength; }
   close() {
-    this.M._eng_pool_stop();
+    if (!this.#stopped) this.M._eng_pool_stop(); // a stopped pool cannot be joined
     if (this.M.PThread) this.M.PThread.terminateAllThreads();
   }
 
   // ---- datasets
   datasetFromIdx(images, labels) {
+    bytes('images', images);
+    bytes('labels', labels);
     const ptr = this.withAlloc(({ bytes }) => this.M._abi_dataset_idx(bytes(images), images.length, bytes(labels), labels.length));
     return new Dataset(this, this.#checkPtr(ptr, 'reading IDX files'));
   }
   datasetFromCifar(data) {
+    bytes('data', data);
     const ptr = this.withAlloc(({ bytes }) => this.M._abi_dataset_cifar(bytes(data), data.length));
     return new Dataset(this, this.#checkPtr(ptr, 'reading CIFAR-10 batches'));
   }
 
   // ---- models
   createModel(inputFeatures, spec = 'model') {
+    whole('inputFeatures', inputFeatures, 1);
+    text('spec', spec);
     const ptr = this.withAlloc(({ str }) => this.M._abi_model_create(inputFeatures, str(spec)));
     return new Model(this, this.#checkPtr(ptr, 'creating the model'));
   }
   loadModel(data, maxBatch = 256) {
+    bytes('data', data);
+    whole('maxBatch', maxBatch, 1);
     const ptr = this.withAlloc(({ bytes }) => this.M._abi_model_load(bytes(data), data.length, maxBatch));
     return new Model(this, this.#checkPtr(ptr, 'loading the model'));
   }
@@ -121,12 +192,52 @@ export class Engine {
   _check(status, what) { this.#check(status, what); }
   _checkPtr(ptr, what) { return this.#checkPtr(ptr, what); }
   _string(ptr) { return this.#string(ptr); }
+  // The C pointer of a live Dataset of this engine (the argument is named in errors).
+  _dataset(ds, name = 'dataset') {
+    if (!(ds instanceof Dataset) || ds.engine !== this) throw new TypeError(`${name} must be a Dataset of this engine`);
+    return ds.ptr;
+  }
 }
 
-export class Dataset {
-  constructor(engine, ptr) {
+// A C object owned by a JavaScript wrapper. After free() every use throws
+// instead of reading freed memory: `ptr` is the one way to the C pointer.
+class Handle {
+  #ptr;
+  #freedBecause = '';
+  constructor(engine, ptr, what) {
     this.engine = engine;
-    this.ptr = ptr;
+    this.#ptr = ptr;
+    this.what = what;
+  }
+  get ptr() {
+    if (!this.#ptr) throw new EngineError(`the ${this.what} was freed${this.#freedBecause}; it cannot be used any more`);
+    return this.#ptr;
+  }
+  get freed() { return !this.#ptr; }
+  // Frees the C object once; a stopped engine's memory is beyond use anyway.
+  _release(cFree, because = '') {
+    const p = this.#ptr;
+    this.#ptr = 0;
+    if (!p) return;
+    this.#freedBecause = because;
+    if (!this.engine.stopped) this.engine.M[cFree](p);
+  }
+}
+
+// Trainers keep pointers to their model and data: freeing either frees the
+// trainers first (their later calls say why) rather than leave them pointing at
+// freed memory.
+class TrainerOwner extends Handle {
+  trainers = new Set();
+  _freeTrainers(because) {
+    for (const t of this.trainers) t._release('_eng_trainer_free', because);
+    this.trainers.clear();
+  }
+}
+
+export class Dataset extends TrainerOwner {
+  constructor(engine, ptr) {
+    super(engine, ptr, 'dataset');
     const info = engine.withAlloc(({ alloc }) => {
       const p = alloc(32);
       engine.M._abi_dataset_info(ptr, p);
@@ -138,28 +249,36 @@ export class Dataset {
   }
   slice(start, end) {
     const e = this.engine;
+    whole('start', start, 0, this.count);
+    whole('end', end, start, this.count);
     return new Dataset(e, e._checkPtr(e.M._abi_dataset_slice(this.ptr, start, end), 'slicing the dataset'));
   }
   filterClasses(classes, maxCount = 0) {
     const e = this.engine;
+    if (!Array.isArray(classes)) throw new TypeError('classes must be an array of class numbers');
+    classes.forEach((c, i) => whole(`classes[${i}]`, c, 0, 255));
+    whole('maxCount', maxCount);
     const ptr = e.withAlloc(({ bytes }) => e.M._abi_dataset_filter(this.ptr, bytes(Uint8Array.from(classes)), classes.length, maxCount));
     return new Dataset(e, e._checkPtr(ptr, 'filtering classes'));
   }
-  labels() { return new Uint8Array(this.engine.heap(), this.labelsPtr, this.count).slice(); }
+  labels() {
+    this.ptr; // throws once freed
+    return new Uint8Array(this.engine.heap(), this.labelsPtr, this.count).slice();
+  }
   image(i) {
-    if (!(i >= 0 && i < this.count)) throw new EngineError(`image ${i} is outside the dataset (${this.count} samples)`);
+    this.ptr; // throws once freed
+    if (!(Number.isInteger(i) && i >= 0 && i < this.count)) throw new EngineError(`image ${i} is outside the dataset (${this.count} samples)`);
     return new Uint8Array(this.engine.heap(), this.pixelsPtr + i * this.features, this.features).slice();
   }
   free() {
-    if (this.ptr) this.engine.M._eng_dataset_free(this.ptr);
-    this.ptr = 0;
+    this._freeTrainers(' (its data was freed)');
+    this._release('_eng_dataset_free');
   }
 }
 
-export class Model {
+export class Model extends TrainerOwner {
   constructor(engine, ptr) {
-    this.engine = engine;
-    this.ptr = ptr;
+    super(engine, ptr, 'model');
   }
   #call(fn, ...args) { return this.engine.M[fn](this.ptr, ...args); }
   #withSpec(fn, spec, what) {
@@ -169,7 +288,7 @@ export class Model {
   add(spec) { this.#withSpec('_eng_model_add', spec, 'adding a layer'); }
   setOptimizer(spec) { this.#withSpec('_eng_model_set_optimizer', spec, 'setting the optimizer'); }
   setSchedule(spec) { this.#withSpec('_eng_model_set_schedule', spec, 'setting the schedule'); }
-  build(maxBatch) { this.engine._check(this.#call('_eng_model_build', maxBatch), 'building the model'); }
+  build(maxBatch) { this.engine._check(this.#call('_eng_model_build', whole('maxBatch', maxBatch, 1)), 'building the model'); }
   summary() { return this.engine._string(this.#call('_eng_model_summary')); }
   paramCount(trainableOnly = false) { return this.#call('_abi_model_param_count', trainableOnly ? 1 : 0); }
   get layerCount() { return this.#call('_eng_model_layer_count'); }
@@ -194,6 +313,7 @@ export class Model {
   }
   setTensor(index, values) {
     const e = this.engine;
+    whole('index', index);
     e.withAlloc(({ alloc }) => {
       const out = alloc(16);
       const name = e.M._abi_model_tensor_info(this.ptr, index, out);
@@ -204,11 +324,12 @@ export class Model {
       new Float32Array(e.heap(), data, size).set(values);
     });
   }
-  setTrainable(layer, trainable) { this.engine._check(this.#call('_eng_model_set_trainable', layer, trainable ? 1 : 0), 'freezing a layer'); }
+  setTrainable(layer, trainable) { this.engine._check(this.#call('_eng_model_set_trainable', whole('layer', layer), trainable ? 1 : 0), 'freezing a layer'); }
   copyLayer(layer, source, sourceLayer) {
-    this.engine._check(this.#call('_eng_model_copy_layer', layer, source.ptr, sourceLayer), 'reusing a layer');
+    if (!(source instanceof Model) || source.engine !== this.engine) throw new TypeError('source must be a Model of this engine');
+    this.engine._check(this.#call('_eng_model_copy_layer', whole('layer', layer), source.ptr, whole('sourceLayer', sourceLayer)), 'reusing a layer');
   }
-  adapt(ds) { this.engine._check(this.#call('_eng_model_adapt', ds.ptr), 'computing input statistics'); }
+  adapt(ds) { this.engine._check(this.#call('_eng_model_adapt', this.engine._dataset(ds)), 'computing input statistics'); }
   // Per-feature standardization {mean, invStd} (Float32Array copies), or null.
   inputStatistics() {
     const e = this.engine;
@@ -221,28 +342,32 @@ export class Model {
       return { mean: new Float32Array(e.heap(), mean, n).slice(), invStd: new Float32Array(e.heap(), inv, n).slice() };
     });
   }
-  prune(fraction) { this.engine._check(this.#call('_eng_model_prune', fraction), 'pruning'); }
+  prune(fraction) { this.engine._check(this.#call('_eng_model_prune', finite('fraction', fraction, 0, 1)), 'pruning'); }
   sparsity() { return this.#call('_eng_model_sparsity'); }
   evaluate(ds, count = 0) {
     const e = this.engine;
     return e.withAlloc(({ alloc }) => {
       const out = alloc(16);
-      e._check(this.#call('_eng_model_evaluate', ds.ptr, count, out, out + 8), 'evaluating');
+      e._check(this.#call('_eng_model_evaluate', e._dataset(ds), whole('count', count), out, out + 8), 'evaluating');
       const [loss, accuracy] = new Float64Array(e.heap(), out, 2);
       return { loss, accuracy };
     });
   }
   predict(ds, start, count) {
     const e = this.engine;
+    const ptr = e._dataset(ds);
+    whole('start', start, 0, ds.count);
+    whole('count', count, 1, ds.count - start);
     const c = this.outputSize;
     return e.withAlloc(({ alloc }) => {
       const out = alloc(count * c * 4);
-      e._check(this.#call('_eng_model_predict', ds.ptr, start, count, out), 'predicting');
+      e._check(this.#call('_eng_model_predict', ptr, start, count, out), 'predicting');
       return new Float32Array(e.heap(), out, count * c).slice();
     });
   }
   // The k most probable classes of each sample in [start, start + count): [[{class, probability}]].
   topK(ds, start, count, k = 3) {
+    whole('k', k, 1);
     const c = this.outputSize;
     const probs = this.predict(ds, start, count);
     return Array.from({ length: count }, (_, i) =>
@@ -255,22 +380,25 @@ export class Model {
     const c = this.outputSize;
     return e.withAlloc(({ alloc }) => {
       const out = alloc(c * c * 4);
-      e._check(this.#call('_eng_model_confusion', ds.ptr, count, out), 'computing the confusion matrix');
+      e._check(this.#call('_eng_model_confusion', e._dataset(ds), whole('count', count), out), 'computing the confusion matrix');
       return new Uint32Array(e.heap(), out, c * c).slice();
     });
   }
   layerStats(ds, count = 1000) {
     const e = this.engine;
+    const ptr = e._dataset(ds);
+    whole('count', count);
     const L = this.layerCount;
     const names = e.describe().stats;
     return e.withAlloc(({ alloc }) => {
       const out = alloc(L * names.length * 8);
-      e._check(this.#call('_eng_model_layer_stats', ds.ptr, count, out), 'computing layer statistics');
+      e._check(this.#call('_eng_model_layer_stats', ptr, count, out), 'computing layer statistics');
       return rowsToObjects(e.copyF64(out, L * names.length), names);
     });
   }
   save(metadata = '') {
     const e = this.engine;
+    text('metadata', metadata);
     return e.withAlloc(({ alloc, str }) => {
       const out = alloc(8);
       e._check(this.#call('_abi_model_save', str(metadata), out), 'saving the model');
@@ -282,8 +410,11 @@ export class Model {
   }
   trainer(train, val, fitSpec, callbackSpecs = []) {
     const e = this.engine;
-    const ptr = e.withAlloc(({ str }) => e.M._abi_trainer_create(this.ptr, train.ptr, val ? val.ptr : 0, str(fitSpec)));
-    const t = new Trainer(this, e._checkPtr(ptr, 'starting training'));
+    const trainPtr = e._dataset(train, 'train');
+    const valPtr = val ? e._dataset(val, 'val') : 0;
+    text('fitSpec', fitSpec);
+    const ptr = e.withAlloc(({ str }) => e.M._abi_trainer_create(this.ptr, trainPtr, valPtr, str(fitSpec)));
+    const t = new Trainer(this, e._checkPtr(ptr, 'starting training'), [this, train, ...(val ? [val] : [])]);
     try {
       for (const spec of callbackSpecs) t.addCallback(spec);
     } catch (err) {
@@ -292,9 +423,10 @@ export class Model {
     }
     return t;
   }
+  // Frees the model; a trainer of it still alive is freed too.
   free() {
-    if (this.ptr) this.engine.M._eng_model_free(this.ptr);
-    this.ptr = 0;
+    this._freeTrainers(' (its model was freed)');
+    this._release('_eng_model_free');
   }
 }
 
@@ -310,11 +442,13 @@ function rowsToObjects(flat, names) {
 
 const EVENTS = ['none', 'epoch', 'done'];
 
-export class Trainer {
-  constructor(model, ptr) {
+export class Trainer extends Handle {
+  #owners;
+  constructor(model, ptr, owners) {
+    super(model.engine, ptr, 'trainer');
     this.model = model;
-    this.engine = model.engine;
-    this.ptr = ptr;
+    this.#owners = owners;
+    for (const o of owners) o.trainers.add(this);
   }
   addCallback(spec) {
     const e = this.engine;
@@ -326,7 +460,7 @@ export class Trainer {
     const e = this.engine;
     return e.withAlloc(({ alloc }) => {
       const ev = alloc(4);
-      const status = e.M._eng_trainer_run(this.ptr, maxBatches, ev);
+      const status = e.M._eng_trainer_run(this.ptr, whole('maxBatches', maxBatches, 1), ev);
       const event = EVENTS[new Int32Array(e.heap(), ev, 1)[0]];
       if (status !== 0) {
         const err = new EngineError(e.lastError());
@@ -356,7 +490,7 @@ export class Trainer {
   stop() { this.engine.M._eng_trainer_stop(this.ptr); }
   restoreCheckpoint() { this.engine._check(this.engine.M._eng_trainer_restore_checkpoint(this.ptr), 'restoring the checkpoint'); }
   free() {
-    if (this.ptr) this.engine.M._eng_trainer_free(this.ptr);
-    this.ptr = 0;
+    for (const o of this.#owners) o.trainers.delete(this);
+    this._release('_eng_trainer_free');
   }
 }

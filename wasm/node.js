@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine, EngineError } from './engine.js';
+import { whole } from './arguments.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -18,6 +19,8 @@ export function buildDir(variant) {
 // variant: 'threads' (SIMD + pthreads) or 'single' (SIMD only).
 // threads: how many threads the engine's pool uses (default: all cores, at most 4).
 export async function loadEngine({ variant = 'threads', threads } = {}) {
+  if (variant !== 'threads' && variant !== 'single') throw new EngineError(`variant must be 'threads' or 'single', got ${JSON.stringify(variant)}`);
+  if (threads !== undefined) whole('threads', threads, 1, 64);
   const dir = buildDir(variant);
   const glue = path.join(dir, 'engine.js');
   if (!fs.existsSync(glue)) {
