@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import { loadEngine } from '../../wasm/node.js';
 import { nodeDataLoader, CIFAR_FILES } from '../../datasets/node.js';
 import { runConfig } from '../../wasm/run.js';
+import { MAX_DATASET_BYTES } from '../../datasets/limits.js';
 
 const engine = await loadEngine({ variant: 'single' });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cifar-'));
@@ -66,4 +67,39 @@ test('a bad CIFAR label and a truncated batch are refused with clear messages', 
 test('a missing CIFAR folder explains what to pass', async () => {
   const loadSplit = nodeDataLoader(engine, { cifarDir: undefined });
   await assert.rejects(loadSplit('cifar10', 'train'), /--cifar-dir/);
+});
+
+test('a short CIFAR batch among the five is named', async () => {
+  const short = fs.mkdtempSync(path.join(dir, 'short-'));
+  CIFAR_FILES.train.forEach((f, i) => fs.writeFileSync(path.join(short, f), cifarBatch(5, i).slice(0, i === 2 ? 5 * 3073 - 100 : undefined)));
+  const loadSplit = nodeDataLoader(engine, { cifarDir: short });
+  await assert.rejects(loadSplit('cifar10', 'train'), (err) => err.message.startsWith(`${path.join(short, 'data_batch_3.bin')}: `) && /3073/.test(err.message));
+});
+
+test('a truncated .gz is reported with its file name', async () => {
+  const gz = fs.mkdtempSync(path.join(dir, 'gz-'));
+  const images = path.join(gz, 'images.gz');
+  const labels = path.join(gz, 'labels.gz');
+  fs.writeFileSync(images, zlib.gzipSync(new Uint8Array(16 + 2 * 4).fill(7)).subarray(0, 20));
+  fs.writeFileSync(labels, zlib.gzipSync(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 3, 4])));
+  const loadSplit = nodeDataLoader(engine, { idx: { train: { images, labels } } });
+  await assert.rejects(loadSplit('custom', 'train'), (err) => err.message.startsWith(`${images} is not a complete gzip file`) && /truncated/.test(err.message));
+});
+
+test('the custom dataset without files does not suggest options the CLI lacks', async () => {
+  const loadSplit = nodeDataLoader(engine);
+  await assert.rejects(loadSplit('custom', 'train'), (err) => !/--train-images/.test(err.message) && /idx: \{ train: \{ images, labels \} \}/.test(err.message));
+});
+
+test('unzipping stops at the largest dataset the engine can hold, naming the file', async () => {
+  // 17 gzip members of 64 MiB of zeros: a 1 MB file that unzips to 1088 MiB,
+  // over the 1024 MiB cap (gzip readers join concatenated members).
+  const member = zlib.gzipSync(Buffer.alloc(64 * 2 ** 20), { level: 1 });
+  const bomb = path.join(dir, 'bomb-images.gz');
+  fs.writeFileSync(bomb, Buffer.concat(Array(17).fill(member)));
+  assert.ok(17 * 64 * 2 ** 20 > MAX_DATASET_BYTES);
+  const labels = path.join(dir, 'bomb-labels');
+  fs.writeFileSync(labels, new Uint8Array([0, 0, 8, 1, 0, 0, 0, 0]));
+  const loadSplit = nodeDataLoader(engine, { idx: { train: { images: bomb, labels } } });
+  await assert.rejects(loadSplit('custom', 'train'), (err) => err.message.startsWith(`${bomb} unzips to more than 1024 MB, more than the engine can hold`));
 });
