@@ -12,18 +12,28 @@ const TYPES = {
   '.gz': 'application/octet-stream', '.bin': 'application/octet-stream', '.ico': 'image/x-icon', '.map': 'application/json',
 };
 
+// The file that a request path names inside rootDir, or null when the path
+// could leave it. Checked after decoding: "/..%2Fsecret" decodes to "/../secret",
+// which startsWith(rootDir) would have let through to a sibling folder.
+export function fileInside(rootDir, url) {
+  let pathname;
+  try {
+    pathname = decodeURIComponent(new URL(url, 'http://x').pathname);
+  } catch {
+    return null;
+  }
+  if (pathname.includes('\0') || pathname.split(/[\\/]/).includes('..')) return null;
+  const file = path.join(rootDir, pathname);
+  const relative = path.relative(rootDir, file);
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return null;
+  return file;
+}
+
 export function createServer({ dir, isolation = true }) {
   const rootDir = path.resolve(dir);
   return http.createServer((req, res) => {
-    let pathname;
-    try {
-      pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    } catch {
-      res.writeHead(400).end('bad request');
-      return;
-    }
-    let file = path.join(rootDir, pathname);
-    if (!file.startsWith(rootDir)) return res.writeHead(403).end('forbidden');
+    let file = fileInside(rootDir, req.url);
+    if (!file) return res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden');
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     fs.readFile(file, (err, body) => {
       if (err) return res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
@@ -45,7 +55,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const port = Number(opt('--port', process.env.PORT ?? 8080));
   const host = opt('--host', '127.0.0.1');
   const isolation = !args.includes('--no-isolation');
-  createServer({ dir, isolation }).listen(port, host, () => {
+  const server = createServer({ dir, isolation });
+  // A taken port is a user's situation, not a crash: one line and exit 1.
+  server.on('error', (err) => {
+    const why = err.code === 'EADDRINUSE' ? `port ${port} is in use; try PORT=${port + 1} npm start`
+      : err.code === 'EACCES' ? `port ${port} needs special permission; try PORT=8080 npm start`
+        : `cannot serve on ${host}:${port}: ${err.message}`;
+    process.stderr.write(`error: ${why}\n`);
+    process.exit(1);
+  });
+  server.listen(port, host, () => {
     console.log(`Playground: http://localhost:${port}/  (serving ${path.relative(process.cwd(), dir) || dir}, ${isolation ? 'COOP/COEP on: threads enabled' : 'no COOP/COEP: single-threaded engine'})`);
   });
 }
