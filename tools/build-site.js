@@ -1,5 +1,5 @@
 // build-site.js: assembles the static site in dist/site, ready for any static
-// host: the page (web/), the shared modules (wasm/*.js, datasets/browser.js),
+// host: the page (web/), the shared modules (wasm/*.js, datasets/browser.js, limits.js),
 // both engine builds (browser flavour), Fashion-MNIST, Chart.js and the
 // coi-serviceworker fallback at the site root.
 import fs from 'node:fs';
@@ -32,7 +32,7 @@ function need(file, hint) {
 fs.rmSync(out, { recursive: true, force: true });
 copyDir(path.join(root, 'web'), out, (n) => !n.endsWith('.md'));
 copyDir(path.join(root, 'wasm'), path.join(out, 'wasm'), (n) => n.endsWith('.js') || n.endsWith('.json'));
-copy(path.join(root, 'datasets/browser.js'), path.join(out, 'datasets/browser.js'));
+for (const f of ['browser.js', 'limits.js']) copy(path.join(root, 'datasets', f), path.join(out, 'datasets', f));
 for (const [variant, files] of [['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']], ['st', ['engine.mjs', 'engine.wasm']]]) {
   for (const f of files) {
     const src = path.join(root, `build/wasm-${variant}/web`, f);

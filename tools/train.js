@@ -13,6 +13,7 @@ import { validateConfig } from '../wasm/config.js';
 import { exportTfjs, modelJsonText, WEIGHTS_FILE } from '../wasm/tfjs-format.js';
 import { kerasScript } from '../wasm/keras-script.js';
 import { resultsBundle } from '../wasm/results-bundle.js';
+import { fileStem } from '../wasm/file-names.js';
 
 const USAGE = `usage: npm run train -- <preset|variant|config.json> [options]
   <preset>       an experiment (exp01 ... exp14, ex01 ...): all its variants, then a comparison table
@@ -157,7 +158,8 @@ async function main() {
       fail(`cannot read ${target}: ${err.message}`);
     }
     experiment = { id: config.name ?? path.basename(target), title: config.title ?? 'configuration file' };
-    runs = [{ id: config.name ?? path.basename(target, '.json'), label: config.title ?? 'config', config: { name: path.basename(target, '.json'), ...config }, reference: config.reference }];
+    const id = typeof config.name === 'string' && config.name ? config.name : path.basename(target, '.json');
+    runs = [{ id, label: config.title ?? 'config', config: { name: path.basename(target, '.json'), ...config }, reference: config.reference }];
   } else {
     const found = findPreset(target);
     if (!found) fail(`unknown preset "${target}"; npm run train -- --list shows them`);
@@ -214,7 +216,7 @@ async function main() {
     });
     if (result.model) {
       if (opts.exportDir) {
-        const dir = path.join(opts.exportDir, run.id.replace(/\//g, '_'));
+        const dir = path.join(opts.exportDir, fileStem(run.id)); // always a child of DIR
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(path.join(dir, 'model.bin'), result.model.save(JSON.stringify(run.config)));
         fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(run.config, null, 2) + '\n');

@@ -67,3 +67,28 @@ test('--list lists every preset and variants; bad input exits with a message', (
   assert.match(bad.stderr, /fit\.epochs: must be/);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('--export writes each run into a folder inside DIR, whatever the run is named', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-export-'));
+  const dir = path.join(tmp, 'exports');
+  const tiny = (name) => {
+    const file = path.join(tmp, 'config.json');
+    fs.writeFileSync(file, JSON.stringify(smallConfig({ name, data: { dataset: 'fashion-mnist', train: { split: 'train', count: 64 } }, fit: { epochs: 1, batch_size: 32 } })));
+    return cli([file, '--json', '--variant', 'single', '--export', dir]);
+  };
+  const dots = tiny('..');
+  assert.equal(dots.status, 0, dots.stderr);
+  assert.deepEqual(fs.readdirSync(tmp).sort(), ['config.json', 'exports'], 'nothing is written next to DIR');
+  assert.deepEqual(fs.readdirSync(dir), ['run']);
+  assert.ok(fs.existsSync(path.join(dir, 'run', 'model.bin')));
+  const climb = tiny('a/../../b');
+  assert.equal(climb.status, 0, climb.stderr);
+  assert.ok(fs.existsSync(path.join(dir, 'a_.._.._b', 'model.bin')));
+  // A name that is not a string: refused by validation or exported under the
+  // file's name, never a raw JavaScript error.
+  const object = tiny({});
+  assert.doesNotMatch(object.stderr, /TypeError|is not a function|\n\s+at /);
+  assert.deepEqual(fs.readdirSync(tmp).sort(), ['config.json', 'exports']);
+  for (const d of fs.readdirSync(dir)) assert.ok(fs.statSync(path.join(dir, d)).isDirectory());
+  fs.rmSync(tmp, { recursive: true });
+});

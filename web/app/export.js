@@ -5,8 +5,9 @@
 // Keras script is wasm/keras-script.js's, also the CLI's.
 import { resultsBundle } from '../wasm/results-bundle.js';
 import { kerasScript, scriptFileName } from '../wasm/keras-script.js';
+import { fileStem } from '../wasm/file-names.js';
 
-export const fileStem = (text) => String(text ?? 'run').replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '') || 'run';
+export { fileStem };
 
 // A page run record as the runConfig result the CLI hands to resultsBundle.
 function bundleOf(record) {
