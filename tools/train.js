@@ -236,6 +236,7 @@ async function main() {
         test_accuracy: result.test_accuracy ?? null, test_loss: result.test_loss ?? null, stop_epoch: result.stop_epoch,
         overfit_gap: result.overfit_gap ?? null, seconds: result.seconds, sparsity: result.sparsity ?? null,
         inference_seconds: result.inference_seconds ?? null, reference: run.reference ?? null,
+        warnings: result.warnings ?? [],
         ...(result.layer_stats ? { layers: result.layer_stats } : {}), ...(result.error ? { error: result.error } : {}),
       });
     } else {
@@ -243,6 +244,7 @@ async function main() {
       if (Number.isFinite(result.test_accuracy)) console.log(`test_loss: ${fmt(result.test_loss)} - test_accuracy: ${fmt(result.test_accuracy)}`);
       if (result.pruned_fraction) console.log(`sparsity after pruning and fine-tuning: ${pct(result.sparsity)}%`);
       if (!result.layer_stats) console.log(`done in ${fmt(result.seconds, 1)} s (inference on ${result.inference_samples} images: ${fmt(result.inference_seconds, 3)} s)`);
+      for (const w of result.warnings ?? []) console.log(`warning: ${w}`);
     }
   }
   for (const m of models.values()) m.free();

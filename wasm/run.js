@@ -4,6 +4,7 @@
 // browser worker both use it; only how they report differs (the hooks).
 import { assertValid, toSpecs, resolveSchedule } from './config.js';
 import { EngineError } from './engine.js';
+import { runWarnings } from './run-warnings.js';
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const yieldToHost = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -46,7 +47,13 @@ export function buildModel(engine, config, features, { models = new Map(), train
     });
     model.setOptimizer(specs.optimizer);
     model.setSchedule(specs.schedule);
-    model.build(Math.max(specs.batchSize, 256));
+    // Evaluation runs 256 images at a time, so the model is built for that many.
+    const buildBatch = Math.max(specs.batchSize, 256);
+    try {
+      model.build(buildBatch);
+    } catch (err) {
+      throw explainOutOfMemory(err, specs.batchSize, buildBatch, models.size);
+    }
     if (config.transfer) {
       const source = models.get(config.transfer.from);
       if (!source) throw new EngineError(`transfer.from: run "${config.transfer.from}" has not been trained in this session; train it first`);
@@ -115,6 +122,7 @@ export async function runConfig(engine, loadSplit, config, hooks = {}) {
       result.inference_samples = val ? val.count : 0;
       if (test) Object.assign(result, renameKeys(model.evaluate(test), 'test_'));
       summarize(result);
+      result.warnings = runWarnings(result, { classes: train.numClasses, outputs: model.outputSize });
       result.sparsity = model.sparsity();
     }
   } catch (err) {
@@ -128,6 +136,21 @@ export async function runConfig(engine, loadSplit, config, hooks = {}) {
   if (model && hooks.keepModel) result.model = model;
   else model?.free();
   return result;
+}
+
+// The engine's out-of-memory message names the batch it was built for; say
+// where that number comes from, and that models kept from earlier runs hold
+// engine memory too.
+function explainOutOfMemory(err, batchSize, buildBatch, keptModels) {
+  if (!(err instanceof EngineError) || !/^out of memory/.test(err.message)) return err;
+  let message = err.message;
+  if (buildBatch !== batchSize) {
+    message = message.replace(`for batch size ${buildBatch}`, `for ${buildBatch} images at a time (batch_size ${batchSize} for training, ${buildBatch} for evaluation)`);
+  }
+  if (keptModels > 0) {
+    message += `; ${keptModels} trained model${keptModels > 1 ? 's' : ''} of earlier runs still hold${keptModels > 1 ? '' : 's'} engine memory: delete the runs you no longer need to release it`;
+  }
+  return new EngineError(message);
 }
 
 function renameKeys(obj, prefix) {

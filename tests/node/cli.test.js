@@ -92,3 +92,18 @@ test('--export writes each run into a folder inside DIR, whatever the run is nam
   for (const d of fs.readdirSync(dir)) assert.ok(fs.statSync(path.join(dir, d)).isDirectory());
   fs.rmSync(tmp, { recursive: true });
 });
+
+test('a run that learned nothing exits 0 but says so, in the log and in the done line', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-lr-'));
+  const file = path.join(tmp, 'lr.json');
+  fs.writeFileSync(file, JSON.stringify(smallConfig({ name: 'lr', data: { dataset: 'fashion-mnist', train: { split: 'train', count: 600 }, validation: { split: 'test', count: 300 } }, optimizer: { type: 'adam', learning_rate: 1e9 } })));
+  const json = cli([file, '--json', '--variant', 'single']);
+  assert.equal(json.status, 0, json.stderr);
+  const done = json.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.event === 'done');
+  assert.equal(done.warnings.length, 1);
+  assert.match(done.warnings[0], /learned nothing.*the learning rate 1e9 is probably far too high/);
+  const log = cli([file, '--variant', 'single']);
+  assert.equal(log.status, 0, log.stderr);
+  assert.match(log.stdout, /\nwarning: the run learned nothing: /);
+  fs.rmSync(tmp, { recursive: true });
+});
