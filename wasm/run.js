@@ -126,7 +126,8 @@ export async function runConfig(engine, loadSplit, config, hooks = {}) {
       result.sparsity = model.sparsity();
     }
   } catch (err) {
-    if (!(err instanceof EngineError) && err.name !== 'ConfigError') throw err;
+    // A stopped engine (after a trap) cannot run anything more: the promise rejects.
+    if (err.engineStopped || (!(err instanceof EngineError) && err.name !== 'ConfigError')) throw err;
     result.error = err.message;
   } finally {
     owned.forEach((d) => d.free());

@@ -5,6 +5,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadEngine } from '../../wasm/node.js';
 import { EngineError } from '../../wasm/engine.js';
+import { runConfig } from '../../wasm/run.js';
+import { smallConfig } from './helpers.js';
 
 const engines = [];
 async function make(variant = 'single', threads) {
@@ -110,6 +112,7 @@ test('a trap in a pool thread becomes a catchable error and the engine refuses f
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.match(engine.stopped, /memory access out of bounds|worker thread crashed/);
   assert.throws(() => model.evaluate(ds), /the engine stopped after an internal error .*reload it/);
+  await assert.rejects(runConfig(engine, async () => ds, smallConfig({ data: { dataset: 'fashion-mnist', train: { split: 'train', count: 100 } } })), (err) => err.engineStopped && /the engine stopped/.test(err.message));
   model.free(); // freeing after a stop is allowed and touches nothing
   ds.free();
   // A fresh engine works.
