@@ -61,6 +61,7 @@ function parseArgs(argv) {
   }
   if (opts.variant && !['threads', 'single'].includes(opts.variant)) fail('--variant must be threads or single');
   if (opts.epochs === 0) fail('--epochs must be at least 1');
+  if (opts.threads === 0) fail('--threads must be at least 1');
   return { opts, positional };
 }
 
