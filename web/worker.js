@@ -6,6 +6,7 @@ import { Engine, EngineError } from './wasm/engine.js';
 import { runConfig, selectSubset } from './wasm/run.js';
 import { validateConfig, toSpecs, resolveSchedule, DATASETS } from './wasm/config.js';
 import { FASHION_FILES, fetchBytes, maybeGunzip } from './datasets/browser.js';
+import { MAX_DATASET_BYTES } from './datasets/limits.js';
 import { exportTfjs, importTfjs } from './wasm/tfjs-format.js';
 
 const PROTOCOL = 1;
@@ -73,8 +74,9 @@ async function loadDataset(id, msg) {
     for (const split of ['train', 'test']) {
       const f = msg.files?.[split];
       if (!f) continue;
-      const images = await maybeGunzip(new Uint8Array(f.images));
-      const labels = await maybeGunzip(new Uint8Array(f.labels));
+      const named = msg.names?.[split] ?? {};
+      const images = await maybeGunzip(new Uint8Array(f.images), { name: named.images ?? `the ${split} images file` });
+      const labels = await maybeGunzip(new Uint8Array(f.labels), { name: named.labels ?? `the ${split} labels file` });
       try {
         setSplit(name, split, engine.datasetFromIdx(images, labels));
       } catch (err) {
@@ -86,8 +88,10 @@ async function loadDataset(id, msg) {
     for (const split of ['train', 'test']) {
       const parts = msg.files?.[split];
       if (!parts?.length) continue;
-      const arrays = await Promise.all(parts.map((b) => maybeGunzip(new Uint8Array(b))));
-      const all = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
+      const arrays = await Promise.all(parts.map((b, i) => maybeGunzip(new Uint8Array(b), { name: msg.names?.[split]?.[i] ?? `${split} batch ${i + 1}` })));
+      const size = arrays.reduce((n, a) => n + a.length, 0);
+      if (size > MAX_DATASET_BYTES) throw new EngineError(`the ${split} batches together are ${(size / 2 ** 30).toFixed(1)} GB, more than the engine can hold (its memory is 2 GB)`);
+      const all = new Uint8Array(size);
       let off = 0;
       for (const a of arrays) all.set(a, off), (off += a.length);
       try {
@@ -287,6 +291,13 @@ const handlers = {
     const lrs = engine.scheduleValues(specs.schedule, baseLr, steps);
     return { stepsPerEpoch, totalSteps, schedule, warnings, points: steps.map((step, i) => ({ step, epoch: step / stepsPerEpoch, learning_rate: lrs[i] })) };
   },
+  // Only the browser tests send this: it blocks the worker as a stuck engine
+  // would, so they can check that the page's watchdog notices and recovers.
+  'test-busy-loop': (id, msg) => {
+    const end = Date.now() + (msg.ms ?? 600000);
+    while (Date.now() < end) { /* busy */ }
+    return { busy: msg.ms };
+  },
   release: (id, msg) => {
     models.get(msg.run)?.model.free();
     models.delete(msg.run);
@@ -297,6 +308,7 @@ const handlers = {
 self.onmessage = async (e) => {
   const msg = e.data ?? {};
   const { id, type } = msg;
+  if (type === 'ping') return post({ type: 'pong' }); // the page's watchdog (app/client.js)
   const handler = handlers[type];
   if (!handler) return post({ type: 'error', id, message: `unknown command "${type}"` });
   try {
