@@ -18,7 +18,8 @@ function idxKind(name, bytes) {
 
 const isCifar = (name, bytes) => /data_batch_\d+|test_batch/i.test(name) || (/\.bin$/i.test(name) && !isGzip(bytes) && bytes.length % CIFAR_RECORD === 0);
 
-// files: [{name, bytes: Uint8Array}] -> {dataset, files, summary}; throws Error with a readable message.
+// files: [{name, bytes: Uint8Array}] -> {dataset, files, names, summary} (names: the
+// file names in the shape of files, for the worker's messages); throws Error with a readable message.
 export function classifyFiles(files) {
   if (!files.length) throw new Error('no files were given');
   const cifar = files.filter((f) => isCifar(f.name, f.bytes));
@@ -32,6 +33,7 @@ export function classifyFiles(files) {
     return {
       dataset: 'cifar10',
       files: { train: train.map((f) => f.bytes.buffer), ...(test.length ? { test: test.map((f) => f.bytes.buffer) } : {}) },
+      names: { train: train.map((f) => f.name), test: test.map((f) => f.name) },
       summary: `CIFAR-10: ${train.map((f) => f.name).join(', ')}${test.length ? ` + ${test.map((f) => f.name).join(', ')}` : ''}`,
     };
   }
@@ -45,13 +47,15 @@ export function classifyFiles(files) {
     slots[key] = f;
   }
   const out = {};
+  const names = {};
   for (const split of ['train', 'test']) {
     const images = slots[`${split}.images`];
     const labels = slots[`${split}.labels`];
     if (!images && !labels) continue;
     if (!images || !labels) throw new Error(`the ${split} split needs an images file and a labels file; only ${(images ?? labels).name} was given`);
     out[split] = { images: images.bytes.buffer, labels: labels.bytes.buffer };
+    names[split] = { images: images.name, labels: labels.name };
   }
   if (!out.train) throw new Error('no training files: add train-images-idx3-ubyte(.gz) and train-labels-idx1-ubyte(.gz)');
-  return { dataset: 'custom', files: out, summary: `IDX: ${files.map((f) => f.name).join(', ')}` };
+  return { dataset: 'custom', files: out, names, summary: `IDX: ${files.map((f) => f.name).join(', ')}` };
 }
