@@ -144,29 +144,85 @@ export function encodePlan(plan) {
   return `plan=${toBase64Url(JSON.stringify({ title, description, preset, needs, analysis, runs, selected }))}`;
 }
 
-// Returns {plan} or {error}; an empty hash gives the default plan.
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const MAX_RUNS = 64; // the largest preset has 7; a link is typed by people, not generated
+
+// The structure the page's forms are built on: the sections they open must be
+// objects and lists. Values inside are the validator's business (validateConfig
+// reports them next to their controls); a wrong structure cannot be shown at all.
+// Returns the first problem, in words, or null.
+export function configShapeProblem(config, at) {
+  if (!isObject(config)) return `${at} is not a configuration (a JSON object)`;
+  if (!isObject(config.data)) return `${at}.data is missing (the dataset and the images to train on)`;
+  for (const k of ['train', 'validation', 'test'])
+    if (config.data[k] !== undefined && !isObject(config.data[k])) return `${at}.data.${k} is not an object like {"split": "train", "start": 0, "count": 1000}`;
+  if (!isObject(config.data.train)) return `${at}.data.train is missing`;
+  if (!Array.isArray(config.model) || !config.model.length) return `${at}.model is not a list of layers`;
+  const bad = config.model.findIndex((l) => !isObject(l) || typeof l.type !== 'string');
+  if (bad >= 0) return `${at}.model[${bad}] is not a layer (an object with a "type")`;
+  for (const k of ['optimizer', 'schedule', 'fit', 'transfer', 'prune', 'stats', 'analysis'])
+    if (config[k] !== undefined && config[k] !== null && !isObject(config[k])) return `${at}.${k} is not an object`;
+  for (const k of ['optimizer', 'schedule']) if (isObject(config[k]) && typeof config[k].type !== 'string') return `${at}.${k}.type is missing`;
+  if (config.callbacks !== undefined && (!Array.isArray(config.callbacks) || !config.callbacks.every((c) => isObject(c) && typeof c.type === 'string')))
+    return `${at}.callbacks is not a list of callbacks (objects with a "type")`;
+  return null;
+}
+
+// A plan read from a link, checked field by field; returns {plan} or {problem}.
+function planFromJson(json) {
+  if (!isObject(json)) return { problem: 'it is not a plan (a JSON object)' };
+  if (!Array.isArray(json.runs) || !json.runs.length) return { problem: 'it has no runs' };
+  if (json.runs.length > MAX_RUNS) return { problem: `it has ${json.runs.length} runs (at most ${MAX_RUNS})` };
+  const runs = [];
+  for (const [i, r] of json.runs.entries()) {
+    const problem = configShapeProblem(isObject(r) ? r.config : undefined, `runs[${i}].config`);
+    if (problem) return { problem };
+    const name = typeof r.config.name === 'string' ? r.config.name : null;
+    runs.push({
+      id: typeof r.id === 'string' ? r.id : name ?? `run-${i + 1}`,
+      label: typeof r.label === 'string' ? r.label : name ?? `run ${i + 1}`,
+      reference: isObject(r.reference) ? r.reference : {},
+      config: r.config,
+    });
+  }
+  const text = (v, fallback) => (typeof v === 'string' ? v : fallback);
+  return {
+    plan: {
+      title: text(json.title, 'Shared setup'),
+      description: text(json.description, null),
+      preset: text(json.preset, null),
+      needs: text(json.needs, null),
+      analysis: json.analysis === true,
+      runs,
+      // An out-of-range choice opens the plan on its first run.
+      selected: Number.isInteger(json.selected) && json.selected >= 0 && json.selected < runs.length ? json.selected : 0,
+    },
+  };
+}
+
+// Any hash gives a plan the page can show: {plan} or, for a link that cannot
+// be opened, {plan: the default plan, error: what is wrong with it}. An empty
+// hash gives the default plan.
 export function decodePlan(hash) {
   const params = new URLSearchParams(String(hash ?? '').replace(/^#/, ''));
   if (params.has('preset')) {
     const plan = planFromPreset(params.get('preset'));
-    if (!plan) return { plan: defaultPlan(), error: `This link names an unknown preset "${params.get('preset')}". The default setup is shown instead.` };
+    if (!plan) return { plan: defaultPlan(), error: `This link names an unknown preset "${params.get('preset').slice(0, 60)}". The default setup is shown instead.` };
     const run = Number(params.get('run') ?? 0);
     if (Number.isInteger(run) && run >= 0 && run < plan.runs.length) plan.selected = run;
     return { plan };
   }
   if (params.has('plan')) {
+    let json;
     try {
-      const plan = JSON.parse(fromBase64Url(params.get('plan')));
-      if (!plan || !Array.isArray(plan.runs) || plan.runs.length === 0 || !plan.runs.every((r) => r && typeof r.config === 'object'))
-        throw new Error('no runs in it');
-      plan.runs = plan.runs.map((r, i) => ({ id: r.id ?? r.config.name ?? `run-${i + 1}`, label: r.label ?? r.config.name ?? `run ${i + 1}`, reference: r.reference ?? {}, config: r.config }));
-      plan.selected = Number.isInteger(plan.selected) && plan.selected < plan.runs.length ? plan.selected : 0;
-      plan.title ??= 'Shared setup';
-      return { plan };
+      json = JSON.parse(fromBase64Url(params.get('plan')));
     } catch (err) {
       console.warn('unreadable plan in the link', err);
       return { plan: defaultPlan(), error: 'The configuration in this link is damaged or incomplete (was the whole link copied?). The default setup is shown instead.' };
     }
+    const { plan, problem } = planFromJson(json);
+    if (plan) return { plan };
+    return { plan: defaultPlan(), error: `The configuration in this link cannot be opened: ${problem}. The default setup is shown instead.` };
   }
   return { plan: defaultPlan() };
 }
