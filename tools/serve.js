@@ -1,5 +1,7 @@
 // serve.js: a small static server for dist/site. By default it sends the
 // COOP/COEP headers that make the page cross-origin isolated (threads on).
+// Every response carries the site's Content-Security-Policy, read from the
+// <meta> of its index.html (one policy, one home), and nosniff.
 //   node tools/serve.js [--port 8080] [--host 127.0.0.1] [--no-isolation] [--dir dist/site]
 import http from 'node:http';
 import fs from 'node:fs';
@@ -29,15 +31,28 @@ export function fileInside(rootDir, url) {
   return file;
 }
 
+// The policy of the <meta http-equiv="Content-Security-Policy"> in index.html, or null.
+export function sitePolicy(rootDir) {
+  let html = '';
+  try {
+    html = fs.readFileSync(path.join(rootDir, 'index.html'), 'utf8');
+  } catch {
+    return null;
+  }
+  return html.match(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/i)?.[1] ?? null;
+}
+
 export function createServer({ dir, isolation = true }) {
   const rootDir = path.resolve(dir);
+  const policy = sitePolicy(rootDir);
   return http.createServer((req, res) => {
     let file = fileInside(rootDir, req.url);
     if (!file) return res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden');
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     fs.readFile(file, (err, body) => {
       if (err) return res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-      const headers = { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' };
+      const headers = { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
+      if (policy) headers['Content-Security-Policy'] = policy;
       if (isolation) {
         headers['Cross-Origin-Opener-Policy'] = 'same-origin';
         headers['Cross-Origin-Embedder-Policy'] = 'require-corp';

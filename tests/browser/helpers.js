@@ -35,7 +35,7 @@ export function launch() {
   });
 }
 
-// A page that records its errors, the long tasks of its UI thread (for the
+// A page that records its errors, its Content-Security-Policy violations, the long tasks of its UI thread (for the
 // browser benchmark: timing is never asserted in tests) and every WebAssembly
 // module the UI thread itself compiles (the engine must only run in the worker).
 export async function openPage(context, url) {
@@ -44,6 +44,9 @@ export async function openPage(context, url) {
   page.on('pageerror', (e) => page.errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error' && !/favicon|Failed to load resource/.test(m.text())) page.errors.push(m.text()); });
   await page.addInitScript(() => {
+    // The page runs under a strict Content-Security-Policy: anything it blocks is a bug.
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective}: ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`));
     window.__longTasks = [];
     try {
       new PerformanceObserver((list) => {
