@@ -99,6 +99,19 @@ function loadPlan(plan) {
   changed({ rerender: true });
 }
 
+// A plan from the URL: whatever it holds, the page opens (decodePlan checks
+// what the forms are built on; should a form still fail, the default plan opens).
+function openLink({ plan, error }) {
+  try {
+    loadPlan(plan);
+  } catch (err) {
+    console.error(err);
+    loadPlan(defaultPlan());
+    error = `This link could not be shown (${err.message}). The default setup is shown instead.`;
+  }
+  if (error) views.messages.show({ level: 'error', text: error });
+}
+
 const actions = {
   set(path, value) {
     setPath(config(), path, value);
@@ -133,7 +146,7 @@ const actions = {
       return;
     }
     try {
-      const result = await session.loadDataset(picked.dataset, picked.files);
+      const result = await session.loadDataset(picked.dataset, picked.files, picked.names);
       adoptDataset(picked.dataset, result);
     } catch { /* shown by the data view */ }
   },
@@ -143,12 +156,13 @@ const actions = {
     try {
       await session.trainPlan(state.plan, which === 'selected' ? dependencies(indices) : indices);
     } catch (err) {
-      views.messages.show({ level: 'error', text: err.message });
+      report(err);
     }
   },
   pause: () => session.pause().catch(report),
   resume: () => session.resume().catch(report),
   stop: () => session.stop().catch(report),
+
 
   setVisible: (key, v) => session.setVisible(key, v),
   showAll(v) { for (const r of session.runs) session.setVisible(r.key, v); },
@@ -280,14 +294,16 @@ function adoptDataset(name, result) {
   changed({ rerender: true });
 }
 
+// A crashed engine is reported once, by onCrash below.
 function report(err) {
+  if (err.crashed) return;
   views.messages.show({ level: 'error', text: err.message ?? String(err) });
 }
 
 // ---- events from the session to the views
 function wire() {
   bus.on('data:loading', ({ name }) => views.data.loading(name));
-  bus.on('data:progress', (e) => views.data.progress(e));
+  bus.on('data:progress', (e) => { views.data.progress(e); views.status.dataProgress(e); });
   bus.on('data:loaded', (e) => { views.data.loaded(e); changed({ rerender: true }); });
   bus.on('data:failed', ({ name, error }) => views.data.failed(name, error.message));
   bus.on('runs:changed', () => views.runsChanged(session));
@@ -313,16 +329,12 @@ function wire() {
 async function main() {
   views = createViews(actions);
   const isolated = await settleIsolation();
-  const { plan, error } = decodePlan(location.hash);
-  state.plan = plan;
+  const decoded = decodePlan(location.hash);
+  state.plan = decoded.plan;
   wire();
-  loadPlan(plan);
-  if (error) views.messages.show({ level: 'error', text: error });
+  openLink(decoded);
   window.addEventListener('hashchange', () => {
-    if (location.hash === lastHash) return;
-    const decoded = decodePlan(location.hash);
-    if (decoded.error) views.messages.show({ level: 'error', text: decoded.error });
-    loadPlan(decoded.plan);
+    if (location.hash !== lastHash) openLink(decodePlan(location.hash));
   });
 
   const store = await new RunStore().open();
@@ -332,7 +344,7 @@ async function main() {
     onCrash: ({ message, restarted }) => {
       const hadFashion = session.datasets.has('fashion-mnist');
       session.onCrash();
-      views.messages.show({ level: 'error', text: `The training engine crashed (${message}). A new engine is starting; your finished runs are kept, but models must be trained again.` });
+      views.messages.show({ level: 'error', text: `The training engine stopped working: ${message}. A new engine is starting; your finished runs are kept, but models must be trained again.` });
       restarted.then((info) => {
         views.status.engine(info);
         if (hadFashion) actions.loadFashion();

@@ -7,12 +7,15 @@ import { WorkerError } from './client.js';
 
 export const PALETTE = ['#4f46e5', '#e11d48', '#059669', '#d97706', '#0891b2', '#7c3aed', '#65a30d', '#db2777', '#475569', '#ea580c', '#2563eb', '#16a34a'];
 const FINAL = new Set(['done', 'stopped', 'diverged', 'error', 'crashed']);
+const STOP_ANSWER_MS = 5000;
 
 export class Session {
   runs = [];
   datasets = new Map(); // name -> load-dataset result (+ classNames)
-  training = null; // { paused, stopRequested, index, count, record }
+  training = null; // { paused, stopRequested, index, count, record, waiting (a dataset name), onStop }
   #colorIndex = 0;
+  #loads = new Map(); // dataset name -> its load in flight
+  #outcome = null;
 
   constructor({ client, store, bus }) {
     this.client = client;
@@ -46,11 +49,25 @@ export class Session {
   }
 
   // ---- data
-  async loadDataset(name, files) {
+  // A load of a site dataset already on its way is joined, not started twice
+  // (Train pressed while Fashion-MNIST still downloads waits for that download).
+  // files: the student's files (ArrayBuffers), names: their names in the same shape.
+  loadDataset(name, files, names) {
+    if (files) return this.#load(name, files, names);
+    if (!this.#loads.has(name)) {
+      const loading = this.#load(name);
+      this.#loads.set(name, loading);
+      loading.then(() => this.#loads.delete(name), () => this.#loads.delete(name));
+    }
+    return this.#loads.get(name);
+  }
+
+  async #load(name, files, names) {
     const payload = { dataset: name };
     const transfer = [];
     if (files) {
       payload.files = files;
+      payload.names = names;
       for (const split of Object.values(files)) for (const buf of Array.isArray(split) ? split : Object.values(split)) transfer.push(buf);
     }
     this.bus.emit('data:loading', { name });
@@ -76,30 +93,39 @@ export class Session {
         return;
       }
     }
-    for (const name of new Set(picked.map((r) => r.config.data.dataset))) {
-      if (this.datasets.has(name)) continue;
-      if (name !== 'fashion-mnist') {
-        this.bus.emit('message', { level: 'error', text: name === 'cifar10'
-          ? 'This run trains on CIFAR-10: load the CIFAR-10 binary files (data_batch_1.bin ... data_batch_5.bin and test_batch.bin) in the Data panel first.'
-          : 'This run trains on your own files: load them in the Data panel first.' });
-        return;
-      }
-      await this.loadDataset(name);
+    const needed = [...new Set(picked.map((r) => r.config.data.dataset))].filter((name) => !this.datasets.has(name));
+    for (const name of needed) {
+      if (name === 'fashion-mnist') continue;
+      this.bus.emit('message', { level: 'error', text: name === 'cifar10'
+        ? 'This run trains on CIFAR-10: load the CIFAR-10 binary files (data_batch_1.bin ... data_batch_5.bin and test_batch.bin) in the Data panel first.'
+        : 'This run trains on your own files: load them in the Data panel first.' });
+      return;
     }
-    // A new plan is a new picture: earlier runs stay in the history, hidden.
-    for (const r of this.runs) if (r.visible) this.#setVisible(r, false);
-    const startedAt = Date.now();
-    const records = picked.map((run, i) => this.#newRecord(run, plan, startedAt + i));
-    this.runs.push(...records);
-    this.bus.emit('runs:changed');
-    this.training = { paused: false, stopRequested: false, index: 0, count: records.length, record: null };
-    this.bus.emit('train:state', this.#trainState());
+    const stopped = new Promise((resolve) => { this.training = { paused: false, stopRequested: false, index: 0, count: picked.length, record: null, waiting: null, onStop: resolve }; });
+    let records = [];
+    this.#outcome = 'cancelled';
     try {
+      for (const name of needed) {
+        // Said while it lasts: a download can take a minute on a slow line.
+        this.training.waiting = name;
+        this.bus.emit('train:state', this.#trainState());
+        await Promise.race([this.loadDataset(name), stopped]);
+        if (this.training.stopRequested) return;
+      }
+      this.training.waiting = null;
+      // A new plan is a new picture: earlier runs stay in the history, hidden.
+      for (const r of this.runs) if (r.visible) this.#setVisible(r, false);
+      const startedAt = Date.now();
+      for (const [i, run] of picked.entries()) this.runs.push(this.#newRecord(run, plan, startedAt + i));
+      records = this.runs.slice(-picked.length);
+      this.bus.emit('runs:changed');
+      this.bus.emit('train:state', this.#trainState());
       for (const [i, record] of records.entries()) {
         if (this.training.stopRequested) break;
         this.training.index = i;
         this.training.record = record;
         const ok = await this.#trainOne(record);
+        this.#outcome = record.status;
         if (!ok) break;
       }
     } finally {
@@ -112,9 +138,16 @@ export class Session {
     }
   }
 
+  // A run trained again is numbered, so the table never shows two rows of one name.
+  #numbered(label) {
+    const taken = new Set(this.runs.map((r) => r.label));
+    if (!taken.has(label)) return label;
+    for (let n = 2; ; n++) if (!taken.has(`${label} #${n}`)) return `${label} #${n}`;
+  }
+
   #newRecord(run, plan, startedAt) {
     return {
-      key: `${run.config.name}@${startedAt}`, id: run.config.name, label: run.label, experiment: plan.preset ? plan.title : null,
+      key: `${run.config.name}@${startedAt}`, id: run.config.name, label: this.#numbered(run.label), experiment: plan.preset ? plan.title : null,
       reference: structuredClone(run.reference ?? {}), config: structuredClone(run.config), color: this.nextColor(),
       history: [], layerStats: [], result: null, status: 'queued', error: null, visible: true, inWorker: false,
       engine: this.#engineInfo(),
@@ -162,7 +195,8 @@ export class Session {
         this.bus.emit('train:invalid', { run: record, errors: err.errors });
       } else {
         record.status = err.crashed ? 'crashed' : 'error';
-        this.bus.emit('message', { level: 'error', text: `${record.label}: ${capitalize(err.message)}` });
+        // A crash is told once, by the page, with what happens next.
+        if (!err.crashed) this.bus.emit('message', { level: 'error', text: `${record.label}: ${capitalize(err.message)}` });
       }
     }
     record.finishedAt = Date.now();
@@ -171,9 +205,12 @@ export class Session {
     return ok && !record.result?.stopped_by_user;
   }
 
+  // idle carries how the last training ended: done, stopped, crashed, error, diverged or cancelled.
   #trainState() {
     const t = this.training;
-    return t ? { state: t.paused ? 'paused' : 'training', index: t.index, count: t.count, record: t.record } : { state: 'idle' };
+    if (!t) return { state: 'idle', outcome: this.#outcome };
+    if (t.waiting) return { state: 'waiting', dataset: t.waiting, count: t.count };
+    return { state: t.paused ? 'paused' : 'training', index: t.index, count: t.count, record: t.record };
   }
 
   async pause() {
@@ -190,11 +227,14 @@ export class Session {
     this.bus.emit('train:state', this.#trainState());
   }
 
+  // The worker answers stop at once; one that does not is hung, and the
+  // client's watchdog replaces it (the run is then marked, the page idle).
   async stop() {
     if (!this.training) return;
     this.training.stopRequested = true;
     this.training.paused = false;
-    await this.client.call('stop');
+    this.training.onStop();
+    await this.client.call('stop', {}, { answerWithin: STOP_ANSWER_MS });
   }
 
   // The worker died: its models are gone, the finished runs are not.

@@ -5,8 +5,16 @@ import { h, replace, imageCanvas, fmt } from './dom.js';
 
 const NAMES = { 'fashion-mnist': 'Fashion-MNIST', cifar10: 'CIFAR-10', custom: 'your IDX files', files: 'your files' };
 
+// One progress event of a dataset load, in words (also shown by the train bar while Train waits).
+export function loadingText(e) {
+  if (e.phase === 'download') return `Downloading ${e.file} (${(e.loaded / 1e6).toFixed(1)}${e.total ? ` of ${(e.total / 1e6).toFixed(1)}` : ''} MB)`;
+  if (e.phase === 'parse') return `Decompressing and checking the ${e.file} images…`;
+  return '';
+}
+
 export class DataView {
   #files = new Map(); // download progress per file
+  #before = null; // the status shown before a load began, back if the load fails
 
   constructor(root, actions) {
     this.root = root;
@@ -22,6 +30,14 @@ export class DataView {
     for (const type of ['dragenter', 'dragover']) this.drop.addEventListener(type, (e) => { e.preventDefault(); this.drop.classList.add('over'); });
     for (const type of ['dragleave', 'drop']) this.drop.addEventListener(type, () => this.drop.classList.remove('over'));
     this.drop.addEventListener('drop', (e) => { e.preventDefault(); this.#pick(e.dataTransfer.files); });
+    // A file dropped anywhere else would make the browser open it in place of the page.
+    const files = (e) => [...(e.dataTransfer?.types ?? [])].includes('Files');
+    window.addEventListener('dragover', (e) => { if (files(e)) e.preventDefault(); });
+    window.addEventListener('drop', (e) => {
+      if (e.defaultPrevented || !files(e)) return;
+      e.preventDefault();
+      this.error.textContent = 'To load your own data, drop the files on the drop zone of the Data panel ("Your own data"); the files dropped elsewhere were not opened.';
+    });
     this.loadButton = h('button.secondary', { type: 'button', onclick: () => actions.loadFashion() }, 'Load Fashion-MNIST');
     replace(root,
       h('div.data-row', this.loadButton, h('span.muted.small', '30 MB from this site: 70,000 photos of clothing, 10 classes')),
@@ -35,6 +51,7 @@ export class DataView {
   }
 
   loading(name) {
+    this.#before ??= [...this.status.childNodes];
     this.#files.clear();
     this.error.textContent = '';
     this.bar.hidden = false;
@@ -52,13 +69,12 @@ export class DataView {
       // Four files arrive one after another; the two image files are most of the bytes.
       const expected = Math.max(total, 30.1e6);
       this.bar.value = Math.min(1, loaded / expected);
-      this.status.textContent = `Downloading ${e.file} (${(e.loaded / 1e6).toFixed(1)}${e.total ? ` of ${(e.total / 1e6).toFixed(1)}` : ''} MB)`;
-    } else if (e.phase === 'parse') {
-      this.status.textContent = `Decompressing and checking the ${e.file} images…`;
     }
+    if (e.phase === 'download' || e.phase === 'parse') this.status.textContent = loadingText(e);
   }
 
   loaded({ name, result, classNames }) {
+    this.#before = null;
     this.bar.hidden = true;
     this.loadButton.disabled = false;
     const tr = result.splits.train;
@@ -70,10 +86,12 @@ export class DataView {
       h('figcaption', classNames[s.label] ?? `class ${s.label}`))));
   }
 
+  // What was loaded before is still there: its status stays.
   failed(name, message) {
     this.bar.hidden = true;
     this.loadButton.disabled = false;
-    this.status.textContent = '';
+    replace(this.status, this.#before ?? []);
+    this.#before = null;
     this.error.textContent = `Could not load ${NAMES[name] ?? 'the files'}: ${message}`;
   }
 

@@ -2,6 +2,13 @@
 // resume / stop buttons and the live progress of the running epoch. Progress
 // events arrive every few tens of milliseconds; they are drawn once per frame.
 import { h, replace, fmt } from './dom.js';
+import { loadingText } from './data-view.js';
+
+// What the run line says once training is over, by how it ended (session.js).
+const ENDED = {
+  stopped: 'Stopped.', crashed: 'The engine stopped working: see the message above.', error: 'Ended with an error: see the message above.',
+  cancelled: 'Training cancelled.', done: 'Finished.', diverged: 'Finished (a run diverged).',
+};
 
 export class StatusView {
   #pending = null;
@@ -63,12 +70,20 @@ export class StatusView {
     this.controls.dataset.state = s.state;
     this.#buttons();
     if (s.state === 'idle') {
+      // The numbers of the last batch drawn would read as still running.
+      this.#pending = null;
       this.bar.value = 0;
-      if (this.started) replace(this.runLine, h('span.muted', `Finished. ${this.last ?? ''}`));
+      replace(this.metrics);
+      if (this.started) replace(this.runLine, h('span.muted', `${ENDED[s.outcome] ?? 'Finished.'} ${this.last ?? ''}`));
       this.last = null;
       return;
     }
     this.started = true;
+    if (s.state === 'waiting') {
+      this.waitingFor = h('span.muted.waiting-progress', this.lastLoad ? loadingText(this.lastLoad) : '');
+      replace(this.runLine, h('strong', `Waiting for ${s.dataset === 'fashion-mnist' ? 'Fashion-MNIST' : s.dataset} to load before training. `), this.waitingFor);
+      return;
+    }
     const r = s.record;
     if (r) replace(this.runLine, h('span.swatch', { style: { background: r.color } }), h('strong', r.label),
       s.count > 1 ? h('span.muted', ` · run ${s.index + 1} of ${s.count}`) : null,
@@ -79,11 +94,17 @@ export class StatusView {
     const busy = this.current && this.current.state !== 'idle';
     this.trainAll.disabled = busy || this.canTrain === false;
     this.trainOne.disabled = busy || this.canTrain === false;
-    this.pauseBtn.disabled = !busy || this.current.state === 'paused';
+    this.pauseBtn.disabled = !busy || this.current.state !== 'training';
     this.pauseBtn.hidden = busy && this.current.state === 'paused';
     this.resumeBtn.hidden = !(busy && this.current.state === 'paused');
     this.resumeBtn.disabled = !busy;
     this.stopBtn.disabled = !busy;
+  }
+
+  // Download progress while Train waits for the data.
+  dataProgress(e) {
+    this.lastLoad = e;
+    if (this.current?.state === 'waiting' && this.waitingFor) this.waitingFor.textContent = loadingText(e);
   }
 
   progress(record, p) {
