@@ -16,9 +16,10 @@ export function kerasText(value) {
   return String(value);
 }
 
-function shell({ path, label, help, def, id, control, inline = false }) {
+// def: Keras's default for the field; kerasTitle: what the tag says instead when it is not a default.
+function shell({ path, label, help, def, kerasTitle = 'the default in Keras', id, control, inline = false }) {
   const keras = typeof def === 'string' && def.startsWith('!') ? def.slice(1) : kerasText(def);
-  const kerasTag = keras !== null ? h('span.keras', { title: 'the default in Keras' }, `Keras: ${keras}`) : null;
+  const kerasTag = keras !== null ? h('span.keras', { title: kerasTitle }, `Keras: ${keras}`) : null;
   return h(`div.field${inline ? '.inline' : ''}`, { dataset: { path } },
     h('label', { for: id }, h('span.label-text', label)),
     control,
@@ -43,12 +44,12 @@ export function numberField({ path, label, value, help, def, placeholder, onValu
   return shell({ path, label, help, def, id, control: input });
 }
 
-export function selectField({ path, label, value, choices, help, def, onValue, titles = {} }) {
+export function selectField({ path, label, value, choices, help, def, kerasTitle, onValue, titles = {} }) {
   const id = nextId();
   const select = h('select', { id, dataset: { path }, onchange: () => onValue(path, select.value === '' ? undefined : select.value) },
     choices.map(([v, text]) => h('option', { value: v, selected: v === value, title: titles[v] ?? '' }, text)));
   if (value !== undefined && !choices.some(([v]) => v === value)) select.prepend(h('option', { value, selected: true }, `${value} (unknown)`));
-  return shell({ path, label, help, def, id, control: select });
+  return shell({ path, label, help, def, kerasTitle, id, control: select });
 }
 
 export function checkField({ path, label, value, help, def, onValue }) {

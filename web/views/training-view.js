@@ -87,7 +87,8 @@ export class TrainingView {
     const variant = description.optimizers[opt.type];
     const set = (p, v) => this.actions.set(p, v);
     const out = [selectField({
-      path: 'optimizer.type', label: 'optimizer', value: opt.type, def: '!rmsprop (in compile)',
+      // The Keras class of the chosen optimizer (compile's own default, rmsprop, read as if it were this one).
+      path: 'optimizer.type', label: 'optimizer', value: opt.type, def: `!keras.optimizers.${variant?.keras ?? opt.type}`, kerasTitle: 'the Keras class of this optimizer',
       choices: Object.entries(description.optimizers).map(([k, v]) => [k, v.keras ?? k]), help: OPTIMIZER_HELP[opt.type] ?? '',
       onValue: (_, v) => this.actions.mutate((c) => {
         const clips = Object.fromEntries(CLIP.filter((k) => c.optimizer?.[k] !== undefined).map((k) => [k, c.optimizer[k]]));
