@@ -368,7 +368,7 @@ describe('playground page (cross-origin isolated)', () => {
   it('survives a worker crash: reports it, restarts the engine, keeps the runs', async () => {
     const before = (await tableRows(page)).length;
     await page.evaluate(() => window.playground.client.worker.dispatchEvent(new ErrorEvent('error', { message: 'simulated crash' })));
-    await page.waitForSelector('.message.error:has-text("crashed")');
+    await page.waitForSelector('.message.error:has-text("The training engine stopped working: simulated crash")');
     await waitReady(page, 'data');
     await page.waitForFunction(() => window.playground.session.datasets.has('fashion-mnist'), null, { timeout: 30000 });
     assert.equal((await tableRows(page)).length, before);

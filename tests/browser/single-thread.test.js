@@ -38,6 +38,7 @@ describe('playground page without cross-origin isolation', () => {
     assert.equal(rows.length, 1);
     assert.match(rows[0].text, /0\.\d{4} @1/);
     await shot(page, 'laptop-single-thread');
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'nothing blocked by the Content-Security-Policy');
     // coi-serviceworker throws on its own when registration is blocked; nothing else may fail.
     assert.deepEqual(page.errors.filter((e) => !/scope/.test(e)), []);
     await context.close();
@@ -52,6 +53,7 @@ describe('playground page without cross-origin isolation', () => {
     assert.equal(await page.evaluate(() => crossOriginIsolated), true);
     assert.match(await page.textContent('#engine-badge'), /threads/);
     assert.equal(await page.isVisible('#isolation-notice'), false);
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
     assert.deepEqual(page.errors, []);
     await context.close();
   });
