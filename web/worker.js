@@ -119,6 +119,30 @@ async function loadSplit(dataset, split) {
   return ds;
 }
 
+// The page's watchdog (app/client.js) takes ten seconds of silence for a hung
+// worker. Training answers between 40 ms slices, but evaluating a big model on
+// many images is one synchronous call: from the pace of training, the worker
+// tells the page how long such a call may keep it silent ('expect'). Training
+// an image costs about three forward passes; three times that is the margin.
+const EVALUATION_MARGIN = 3;
+
+function pacer(id, config) {
+  const batch = config.fit?.batch_size ?? 32;
+  const images = (sub) => (sub ? sub.count ?? DATASETS[config.data.dataset]?.splits?.[sub.split] ?? 60000 : 0);
+  const evaluated = Math.max(images(config.data.validation), images(config.data.test));
+  let last = null;
+  let told = 0;
+  const pace = (p) => {
+    const t = performance.now();
+    if (last && p.step > last.step) pace.msPerImage = Math.min(pace.msPerImage, (t - last.t) / ((p.step - last.step) * batch));
+    last = { t, step: p.step };
+    const ms = Math.ceil(evaluated * pace.msPerImage * EVALUATION_MARGIN);
+    if (Number.isFinite(ms) && (ms > told * 1.2 || ms < told / 1.2)) event('expect', id, { ms: (told = ms) });
+  };
+  pace.msPerImage = Infinity;
+  return pace;
+}
+
 async function train(id, msg) {
   await loadEngine();
   if (training) throw new EngineError('a run is already training; stop it or wait for it to finish');
@@ -131,6 +155,7 @@ async function train(id, msg) {
   }
   const runId = config.name ?? `run-${id}`;
   const state = { id, paused: false, stopRequested: false, resume: null };
+  const pace = pacer(id, config);
   training = state;
   const modelMap = new Map([...models].map(([k, v]) => [k, v.model]));
   try {
@@ -141,13 +166,16 @@ async function train(id, msg) {
         while (state.paused && !state.stopRequested) await new Promise((r) => (state.resume = r));
         return state.stopRequested ? 'stop' : 'go';
       },
-      onProgress: (p) => event('progress', id, { run: runId, phase: 'train', ...p }),
+      onProgress: (p) => {
+        pace(p);
+        event('progress', id, { run: runId, phase: 'train', ...p });
+      },
       onEpoch: (m) => event('epoch', id, { run: runId, metrics: m }),
       onLayerStats: (layers, epoch) => event('layer-stats', id, { run: runId, epoch, layers }),
     });
     if (result.model) {
       models.get(runId)?.model.free();
-      models.set(runId, { model: result.model, config });
+      models.set(runId, { model: result.model, config, msPerImage: pace.msPerImage });
       delete result.model;
     }
     return { ...result, run: runId };
@@ -174,10 +202,12 @@ function subsetOf(config, subset) {
   return subset ?? config.data.validation ?? config.data.test ?? config.data.train;
 }
 
-async function withSubset(run, subset, fn) {
-  const { model, config } = modelOf(run);
+async function withSubset(id, run, subset, fn) {
+  const { model, config, msPerImage } = modelOf(run);
   const sub = subsetOf(config, subset);
   const ds = selectSubset(await loadSplit(config.data.dataset, sub.split), sub);
+  const ms = Math.ceil(ds.count * (msPerImage ?? Infinity) * EVALUATION_MARGIN);
+  if (Number.isFinite(ms)) event('expect', id, { ms });
   try {
     return fn(model, ds, config);
   } finally {
@@ -207,9 +237,9 @@ const handlers = {
     }
     return { stopping: Boolean(training) };
   },
-  evaluate: (id, msg) => withSubset(msg.run, msg.subset, (model, ds) => model.evaluate(ds)),
-  confusion: (id, msg) => withSubset(msg.run, msg.subset, (model, ds) => ({ classes: model.outputSize, matrix: Array.from(model.confusion(ds)) })),
-  misclassified: (id, msg) => withSubset(msg.run, msg.subset, (model, ds) => {
+  evaluate: (id, msg) => withSubset(id, msg.run, msg.subset, (model, ds) => model.evaluate(ds)),
+  confusion: (id, msg) => withSubset(id, msg.run, msg.subset, (model, ds) => ({ classes: model.outputSize, matrix: Array.from(model.confusion(ds)) })),
+  misclassified: (id, msg) => withSubset(id, msg.run, msg.subset, (model, ds) => {
     const limit = msg.limit ?? 24;
     const c = model.outputSize;
     const n = Math.min(ds.count, msg.count ?? 1000);
@@ -223,7 +253,7 @@ const handlers = {
     }
     return out;
   }),
-  predict: (id, msg) => withSubset(msg.run, msg.subset, (model, ds) => {
+  predict: (id, msg) => withSubset(id, msg.run, msg.subset, (model, ds) => {
     const start = msg.start ?? 0;
     const count = Math.min(msg.count ?? 10, ds.count - start);
     return { classes: model.outputSize, probabilities: Array.from(model.predict(ds, start, count)), labels: Array.from(ds.labels().slice(start, start + count)) };

@@ -9,7 +9,9 @@ const PROTOCOL = 1;
 
 // The worker answers between engine calls, which last tens of milliseconds
 // (a training step is sliced, docs/ARCHITECTURE.md); a ping every second and
-// ten seconds of silence leave a wide margin on a slow, busy machine.
+// ten seconds of silence leave a wide margin on a slow, busy machine. A
+// longer synchronous computation (evaluating a big model) is announced by the
+// worker with an 'expect' event and adds its time.
 export const WATCHDOG = { pingMs: 1000, silentMs: 10000 };
 
 export class WorkerError extends Error {
@@ -90,7 +92,9 @@ export class EngineClient {
       const now = Date.now();
       const silent = now - this.#heard;
       const late = [...this.#pending.values()].find((p) => now > p.deadline);
-      if (silent > this.watchdog.silentMs || late) {
+      // A command whose worker announced a long computation ('expect') gets that much more.
+      const allowed = this.watchdog.silentMs + Math.max(0, ...[...this.#pending.values()].map((p) => p.expectMs ?? 0));
+      if (silent > allowed || late) {
         this.#crash(worker, late
           ? `it did not answer "${late.command}" within ${Math.round(late.answerWithin / 1000)} seconds`
           : `it stopped answering for ${Math.round(silent / 1000)} seconds`);
@@ -105,6 +109,10 @@ export class EngineClient {
     if (!msg || typeof msg !== 'object') return;
     if (msg.type === 'ready' || msg.type === 'pong') return;
     const entry = this.#pending.get(msg.id);
+    if (msg.type === 'expect') {
+      if (entry) entry.expectMs = msg.ms;
+      return;
+    }
     if (msg.type === 'reply' || msg.type === 'error') {
       if (!entry) {
         if (msg.type === 'error') this.onLog(msg.message);
