@@ -32,7 +32,11 @@ export class DataView {
     this.drop.addEventListener('drop', (e) => { e.preventDefault(); this.#pick(e.dataTransfer.files); });
     // A file dropped anywhere else would make the browser open it in place of the page.
     const files = (e) => [...(e.dataTransfer?.types ?? [])].includes('Files');
-    window.addEventListener('dragover', (e) => { if (files(e)) e.preventDefault(); });
+    window.addEventListener('dragover', (e) => {
+      if (!files(e) || e.defaultPrevented) return; // the drop zone took it
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'none'; // the "cannot drop here" cursor
+    });
     window.addEventListener('drop', (e) => {
       if (e.defaultPrevented || !files(e)) return;
       e.preventDefault();
