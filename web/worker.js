@@ -6,7 +6,7 @@ import { Engine, EngineError } from './wasm/engine.js';
 import { runConfig, selectSubset } from './wasm/run.js';
 import { validateConfig, toSpecs, resolveSchedule, DATASETS } from './wasm/config.js';
 import { FASHION_FILES, fetchBytes, maybeGunzip } from './datasets/browser.js';
-import { MAX_DATASET_BYTES } from './datasets/limits.js';
+import { MAX_DATASET_BYTES, datasetTooLargeMessage } from './datasets/limits.js';
 import { exportTfjs, importTfjs } from './wasm/tfjs-format.js';
 
 const PROTOCOL = 1;
@@ -90,7 +90,7 @@ async function loadDataset(id, msg) {
       if (!parts?.length) continue;
       const arrays = await Promise.all(parts.map((b, i) => maybeGunzip(new Uint8Array(b), { name: msg.names?.[split]?.[i] ?? `${split} batch ${i + 1}` })));
       const size = arrays.reduce((n, a) => n + a.length, 0);
-      if (size > MAX_DATASET_BYTES) throw new EngineError(`the ${split} batches together are ${(size / 2 ** 30).toFixed(1)} GB, more than the engine can hold (its memory is 2 GB)`);
+      if (size > MAX_DATASET_BYTES) throw new EngineError(datasetTooLargeMessage(`the CIFAR-10 ${split} batches together (${(msg.names?.[split] ?? []).join(', ')})`));
       const all = new Uint8Array(size);
       let off = 0;
       for (const a of arrays) all.set(a, off), (off += a.length);
