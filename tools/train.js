@@ -158,6 +158,8 @@ async function main() {
     } catch (err) {
       fail(`cannot read ${target}: ${err.message}`);
     }
+    const root = validateConfig(config).find((e) => e.path === '(root)'); // null, a list, a number
+    if (root) fail(`${target}: invalid configuration:\n  (root): ${root.message}`);
     experiment = { id: config.name ?? path.basename(target), title: config.title ?? 'configuration file' };
     const id = typeof config.name === 'string' && config.name ? config.name : path.basename(target, '.json');
     runs = [{ id, label: config.title ?? 'config', config: { name: path.basename(target, '.json'), ...config }, reference: config.reference }];

@@ -4,6 +4,7 @@
 // tables (description.js, generated from eng_describe), never retyped here.
 import description from './description.js';
 import { withRunForms, runFormErrors, formUsed, needsRun, stepsPerEpoch, scheduleInSteps, scheduleWarnings } from './schedule-steps.js';
+import { nameProblem, TITLE_MAX_LENGTH } from './names.js';
 
 export const DATASETS = {
   'fashion-mnist': {
@@ -26,6 +27,49 @@ export class ConfigError extends Error {
 }
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+// A table entry by name, never one inherited from Object.prototype ("constructor",
+// "toString", "__proto__" are names a hostile configuration can use).
+const own = (table, key) => (typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined);
+
+// A value as a message quotes it: strings in JSON quotes (control characters
+// escaped), shortened; other values by their kind.
+function shown(value) {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'a list' : 'an object';
+}
+
+function unknownKeys(errors, path, obj, allowed, what) {
+  for (const key of Object.keys(obj))
+    if (!allowed.includes(key)) errors.push({ path: `${path}.${key}`, message: `is not ${what} (${allowed.join(', ')})${suggest(key, allowed)}` });
+}
+
+// A name or title where the configuration has one (names.js says what it may hold).
+function checkName(errors, path, value, options) {
+  if (value === undefined) return;
+  const message = nameProblem(value, options);
+  if (message) errors.push({ path, message });
+}
+
+// The numbers a reference notebook reported (presets.js: val_accuracy,
+// saturated: [...], first_epoch: {accuracy, ...}): numbers, lists of numbers,
+// or one level of named numbers. Anything deeper is refused before it reaches
+// JSON.stringify or structuredClone, which overflow the stack on deep nesting.
+export function checkReference(errors, path, ref) {
+  if (ref === undefined || ref === null) return;
+  const isNumber = (v) => typeof v === 'number' && Number.isFinite(v);
+  const message = 'must be a number, a list of numbers, or an object of numbers';
+  if (!isObject(ref)) { errors.push({ path, message: 'must be an object of the numbers the reference reported, like {"val_accuracy": 0.87}' }); return; }
+  for (const [key, value] of Object.entries(ref)) {
+    const p = `${path}.${key}`;
+    if (isNumber(value)) continue;
+    if (Array.isArray(value)) {
+      if (!value.every(isNumber)) errors.push({ path: p, message });
+    } else if (isObject(value)) {
+      for (const [k, v] of Object.entries(value)) if (!isNumber(v)) errors.push({ path: `${p}.${k}`, message: 'must be a number' });
+    } else errors.push({ path: p, message });
+  }
+}
 
 function editDistance(a, b) {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
@@ -37,6 +81,7 @@ function editDistance(a, b) {
 }
 
 function suggest(word, choices) {
+  if (typeof word !== 'string' || word.length > 64) return ''; // edit distance is quadratic
   let best = null;
   let bestD = Infinity;
   for (const c of choices) {
@@ -45,6 +90,11 @@ function suggest(word, choices) {
   }
   return best && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
 }
+
+// A number the engine reads back: finite, and zero or at least the smallest
+// normal double, since the engine parses with strtod, which reports the
+// underflow of a subnormal such as 5e-324 as ERANGE (glibc; C11 7.22.1.3).
+const isEngineNumber = (v) => typeof v === 'number' && Number.isFinite(v) && (v === 0 || Math.abs(v) >= 2.2250738585072014e-308);
 
 // Checks one value against an engine option descriptor; returns a message or null.
 function checkOption(desc, value) {
@@ -58,11 +108,11 @@ function checkOption(desc, value) {
         ? `must be one of ${desc.choices.join(', ')}${suggest(value, desc.choices)}`
         : null;
     case 'list':
-      return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number' && Number.isFinite(v))
+      return Array.isArray(value) && value.length > 0 && value.every(isEngineNumber)
         ? null : 'must be a non-empty list of numbers';
     case 'integer':
     case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a ${desc.type === 'integer' ? 'whole ' : ''}number`;
+      if (!isEngineNumber(value)) return `must be a ${desc.type === 'integer' ? 'whole ' : ''}number`;
       if (desc.type === 'integer' && !Number.isInteger(value)) return 'must be a whole number';
       const lo = desc.minimum;
       const hi = desc.maximum;
@@ -84,17 +134,17 @@ function checkVariantOptions(errors, path, table, kind, obj, { ignore = [], rena
     errors.push({ path, message: `must be an object with a "type"` });
     return null;
   }
-  const variant = table[obj.type];
+  const variant = own(table, obj.type);
   if (!variant) {
     const names = Object.keys(table);
-    errors.push({ path: `${path}.type`, message: `unknown ${kind} "${obj.type}": choose one of ${names.join(', ')}${suggest(String(obj.type), names)}` });
+    errors.push({ path: `${path}.type`, message: `unknown ${kind} ${shown(obj.type)}: choose one of ${names.join(', ')}${suggest(obj.type, names)}` });
     return null;
   }
   const opts = variant.options;
   for (const [key, value] of Object.entries(obj)) {
     if (key === 'type' || ignore.includes(key)) continue;
-    const engineKey = rename[key] ?? key;
-    if (!opts[engineKey]) {
+    const engineKey = own(rename, key) ?? key;
+    if (!own(opts, engineKey)) {
       const names = Object.keys(opts).filter((k) => !Object.values(rename).includes(k)).concat(Object.keys(rename));
       errors.push({ path: `${path}.${key}`, message: `is not an option of ${obj.type}${suggest(key, names)}; options: ${names.join(', ') || 'none'}` });
       continue;
@@ -123,7 +173,7 @@ function checkActivation(errors, path, act) {
     for (const [k, v] of Object.entries(act)) {
       if (k === 'type') continue;
       if (k !== 'alpha' && k !== 'negative_slope') errors.push({ path: `${path}.${k}`, message: 'is not an activation parameter (alpha or negative_slope)' });
-      else if (typeof v !== 'number' || !Number.isFinite(v)) errors.push({ path: `${path}.${k}`, message: 'must be a number' });
+      else if (!isEngineNumber(v)) errors.push({ path: `${path}.${k}`, message: 'must be a number' });
     }
 }
 
@@ -131,7 +181,8 @@ function checkDense(errors, path, layer) {
   for (const [key, value] of Object.entries(layer)) {
     const p = `${path}.${key}`;
     switch (key) {
-      case 'type': case 'name': break;
+      case 'type': break;
+      case 'name': checkName(errors, p, value, { layer: true }); break;
       case 'units': case 'use_bias': case 'trainable': {
         const msg = checkOption(dense[key], value);
         if (msg) errors.push({ path: p, message: msg });
@@ -139,13 +190,13 @@ function checkDense(errors, path, layer) {
       }
       case 'activation': checkActivation(errors, p, value); break;
       case 'kernel_initializer': {
-        const name = typeof value === 'string' ? value : value?.type;
+        const name = isObject(value) ? value.type : value;
         const msg = checkOption(dense.kernel_initializer, name);
         if (msg) errors.push({ path: isObject(value) ? `${p}.type` : p, message: msg });
         if (isObject(value))
           for (const [k, v] of Object.entries(value)) {
             if (k === 'type') continue;
-            if (!INITIALIZER_PARAMS[k]) errors.push({ path: `${p}.${k}`, message: `is not an initializer parameter (${Object.keys(INITIALIZER_PARAMS).join(', ')})` });
+            if (!own(INITIALIZER_PARAMS, k)) errors.push({ path: `${p}.${k}`, message: `is not an initializer parameter (${Object.keys(INITIALIZER_PARAMS).join(', ')})` });
             else {
               const m2 = checkOption(dense[INITIALIZER_PARAMS[k]], v);
               if (m2) errors.push({ path: `${p}.${k}`, message: m2 });
@@ -154,10 +205,11 @@ function checkDense(errors, path, layer) {
         break;
       }
       case 'bias_initializer': {
-        const name = typeof value === 'string' ? value : value?.type;
+        const name = isObject(value) ? value.type : value;
         const msg = checkOption(dense.bias_initializer, name);
         if (msg) errors.push({ path: isObject(value) ? `${p}.type` : p, message: msg });
-        if (isObject(value) && value.value !== undefined && (typeof value.value !== 'number' || !Number.isFinite(value.value)))
+        if (isObject(value)) unknownKeys(errors, p, value, ['type', 'value'], 'a bias initializer parameter');
+        if (isObject(value) && value.value !== undefined && !isEngineNumber(value.value))
           errors.push({ path: `${p}.value`, message: 'must be a number' });
         break;
       }
@@ -196,16 +248,19 @@ function checkSubset(errors, path, subset, datasetName, optional) {
     return;
   }
   if (!isObject(subset)) { errors.push({ path, message: 'must be an object like {"split": "train", "start": 0, "count": 20000}' }); return; }
-  const ds = DATASETS[datasetName];
+  const ds = own(DATASETS, datasetName);
   for (const key of Object.keys(subset))
     if (!['split', 'start', 'count', 'classes'].includes(key)) errors.push({ path: `${path}.${key}`, message: `is not a subset option (split, start, count, classes)${suggest(key, ['split', 'start', 'count', 'classes'])}` });
   if (!['train', 'test'].includes(subset.split)) errors.push({ path: `${path}.split`, message: 'must be "train" or "test"' });
   for (const key of ['start', 'count'])
     if (subset[key] !== undefined && subset[key] !== null && !(Number.isInteger(subset[key]) && subset[key] >= (key === 'count' ? 1 : 0)))
       errors.push({ path: `${path}.${key}`, message: key === 'count' ? 'must be a positive integer' : 'must be a whole number, zero or more' });
-  const total = ds?.splits?.[subset.split];
-  if (total && !subset.classes && (subset.start ?? 0) + (subset.count ?? 0) > total)
-    errors.push({ path: `${path}.count`, message: `start + count = ${(subset.start ?? 0) + subset.count} exceeds the ${total} images of the ${subset.split} split` });
+  const total = ds && own(ds.splits, subset.split);
+  const start = Number.isInteger(subset.start) ? subset.start : 0;
+  if (total && !subset.classes && Number.isInteger(subset.count) && start + subset.count > total)
+    errors.push({ path: `${path}.count`, message: `start + count = ${start + subset.count} exceeds the ${total} images of the ${subset.split} split` });
+  else if (total && !subset.classes && start >= total)
+    errors.push({ path: `${path}.start`, message: `is past the last of the ${total} images of the ${subset.split} split` });
   if (subset.classes !== undefined && subset.classes !== null) {
     const c = subset.classes;
     if (!Array.isArray(c) || c.length === 0 || !c.every((x) => Number.isInteger(x) && x >= 0 && x < 256) || new Set(c).size !== c.length)
@@ -221,13 +276,16 @@ export function validateConfig(config) {
   const known = ['name', 'title', 'seed', 'data', 'model', 'optimizer', 'schedule', 'callbacks', 'fit', 'transfer', 'prune', 'stats', 'analysis', 'reference'];
   for (const key of Object.keys(config))
     if (!known.includes(key)) errors.push({ path: key, message: `is not a configuration section${suggest(key, known)}; sections: ${known.join(', ')}` });
+  checkName(errors, 'name', config.name);
+  checkName(errors, 'title', config.title, { maxLength: TITLE_MAX_LENGTH });
+  checkReference(errors, 'reference', config.reference);
   if (config.seed !== undefined && !(Number.isInteger(config.seed) && config.seed >= 0 && config.seed < 2 ** 32))
     errors.push({ path: 'seed', message: 'must be a whole number from 0 to 4294967295' });
   // data
   const data = config.data;
   if (!isObject(data)) errors.push({ path: 'data', message: 'is required: which dataset and which images to train on' });
   else {
-    if (!DATASETS[data.dataset]) errors.push({ path: 'data.dataset', message: `must be one of ${Object.keys(DATASETS).join(', ')}` });
+    if (!own(DATASETS, data.dataset)) errors.push({ path: 'data.dataset', message: `must be one of ${Object.keys(DATASETS).join(', ')}` });
     for (const key of Object.keys(data))
       if (!['dataset', 'train', 'validation', 'test', 'standardize'].includes(key)) errors.push({ path: `data.${key}`, message: 'is not a data option (dataset, train, validation, test, standardize)' });
     checkSubset(errors, 'data.train', data.train, data.dataset, false);
@@ -238,9 +296,17 @@ export function validateConfig(config) {
   // model
   if (!Array.isArray(config.model) || config.model.length === 0) errors.push({ path: 'model', message: 'must be a non-empty list of layers' });
   else {
+    // Keras 3's Sequential.add refuses a second layer of the same name.
+    const named = new Map();
+    config.model.forEach((layer, i) => {
+      if (!isObject(layer) || typeof layer.name !== 'string') return;
+      if (named.has(layer.name)) errors.push({ path: `model[${i}].name`, message: `${shown(layer.name)} is already the name of model[${named.get(layer.name)}]; layer names must differ` });
+      else named.set(layer.name, i);
+    });
     config.model.forEach((layer, i) => {
       const path = `model[${i}]`;
       if (isObject(layer) && layer.type === 'dense') return checkDense(errors, path, layer);
+      if (isObject(layer)) checkName(errors, `${path}.name`, layer.name, { layer: true });
       if (isObject(layer) && layer.type === 'activation') {
         checkActivation(errors, `${path}.activation`, layer.activation);
         for (const k of Object.keys(layer)) if (!['type', 'activation', 'name'].includes(k)) errors.push({ path: `${path}.${k}`, message: 'is not an option of activation' });
@@ -252,7 +318,7 @@ export function validateConfig(config) {
     const lastAct = isObject(last) ? (typeof last.activation === 'string' ? last.activation : last.activation?.type) : null;
     if (isObject(last) && lastAct !== 'softmax')
       errors.push({ path: `model[${config.model.length - 1}]`, message: 'the last layer must have activation "softmax" (the output is a probability per class)' });
-    const classes = data?.train?.classes?.length ?? DATASETS[data?.dataset]?.classes;
+    const classes = data?.train?.classes?.length ?? own(DATASETS, data?.dataset)?.classes;
     const lastDense = [...config.model].reverse().find((l) => isObject(l) && l.type === 'dense');
     if (classes && lastDense && Number.isInteger(lastDense.units) && lastDense.units !== classes)
       errors.push({ path: `model[${config.model.lastIndexOf(lastDense)}].units`, message: `the output layer needs ${classes} units, one per class (got ${lastDense.units})` });
@@ -278,7 +344,7 @@ export function validateConfig(config) {
       checkVariantOptions(errors, `callbacks[${i}]`, description.callbacks, 'callback', cb);
       if (isObject(cb) && cb.type === 'reduce_lr_on_plateau' && config.schedule && config.schedule.type !== 'constant')
         errors.push({ path: `callbacks[${i}]`, message: 'reduce_lr_on_plateau cannot be combined with a learning-rate schedule (Keras forbids it too)' });
-      if (isObject(cb) && String(cb.monitor ?? 'val_loss').startsWith('val_') && isObject(data) && !data.validation)
+      if (isObject(cb) && (typeof cb.monitor === 'string' ? cb.monitor : 'val_loss').startsWith('val_') && isObject(data) && !data.validation)
         errors.push({ path: `callbacks[${i}].monitor`, message: 'monitors validation metrics but data.validation is not set' });
     });
   }
@@ -287,7 +353,7 @@ export function validateConfig(config) {
     else {
       const fitOpts = description.fit.fit.options;
       for (const [k, v] of Object.entries(config.fit)) {
-        if (!fitOpts[k] || k === 'seed' || k === 'stats' || k === 'stats_samples') {
+        if (!own(fitOpts, k) || k === 'seed' || k === 'stats' || k === 'stats_samples') {
           errors.push({ path: `fit.${k}`, message: `is not a fit option (epochs, batch_size, shuffle)${suggest(k, ['epochs', 'batch_size', 'shuffle'])}` });
           continue;
         }
@@ -300,6 +366,8 @@ export function validateConfig(config) {
     const t = config.transfer;
     if (!isObject(t) || typeof t.from !== 'string') errors.push({ path: 'transfer.from', message: 'must name the run whose layers are reused' });
     else {
+      checkName(errors, 'transfer.from', t.from);
+      unknownKeys(errors, 'transfer', t, ['from', 'layers', 'trainable'], 'a transfer option');
       if (!(Number.isInteger(t.layers) && t.layers >= 1)) errors.push({ path: 'transfer.layers', message: 'must be the number of leading layers to reuse (a positive integer)' });
       else if (Array.isArray(config.model) && t.layers >= config.model.length) errors.push({ path: 'transfer.layers', message: 'must leave at least the output layer new' });
       if (t.trainable !== undefined && typeof t.trainable !== 'boolean') errors.push({ path: 'transfer.trainable', message: 'must be true or false' });
@@ -308,17 +376,26 @@ export function validateConfig(config) {
   if (config.prune !== undefined && config.prune !== null) {
     const p = config.prune;
     if (!isObject(p) || !(typeof p.fraction === 'number' && p.fraction > 0 && p.fraction < 1)) errors.push({ path: 'prune.fraction', message: 'must be a number between 0 and 1 (the share of smallest weights set to zero)' });
+    if (isObject(p)) unknownKeys(errors, 'prune', p, ['fraction', 'fine_tune_epochs'], 'a prune option');
     if (isObject(p) && p.fine_tune_epochs !== undefined && !(Number.isInteger(p.fine_tune_epochs) && p.fine_tune_epochs >= 0)) errors.push({ path: 'prune.fine_tune_epochs', message: 'must be a whole number, zero or more' });
   }
   if (config.stats !== undefined && config.stats !== null) {
     const s = config.stats;
     if (!isObject(s)) errors.push({ path: 'stats', message: 'must be an object like {"every_epoch": true, "samples": 1000}' });
-    else if (s.samples !== undefined && !(Number.isInteger(s.samples) && s.samples >= 1)) errors.push({ path: 'stats.samples', message: 'must be a positive integer' });
+    else {
+      unknownKeys(errors, 'stats', s, ['every_epoch', 'samples'], 'a stats option');
+      if (s.every_epoch !== undefined && typeof s.every_epoch !== 'boolean') errors.push({ path: 'stats.every_epoch', message: 'must be true or false' });
+      if (s.samples !== undefined && !(Number.isInteger(s.samples) && s.samples >= 1)) errors.push({ path: 'stats.samples', message: 'must be a positive integer' });
+    }
   }
   if (config.analysis !== undefined && config.analysis !== null) {
     const a = config.analysis;
     if (!isObject(a) || a.type !== 'layer_stats') errors.push({ path: 'analysis.type', message: 'must be "layer_stats"' });
-    else if (a.samples !== undefined && !(Number.isInteger(a.samples) && a.samples >= 1)) errors.push({ path: 'analysis.samples', message: 'must be a positive integer' });
+    else {
+      unknownKeys(errors, 'analysis', a, ['type', 'samples', 'split'], 'an analysis option');
+      if (a.samples !== undefined && !(Number.isInteger(a.samples) && a.samples >= 1)) errors.push({ path: 'analysis.samples', message: 'must be a positive integer' });
+      if (a.split !== undefined && !['train', 'test'].includes(a.split)) errors.push({ path: 'analysis.split', message: 'must be "train" or "test"' });
+    }
   }
   return errors;
 }
@@ -345,7 +422,7 @@ export function layerSpec(layer) {
     const init = layer.kernel_initializer;
     const initParams = {};
     if (init && typeof init === 'object')
-      for (const [k, v] of Object.entries(init)) if (INITIALIZER_PARAMS[k]) initParams[INITIALIZER_PARAMS[k]] = v;
+      for (const [k, v] of Object.entries(init)) if (own(INITIALIZER_PARAMS, k)) initParams[INITIALIZER_PARAMS[k]] = v;
     const bias = layer.bias_initializer;
     return spec('dense', {
       units: layer.units,

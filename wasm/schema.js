@@ -2,6 +2,13 @@
 // variant tables (so option names, ranges and Keras defaults are the engine's).
 // tools/gen-description.js writes it to wasm/config.schema.json.
 import { RUN_FORMS, WHOLE_RUN, withRunForms, formKeys } from './schedule-steps.js';
+import { CONTROL_CHARACTERS, NAME_MAX_LENGTH, TITLE_MAX_LENGTH } from './names.js';
+
+// Names and titles as names.js allows them: one line, no control characters.
+const text = (maxLength, extra = '') => ({ type: 'string', minLength: 1, maxLength, pattern: `^[^${CONTROL_CHARACTERS}${extra}]*$` });
+const NAME = text(NAME_MAX_LENGTH);
+const LAYER_NAME = text(NAME_MAX_LENGTH, '/');
+const NUMBER = { type: 'number' };
 
 function optionSchema(opt) {
   const s = { description: opt.help };
@@ -63,10 +70,10 @@ export function configSchema(d) {
   const denseLayer = {
     title: 'Dense', description: d.layers.dense.help, type: 'object', additionalProperties: false, required: ['type', 'units'],
     properties: {
-      type: { const: 'dense' }, name: { type: 'string' },
+      type: { const: 'dense' }, name: LAYER_NAME,
       units: optionSchema(dense.units), activation, use_bias: optionSchema(dense.use_bias), trainable: optionSchema(dense.trainable),
       kernel_initializer: initializer,
-      bias_initializer: { oneOf: [{ type: 'string', enum: dense.bias_initializer.choices }, { type: 'object', properties: { type: { const: 'constant' }, value: { type: 'number' } }, required: ['type'] }], default: 'zeros' },
+      bias_initializer: { oneOf: [{ type: 'string', enum: dense.bias_initializer.choices }, { type: 'object', properties: { type: { const: 'constant' }, value: { type: 'number' } }, required: ['type'], additionalProperties: false }], default: 'zeros' },
       kernel_regularizer: { oneOf: [{ type: 'null' }, { type: 'object', properties: { l1: optionSchema(dense.kernel_l1), l2: optionSchema(dense.kernel_l2) }, additionalProperties: false }] },
       kernel_constraint: { oneOf: [{ type: 'null' }, { type: 'object', properties: { max_norm: optionSchema(dense.max_norm) }, required: ['max_norm'], additionalProperties: false }] },
     },
@@ -74,7 +81,7 @@ export function configSchema(d) {
   const layers = [denseLayer];
   for (const [name, v] of Object.entries(d.layers)) {
     if (name === 'dense') continue;
-    layers.push(name === 'activation' ? variantSchema(name, v, { activation }, ['alpha']) : variantSchema(name, v, { name: { type: 'string' } }));
+    layers.push(name === 'activation' ? variantSchema(name, v, { activation, name: LAYER_NAME }, ['alpha']) : variantSchema(name, v, { name: LAYER_NAME }));
   }
   const subset = {
     type: 'object', additionalProperties: false, required: ['split'],
@@ -91,7 +98,7 @@ export function configSchema(d) {
     description: 'One run: data, model (Keras layer names and defaults), optimizer, schedule, callbacks, fit.',
     type: 'object', additionalProperties: false, required: ['data', 'model'],
     properties: {
-      name: { type: 'string' }, title: { type: 'string' },
+      name: NAME, title: text(TITLE_MAX_LENGTH),
       seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 42 },
       data: {
         type: 'object', additionalProperties: false, required: ['dataset', 'train'],
@@ -102,11 +109,14 @@ export function configSchema(d) {
       schedule: { oneOf: [{ type: 'null' }, ...Object.entries(withRunForms(d.schedules)).map(([n, v]) => scheduleSchema(n, v))] },
       callbacks: { type: 'array', items: { oneOf: Object.entries(d.callbacks).map(([n, v]) => variantSchema(n, v)) } },
       fit: { type: 'object', additionalProperties: false, properties: { epochs: optionSchema(fit.epochs), batch_size: optionSchema(fit.batch_size), shuffle: optionSchema(fit.shuffle) } },
-      transfer: { oneOf: [{ type: 'null' }, { type: 'object', properties: { from: { type: 'string' }, layers: { type: 'integer', minimum: 1 }, trainable: { type: 'boolean', default: true } }, required: ['from', 'layers'], additionalProperties: false }] },
+      transfer: { oneOf: [{ type: 'null' }, { type: 'object', properties: { from: NAME, layers: { type: 'integer', minimum: 1 }, trainable: { type: 'boolean', default: true } }, required: ['from', 'layers'], additionalProperties: false }] },
       prune: { oneOf: [{ type: 'null' }, { type: 'object', properties: { fraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, fine_tune_epochs: { type: 'integer', minimum: 0 } }, required: ['fraction'], additionalProperties: false }] },
       stats: { oneOf: [{ type: 'null' }, { type: 'object', properties: { every_epoch: { type: 'boolean' }, samples: { type: 'integer', minimum: 1 } }, additionalProperties: false }] },
       analysis: { oneOf: [{ type: 'null' }, { type: 'object', properties: { type: { const: 'layer_stats' }, samples: { type: 'integer', minimum: 1 }, split: { enum: ['train', 'test'] } }, required: ['type'], additionalProperties: false }] },
-      reference: { type: 'object', description: 'numbers the reference Keras notebook reported (shown as bands)' },
+      reference: {
+        type: 'object', description: 'numbers the reference Keras notebook reported (shown as bands)',
+        additionalProperties: { oneOf: [NUMBER, { type: 'array', items: NUMBER }, { type: 'object', additionalProperties: NUMBER }] },
+      },
     },
   };
 }

@@ -10,6 +10,7 @@
 // inputs = pixels / 255, flattened to one row of `features` values per image
 // (784 for Fashion-MNIST, row-major 28x28).
 import { layerSpec } from './config.js';
+import { nameProblem, safeName, NAME_MAX_LENGTH } from './names.js';
 import { EngineError } from './engine.js';
 
 export const WEIGHTS_FILE = 'weights.bin';
@@ -84,7 +85,7 @@ function uniqueNamer() {
   const used = new Set();
   const next = new Map();
   return (base, wanted) => {
-    const clean = wanted ? String(wanted).replace(/[^A-Za-z0-9_.-]/g, '_') : null;
+    const clean = wanted ? safeName(wanted) : null;
     if (clean && !used.has(clean)) return used.add(clean), clean;
     let n = next.get(base) ?? 0;
     let name;
@@ -227,7 +228,7 @@ export function exportTfjs(model, config, { weightsFile = WEIGHTS_FILE, generate
     convertedBy: 'chapter11-playground wasm/tfjs-format.js',
     modelTopology: {
       class_name: 'Sequential',
-      config: { name: String(config.name ?? 'sequential').replace(/[^A-Za-z0-9_.-]/g, '_'), layers },
+      config: { name: safeName(config.name ?? 'sequential'), layers },
       keras_version: 'tfjs-layers 4.22.0',
       backend: 'tensor_flow.js',
     },
@@ -319,6 +320,7 @@ function translate(json) {
       fail(`model.json: layer ${i} must be an object with "class_name" and "config"`);
     const cls = entry.class_name;
     const c = entry.config;
+    if (c.name !== undefined && typeof c.name !== 'string') fail(`model.json: layer ${i} (${cls}): its "name" must be a string`);
     const lname = c.name ?? `layer_${i}`;
     const where = `layer ${i} (${cls} "${lname}")`;
     if (!SUPPORTED_LAYERS.includes(cls))
@@ -537,7 +539,10 @@ export function importTfjs(engine, modelJson, weights, { seed = 42, maxBatch = 2
     model.free();
     throw err;
   }
-  return { model, config: { model: layers }, features, warnings };
+  // The file's layer names found the weights; the configuration keeps those a
+  // run configuration allows (names.js), the others spelled as export writes them.
+  const configName = (n) => (nameProblem(n, { layer: true }) ? safeName(n).slice(0, NAME_MAX_LENGTH) || 'layer' : n);
+  return { model, config: { model: layers.map((l) => ({ ...l, name: configName(l.name) })) }, features, warnings };
 }
 
 // model.json text as written to disk.

@@ -6,7 +6,7 @@
 // reused. Every configuration is checked with validateConfig; problems come
 // back as {path, message} like everywhere else, the path prefixed with the
 // run's place in a list ("[1].model[0].units"). No DOM here.
-import { validateConfig } from '../wasm/config.js';
+import { validateConfig, checkReference } from '../wasm/config.js';
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -41,11 +41,15 @@ export function readConfigText(text) {
   }
   if (!items.length) return { errors: [{ path: '(root)', message: 'is an empty list: give one configuration or a list of them' }] };
   const errors = [];
+  const join = (p, path) => (p ? (path === '(root)' ? p : `${p}${path.startsWith('[') ? '' : '.'}${path}`) : path);
   const runs = items.map((item, i) => {
     const config = configOf(item);
-    for (const e of validateConfig(config)) {
-      const p = prefix(i);
-      errors.push({ path: p ? (e.path === '(root)' ? p : `${p}${e.path.startsWith('[') ? '' : '.'}${e.path}`) : e.path, message: e.message });
+    for (const e of validateConfig(config)) errors.push({ path: join(prefix(i), e.path), message: e.message });
+    // A wrapper's own reference numbers (a plan run's) are checked as the configuration's are.
+    if (item !== config) {
+      const own = [];
+      checkReference(own, 'reference', item.reference);
+      for (const e of own) errors.push({ path: join(prefix(i).replace(/\.config$/, ''), e.path), message: e.message });
     }
     return { item, config };
   });
