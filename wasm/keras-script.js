@@ -8,6 +8,7 @@
 import description from './description.js';
 import { assertValid, resolveSchedule } from './config.js';
 import { needsRun } from './schedule-steps.js';
+import { safeName } from './names.js';
 
 export class KerasScriptError extends Error {
   constructor(message) {
@@ -17,9 +18,38 @@ export class KerasScriptError extends Error {
 }
 
 // ---- Python literals
-const pyStr = (s) => JSON.stringify(String(s)); // JSON string escapes are valid in Python
-// Floats keep a decimal point (clipnorm=1.0 reads as the book writes it).
-const pyNum = (v, float = true) => (float && Number.isInteger(v) && Math.abs(v) < 1e16 ? `${v}.0` : String(v));
+// Every piece of text that reaches the script (run, layer and base-run names,
+// labels, titles) goes through pythonString, or pythonText in a comment or the
+// docstring: free text must never end a comment or a string and become code
+// (issue 10: a base run named "base\nimport os; ..." did). Escapes as the Python
+// reference defines them ("String and Bytes literals"): backslash and double
+// quote, and as \xNN, \uNNNN or \UNNNNNNNN every character that is a control
+// (C0, DEL, C1), a line or paragraph separator, a format character (the
+// bidirectional overrides of "Trojan Source", CVE-2021-42574, would make the
+// code read differently from what runs), a lone surrogate (not encodable in the
+// UTF-8 file), private-use or unassigned. JSON.stringify is not this: it leaves
+// U+2028, C1 controls and bidi overrides raw.
+const UNSAFE_IN_SOURCE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u;
+const hex = (n, width) => n.toString(16).padStart(width, '0');
+const SHORT_ESCAPES = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+export function pythonText(text) {
+  let out = '';
+  for (const ch of String(text)) {
+    const code = ch.codePointAt(0);
+    if (SHORT_ESCAPES[ch]) out += SHORT_ESCAPES[ch];
+    else if (!UNSAFE_IN_SOURCE.test(ch)) out += ch;
+    else if (code < 0x100) out += `\\x${hex(code, 2)}`;
+    else if (code < 0x10000) out += `\\u${hex(code, 4)}`;
+    else out += `\\U${hex(code, 8)}`;
+  }
+  return out;
+}
+export const pythonString = (text) => `"${pythonText(text)}"`;
+const pyStr = pythonString;
+// Floats keep a decimal point (clipnorm=1.0 reads as the book writes it); the
+// validator refuses non-finite numbers, and Python spells them float("inf").
+const pyNum = (v, float = true) => (!Number.isFinite(v) ? `float("${v > 0 ? 'inf' : v < 0 ? '-inf' : 'nan'}")`
+  : float && Number.isInteger(v) && Math.abs(v) < 1e16 ? `${v}.0` : String(v));
 function py(v, float = true) {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
@@ -29,11 +59,10 @@ function py(v, float = true) {
 }
 const kwargs = (pairs) => pairs.filter(([, v]) => v !== undefined).map(([k, v]) => (v === RAW ? k : `${k}=${v}`)).join(', ');
 const RAW = Symbol('raw');
-const comment = (s) => String(s).replace(/[\r\n]+/g, ' ');
 
 // File name of a run's saved model (the script of a transfer run loads it).
-export const modelFileName = (runId) => `${String(runId).replace(/[^A-Za-z0-9_.-]/g, '_')}.keras`;
-export const scriptFileName = (runId) => `${String(runId).replace(/[^A-Za-z0-9_.-]/g, '_')}.py`;
+export const modelFileName = (runId) => `${safeName(runId)}.keras`;
+export const scriptFileName = (runId) => `${safeName(runId)}.py`;
 
 // ---- model
 const INITIALIZER_CLASS = { random_normal: 'RandomNormal', random_uniform: 'RandomUniform', truncated_normal: 'TruncatedNormal', constant: 'Constant' };
@@ -354,7 +383,7 @@ export function kerasScript(config, { id, label, title, trainCount } = {}) {
   const heading = [runId, label ?? config.title].filter(Boolean).join(': ');
   L.push(
     '#!/usr/bin/env python3',
-    `"""${comment(heading).replace(/"""/g, "'''").replace(/\\/g, '/')}`,
+    `"""${pythonText(heading)}`,
     '',
     'The playground run as Keras 3 code on TensorFlow, generated from its configuration',
     'by chapter11-playground (wasm/keras-script.js): the same data split, model,',
@@ -369,7 +398,7 @@ export function kerasScript(config, { id, label, title, trainCount } = {}) {
   if (needsStats) L.push('import tensorflow as tf');
   L.push('import keras', '', `keras.utils.set_random_seed(${config.seed ?? 42})  # Python, NumPy and TensorFlow generators`, '');
   L.push(...data.lines, '');
-  L.push(`# ---- model${title ? `: ${comment(title)}` : ''}`);
+  L.push(`# ---- model${title ? `: ${pythonText(title)}` : ''}`);
   const features = config.data.dataset === 'cifar10' ? 3072 : 784;
   L.push('model = keras.Sequential([', `    keras.layers.Input(shape=[${features}]),`);
   for (const l of layers) L.push(`    ${l.code},`);
@@ -381,7 +410,7 @@ export function kerasScript(config, { id, label, title, trainCount } = {}) {
     L.push(
       '',
       `# ---- transfer learning: the first ${t.layers} layer(s) come from run ${pyStr(t.from)}${t.trainable === false ? ', frozen' : ''}.`,
-      `# That run's script (npm run train -- ${t.from} --keras-script) saves its trained`,
+      `# That run's script (npm run train -- ${pythonText(t.from)} --keras-script) saves its trained`,
       `# model as ${file}: run it first, in this folder.`,
       `source_model = keras.models.load_model(${pyStr(file)})`,
       `for layer, source_layer in zip(model.layers[:${count}], source_model.layers[:${count}]):`,
