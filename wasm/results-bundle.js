@@ -17,14 +17,25 @@ const SUMMARY_KEYS = [
   'pruned_fraction', 'sparsity', 'params', 'trainable_params', 'train_seconds', 'inference_seconds', 'inference_samples', 'seconds',
 ];
 
-// A number as CSV/JSON writes it: shortest round-trip form, empty / null when
-// not finite (val_loss is NaN without a validation set).
-const csvValue = (v) => (typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v === undefined || v === null ? '' : String(v));
+// One CSV field. A number in its shortest round-trip form, empty when not
+// finite (val_loss is NaN without a validation set). Text quoted when it holds
+// a comma, a double quote or a line break, quotes doubled (RFC 4180, section 2);
+// text a spreadsheet would run as a formula (a run named "=HYPERLINK(...)":
+// first character =, +, -, @, tab or carriage return) gets a leading
+// apostrophe, as OWASP's "CSV Injection" page advises.
+export function csvField(value) {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  if (value === undefined || value === null) return '';
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+// A number as JSON writes it: null when not finite.
 const jsonValue = (v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
 
 export function historyCsv(history) {
-  const rows = [METRIC_NAMES.join(',')];
-  for (const m of history) rows.push(METRIC_NAMES.map((k) => csvValue(m[k])).join(','));
+  const rows = [METRIC_NAMES.map(csvField).join(',')];
+  for (const m of history) rows.push(METRIC_NAMES.map((k) => csvField(m[k])).join(','));
   return rows.join('\n') + '\n';
 }
 

@@ -3,7 +3,7 @@
 // (tools/train.js: history.csv, results.json), so a run trained in the page
 // and one trained with `npm run train` give files of the same shape. The
 // Keras script is wasm/keras-script.js's, also the CLI's.
-import { resultsBundle } from '../wasm/results-bundle.js';
+import { resultsBundle, csvField } from '../wasm/results-bundle.js';
 import { kerasScript, scriptFileName } from '../wasm/keras-script.js';
 import { fileStem } from '../wasm/file-names.js';
 
@@ -31,7 +31,7 @@ export function runsToCsv(records) {
   for (const r of records) {
     const [head, ...rows] = bundleOf(r).csv.trimEnd().split('\n');
     if (!lines.length) lines.push(`run,${head}`);
-    const id = /[",\n]/.test(r.id) ? `"${String(r.id).replace(/"/g, '""')}"` : r.id;
+    const id = csvField(String(r.id));
     for (const row of rows) lines.push(`${id},${row}`);
   }
   return `${lines.join('\n')}\n`;
