@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { engineWithData, smallConfig } from './helpers.js';
 import { runConfig, buildModel } from '../../wasm/run.js';
 import { exportTfjs, importTfjs, modelJsonText, TfjsFormatError } from '../../wasm/tfjs-format.js';
+import { validateConfig } from '../../wasm/config.js';
 
 tf.env().set('PROD', true); // no "install tfjs-node" banner; the pure-JS CPU backend is the reference
 await tf.setBackend('cpu');
@@ -239,4 +240,31 @@ test('a SELU model on standardized inputs exports with the statistics folded int
   assert.equal(stats.mean.length, 784);
   assert.ok(stats.invStd.every((v) => v > 0 && Number.isFinite(v)));
   await compareWithTfjs(model, config); // TF.js gets plain pixels / 255
+});
+
+test('names: the run name stays data in model.json, layer names are written safe, and an import keeps only names a configuration allows', () => {
+  const name = 'run "x" \\ </script> é🎉';
+  const config = smallConfig({ name, model: [{ type: 'dense', units: 64, activation: 'relu', name: 'hidden "one" é' }, { type: 'dense', units: 10, activation: 'softmax' }] });
+  const model = buildModel(engine, config, 784);
+  try {
+    const { modelJson, weights } = exportTfjs(model, config);
+    const json = JSON.parse(modelJsonText(modelJson));
+    assert.equal(json.userDefinedMetadata.run, name);
+    assert.deepEqual(json.modelTopology.config.layers.map((l) => l.config.name), ['hidden__one___', 'dense']);
+    assert.match(json.modelTopology.config.name, /^[A-Za-z0-9_.-]+$/);
+    // A file whose layer names a configuration refuses (a line break, a "/"): imported, names cleaned.
+    json.modelTopology.config.layers[0].config.name = 'a\nb/c';
+    json.weightsManifest[0].weights.forEach((w) => { w.name = w.name.replace('hidden__one___', 'a\nb/c'); });
+    const imported = importTfjs(engine, json, weights);
+    try {
+      assert.deepEqual(imported.config.model.map((l) => l.name), ['a_b_c', 'dense']);
+      assert.deepEqual(validateConfig({ ...smallConfig(), model: imported.config.model }), []);
+    } finally {
+      imported.model.free();
+    }
+    json.modelTopology.config.layers[0].config.name = { toString: 1 };
+    assert.throws(() => importTfjs(engine, json, weights), /^TfjsFormatError: model\.json: layer 0 \(Dense\): its "name" must be a string$/);
+  } finally {
+    model.free();
+  }
 });
