@@ -9,6 +9,7 @@
 // (FUZZ_SEED=n FUZZ_DOCUMENTS=n for a longer search with other ones).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { validateConfig, toSpecs } from '../../wasm/config.js';
 import { kerasScript, KerasScriptError } from '../../wasm/keras-script.js';
 import { PRESETS } from '../../wasm/presets.js';
@@ -39,6 +40,7 @@ const STRINGS = [
   '', 'relu', 'softmax', 'dense', 'sgd', 'train', 'test', 'constant', 'val_loss', 'fashion-mnist', 'custom', ...PROTO_KEYS,
   'a\nb', 'base\nimport os; os.system("echo pwned")  #', '\u0000', '\u001b[31m', '\u007f', '\u0085', '\u2028', '\u2029',
   '\ud800', '\udfff', 'é🎉', '\u202eevil', '"""', "'", '\\', '=cmd|calc', '{"a":1}', 'x'.repeat(5000), DEEP,
+  'name', 'title', 'from', 'x"; import os; os.system("PWNED") #\\', "''' + PWNED + '''",
 ];
 const KEYS = STRINGS.filter((k) => k !== DEEP).map((k) => k.slice(0, 20));
 const NUMBERS = [0, -0, 1, -1, 0.5, 2, 10, 32, 784, 1e308, -1e308, 5e-324, 2 ** 31, 2 ** 32, 2 ** 53 + 2, 1e21, 65536, 1048577];
@@ -92,6 +94,16 @@ function mutate(r, doc) {
   return doc;
 }
 
+// Names and titles set to text that is hostile to the writers.
+function rename(r, doc) {
+  if (!isPlainObject(doc)) return;
+  const text = () => r.pick(STRINGS.filter((t) => t.length < 100 && t !== DEEP));
+  if (r.next() < 0.5) setKey(doc, 'name', text());
+  if (r.next() < 0.3) setKey(doc, 'title', text());
+  if (Array.isArray(doc.model)) for (const layer of doc.model) if (isPlainObject(layer) && r.next() < 0.3) setKey(layer, 'name', text());
+}
+const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 function deepText(r) {
   const depth = 2000 + r.int(30000);
   return r.next() < 0.5 ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
@@ -111,6 +123,7 @@ function documentText(r) {
   if (kind === 0) doc = hostileValue(r);
   else {
     doc = mutate(r, structuredClone(r.pick(BASES)));
+    if (r.next() < 0.4) rename(r, doc);
     if (kind === 1) doc = { title: r.pick(STRINGS), runs: [{ id: 'a', label: r.pick(STRINGS), reference: hostileValue(r), config: doc }] };
     else if (kind === 2) doc = [doc, mutate(r, structuredClone(r.pick(BASES)))];
     else if (kind === 3) doc = { format: 'chapter11-playground-results', config: doc };
@@ -118,6 +131,23 @@ function documentText(r) {
   let text = JSON.stringify(doc);
   while (text.includes(`"${DEEP}"`)) text = text.replace(`"${DEEP}"`, deepText(r));
   return text;
+}
+
+// The Keras scripts of accepted configurations parse, and PWNED (in some names
+// of the mutation pool) is only ever inside a string literal or a comment.
+const CHECK_SCRIPTS = String.raw`
+import ast, io, json, sys, tokenize
+for i, text in enumerate(json.load(sys.stdin)):
+    ast.parse(text)
+    for t in tokenize.generate_tokens(io.StringIO(text).readline):
+        if "PWNED" in t.string and t.type not in (tokenize.STRING, tokenize.COMMENT):
+            sys.exit(f"script {i}: PWNED in a {tokenize.tok_name[t.type]} token: {t.string!r}")
+`;
+function checkScripts(scripts) {
+  assert.ok(scripts.length > 20, `${scripts.length} scripts`);
+  if (process.env.FUZZ_DOCUMENTS) console.log(scripts.length, "scripts,", scripts.filter((s) => s.includes("PWNED")).length, "with PWNED");
+  const r = spawnSync(process.env.PYTHON || 'python3', ['-c', CHECK_SCRIPTS], { input: JSON.stringify(scripts), encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr);
 }
 
 const isProblemList = (list) => Array.isArray(list) && list.every((e) => typeof e.path === 'string' && typeof e.message === 'string' && e.message.length > 0);
@@ -136,15 +166,17 @@ function checkAccepted(config, where) {
     m.free();
   }
   try {
-    assert.equal(typeof kerasScript(config), 'string');
+    return kerasScript(config);
   } catch (err) {
     if (!(err instanceof KerasScriptError)) throw err;
+    return null;
   }
 }
 
 test('validateConfig and the configuration import answer every hostile document with problems or acceptance', () => {
   const r = generator(Number(process.env.FUZZ_SEED ?? 20261130));
   const stats = { documents: 0, accepted: 0, refused: 0 };
+  const scripts = [];
   for (let i = 0; i < Number(process.env.FUZZ_DOCUMENTS ?? 3000); i++) {
     const text = documentText(r);
     const where = `document ${i}: ${text.slice(0, 300)}`;
@@ -158,7 +190,8 @@ test('validateConfig and the configuration import answer every hostile document 
     assert.ok(isProblemList(problems), where);
     if (problems.length === 0) {
       try {
-        checkAccepted(parsed, where);
+        const script = checkAccepted(parsed, where);
+        if (script && scripts.length < 300) scripts.push(script);
       } catch (err) {
         assert.fail(`an accepted configuration failed: ${err.stack}\n${where}`);
       }
@@ -183,6 +216,7 @@ test('validateConfig and the configuration import answer every hostile document 
   }
   assert.equal(({}).polluted, undefined, 'no prototype pollution');
   if (process.env.FUZZ_DOCUMENTS) console.log(stats);
+  checkScripts(scripts);
   assert.ok(stats.accepted > 50 && stats.refused > 1000, `both outcomes are exercised: ${JSON.stringify(stats)}`);
 });
 
@@ -201,6 +235,10 @@ test('bad roots, names and references are problems with their JSON path', () => 
   assert.ok(m(twice).includes('model[1].name: "h" is already the name of model[0]; layer names must differ'));
   assert.ok(m(smallConfig({ optimizer: { type: 'constructor' } })).some((x) => x.startsWith('optimizer.type: unknown optimizer "constructor"')));
   assert.ok(m(smallConfig({ fit: { epochs: 1, toString: 1 } })).some((x) => x.startsWith('fit.toString: is not a fit option')));
+  // What the engine would refuse after validation said yes: subnormal numbers (strtod's ERANGE), boundaries out of order.
+  assert.ok(m(smallConfig({ optimizer: { type: 'sgd', learning_rate: 5e-324 } })).includes('optimizer.learning_rate: must be a number'));
+  const piecewise = smallConfig({ schedule: { type: 'piecewise_constant_decay', boundaries: [10, 5], values: [0.1, 0.01, 0.001] } });
+  assert.ok(m(piecewise).includes('schedule.boundaries: must increase'));
   let deep = 1;
   for (let i = 0; i < 20000; i++) deep = { a: deep };
   assert.ok(m(smallConfig({ reference: { val_accuracy: 0.8, first_epoch: deep } })).some((x) => x.startsWith('reference.first_epoch.a:')));
