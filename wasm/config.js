@@ -443,7 +443,14 @@ export function layerSpec(layer) {
 }
 
 // ---- the run's length in steps
-const fitOptions = (config) => ({ epochs: 1, batch_size: 32, shuffle: true, ...(config.fit ?? {}) });
+// The fit options with Keras's defaults; null means the default, as None does
+// for Keras's batch_size (a {"batch_size": null} must not make the run's steps
+// Infinity, nor write "epochs=null" into the Keras script).
+export function fitOptions(config) {
+  const fit = { epochs: 1, batch_size: 32, shuffle: true };
+  for (const [k, v] of Object.entries(config.fit ?? {})) if (v !== null && v !== undefined) fit[k] = v;
+  return fit;
+}
 
 // The number of training images a configuration selects, when the
 // configuration alone tells it (not for a class filter without a count, nor for

@@ -6,7 +6,7 @@
 // Keras names: https://keras.io/api/ (layers, initializers, optimizers,
 // optimizers/learning_rate_schedules, callbacks).
 import description from './description.js';
-import { assertValid, resolveSchedule } from './config.js';
+import { assertValid, resolveSchedule, fitOptions } from './config.js';
 import { needsRun } from './schedule-steps.js';
 import { safeName } from './names.js';
 
@@ -216,8 +216,7 @@ function scheduleSection(config, trainCount) {
   if (!s || s.type === 'constant') return { lines: [], lr: null, callback: null };
   const section = scheduleCode(s);
   if (needsRun(config.schedule)) {
-    const fit = config.fit ?? {};
-    section.lines.unshift(`# The schedule follows the run: ${resolved.stepsPerEpoch} steps per epoch (ceil(${resolved.trainCount} / ${fit.batch_size ?? 32})), ${resolved.totalSteps} in all.`);
+    section.lines.unshift(`# The schedule follows the run: ${resolved.stepsPerEpoch} steps per epoch (ceil(${resolved.trainCount} / ${fitOptions(config).batch_size})), ${resolved.totalSteps} in all.`);
   }
   return section;
 }
@@ -377,7 +376,7 @@ export function kerasScript(config, { id, label, title, trainCount } = {}) {
   const callbacks = callbackLines(config, runId);
   if (schedule.callback) callbacks.push(schedule.callback);
   const needsStats = Boolean(config.analysis || config.stats?.every_epoch);
-  const fit = { epochs: 1, batch_size: 32, shuffle: true, ...(config.fit ?? {}) };
+  const fit = fitOptions(config);
   const hasValid = data.sets.includes('valid');
   const L = [];
   const heading = [runId, label ?? config.title].filter(Boolean).join(': ');

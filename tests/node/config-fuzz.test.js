@@ -6,10 +6,11 @@
 // specs the engine takes, a Keras script or a KerasScriptError, and survive
 // JSON.stringify and structuredClone (a share link, a saved run and a worker
 // message do both). Seeded and bounded: the same documents on every run
-// (FUZZ_SEED=n FUZZ_DOCUMENTS=n for a longer search with other ones).
+// (FUZZ_SEED=n FUZZ_DOCUMENTS=n for a longer search with other ones; FUZZ_SAVE=file).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { validateConfig, toSpecs } from '../../wasm/config.js';
 import { kerasScript, KerasScriptError } from '../../wasm/keras-script.js';
 import { PRESETS } from '../../wasm/presets.js';
@@ -150,6 +151,12 @@ function checkScripts(scripts) {
   assert.equal(r.status, 0, r.stderr);
 }
 
+// FUZZ_SAVE=file keeps the whole failing document (the message shows its start).
+function failWith(text, message) {
+  if (process.env.FUZZ_SAVE) fs.writeFileSync(process.env.FUZZ_SAVE, text);
+  assert.fail(message);
+}
+
 const isProblemList = (list) => Array.isArray(list) && list.every((e) => typeof e.path === 'string' && typeof e.message === 'string' && e.message.length > 0);
 
 function checkAccepted(config, where) {
@@ -185,7 +192,7 @@ test('validateConfig and the configuration import answer every hostile document 
     try {
       problems = validateConfig(parsed);
     } catch (err) {
-      assert.fail(`validateConfig threw ${err.stack}\n${where}`);
+      failWith(text, `validateConfig threw ${err.stack}\n${where}`);
     }
     assert.ok(isProblemList(problems), where);
     if (problems.length === 0) {
@@ -193,14 +200,14 @@ test('validateConfig and the configuration import answer every hostile document 
         const script = checkAccepted(parsed, where);
         if (script && scripts.length < 300) scripts.push(script);
       } catch (err) {
-        assert.fail(`an accepted configuration failed: ${err.stack}\n${where}`);
+        failWith(text, `an accepted configuration failed: ${err.stack}\n${where}`);
       }
     }
     let read;
     try {
       read = readConfigText(text);
     } catch (err) {
-      assert.fail(`readConfigText threw ${err.stack}\n${where}`);
+      failWith(text, `readConfigText threw ${err.stack}\n${where}`);
     }
     if (read.errors) {
       assert.ok(isProblemList(read.errors) && read.errors.length > 0, where);
@@ -243,4 +250,16 @@ test('bad roots, names and references are problems with their JSON path', () => 
   for (let i = 0; i < 20000; i++) deep = { a: deep };
   assert.ok(m(smallConfig({ reference: { val_accuracy: 0.8, first_epoch: deep } })).some((x) => x.startsWith('reference.first_epoch.a:')));
   assert.deepEqual(m(smallConfig({ reference: { val_accuracy: 0.8, saturated: [0.1, 0.2], first_epoch: { accuracy: 0.7 } } })), []);
+});
+
+test('null fit options mean the Keras defaults in the specs, the schedule steps and the Keras script', () => {
+  const config = smallConfig({ fit: { epochs: null, batch_size: null }, schedule: { type: 'exponential_decay', initial_learning_rate: 0.01, decay_epochs: 1, decay_rate: 0.9 } });
+  assert.deepEqual(validateConfig(config), []);
+  const specs = toSpecs(config);
+  assert.equal(specs.batchSize, 32);
+  assert.match(specs.schedule, /decay_steps=94( |$)/, 'ceil(3000 / 32) steps per epoch');
+  assert.match(specs.fit, /epochs=1 batch_size=32/);
+  const script = kerasScript(config);
+  assert.doesNotMatch(script, /null|Infinity/);
+  assert.match(script, /epochs=1, batch_size=32/);
 });
