@@ -8,7 +8,7 @@
 import description from './description.js';
 import { assertValid, resolveSchedule, fitOptions } from './config.js';
 import { needsRun } from './schedule-steps.js';
-import { safeName } from './names.js';
+import { fileStem } from './file-names.js';
 
 export class KerasScriptError extends Error {
   constructor(message) {
@@ -61,8 +61,8 @@ const kwargs = (pairs) => pairs.filter(([, v]) => v !== undefined).map(([k, v]) 
 const RAW = Symbol('raw');
 
 // File name of a run's saved model (the script of a transfer run loads it).
-export const modelFileName = (runId) => `${safeName(runId)}.keras`;
-export const scriptFileName = (runId) => `${safeName(runId)}.py`;
+export const modelFileName = (runId) => `${fileStem(runId)}.keras`;
+export const scriptFileName = (runId) => `${fileStem(runId)}.py`;
 
 // ---- model
 const INITIALIZER_CLASS = { random_normal: 'RandomNormal', random_uniform: 'RandomUniform', truncated_normal: 'TruncatedNormal', constant: 'Constant' };

@@ -25,6 +25,6 @@ export function nameProblem(value, { maxLength = NAME_MAX_LENGTH, layer = false 
   return null;
 }
 
-// A name as a file name or an exported Keras/TF.js layer name: letters, digits,
-// "_", "." and "-" kept, every other character "_".
-export const safeName = (text) => String(text).replace(/[^A-Za-z0-9_.-]/g, '_');
+// A name as an exported Keras/TF.js layer or model name: letters, digits, "_",
+// "." and "-" kept, every other character "_". (File names: file-names.js.)
+export const kerasName = (text) => String(text).replace(/[^A-Za-z0-9_.-]/g, '_');

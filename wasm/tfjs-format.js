@@ -10,7 +10,7 @@
 // inputs = pixels / 255, flattened to one row of `features` values per image
 // (784 for Fashion-MNIST, row-major 28x28).
 import { layerSpec } from './config.js';
-import { nameProblem, safeName, NAME_MAX_LENGTH } from './names.js';
+import { nameProblem, kerasName, NAME_MAX_LENGTH } from './names.js';
 import { EngineError } from './engine.js';
 
 export const WEIGHTS_FILE = 'weights.bin';
@@ -85,7 +85,7 @@ function uniqueNamer() {
   const used = new Set();
   const next = new Map();
   return (base, wanted) => {
-    const clean = wanted ? safeName(wanted) : null;
+    const clean = wanted ? kerasName(wanted) : null;
     if (clean && !used.has(clean)) return used.add(clean), clean;
     let n = next.get(base) ?? 0;
     let name;
@@ -228,7 +228,7 @@ export function exportTfjs(model, config, { weightsFile = WEIGHTS_FILE, generate
     convertedBy: 'chapter11-playground wasm/tfjs-format.js',
     modelTopology: {
       class_name: 'Sequential',
-      config: { name: safeName(config.name ?? 'sequential'), layers },
+      config: { name: kerasName(config.name ?? 'sequential'), layers },
       keras_version: 'tfjs-layers 4.22.0',
       backend: 'tensor_flow.js',
     },
@@ -541,7 +541,7 @@ export function importTfjs(engine, modelJson, weights, { seed = 42, maxBatch = 2
   }
   // The file's layer names found the weights; the configuration keeps those a
   // run configuration allows (names.js), the others spelled as export writes them.
-  const configName = (n) => (nameProblem(n, { layer: true }) ? safeName(n).slice(0, NAME_MAX_LENGTH) || 'layer' : n);
+  const configName = (n) => (nameProblem(n, { layer: true }) ? kerasName(n).slice(0, NAME_MAX_LENGTH) || 'layer' : n);
   return { model, config: { model: layers.map((l) => ({ ...l, name: configName(l.name) })) }, features, warnings };
 }
 
