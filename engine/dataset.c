@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The WASM heap is at most 2 GB (-sMAXIMUM_MEMORY=2GB), so larger data could
- * never be held there; natively the same limit keeps the two builds alike. */
-#define DATASET_MAX_PIXEL_BYTES ((uint64_t)1 << 31)
+/* The engine's memory limit (internal.h): larger data could never be held in
+ * the WASM heap; natively the same limit keeps the two builds alike. */
+#define DATASET_MAX_PIXEL_BYTES ENG_MEMORY_LIMIT
 
 #define IDX_TYPE_UINT8 0x08
 #define IDX_MAGIC_IMAGES 0x00000803u

@@ -77,6 +77,7 @@ const char *eng_describe(void) {
   if (!json) return "{}";
   len = 0;
   emit("{\"version\":\"%s\",", eng_version());
+  emit("\"memory_limit_bytes\":%llu,", (unsigned long long)ENG_MEMORY_LIMIT);
   emit_table("layers", layer_table, LAYER_COUNT), emit(",");
   emit_table("optimizers", optimizer_table, OPT_COUNT), emit(",");
   emit_table("schedules", schedule_table, SCHED_COUNT), emit(",");

@@ -31,6 +31,11 @@ typedef enum {
   ENG_ERR_STATE = 5     /* call not valid in the object's current state */
 } eng_status;
 
+/* The most memory the engine holds, in MiB: the WASM build's maximum heap
+ * (CMakeLists.txt passes it to -sMAXIMUM_MEMORY). Models, datasets and model
+ * files that would need more are refused with ENG_ERR_NOMEM and their size. */
+#define ENG_MEMORY_LIMIT_MB 2048
+
 /* The message of the last failure (empty string if none). */
 const char *eng_last_error(void);
 /* All variant tables (layers, activations, initializers, optimizers, schedules,

@@ -18,6 +18,31 @@ eng_status eng_fail(eng_status code, const char *fmt, ...)
     ;
 void eng_clear_error(void);
 
+/* ---- sizes and the memory limit (status.c)
+ * The most bytes the engine may hold: the WASM heap is a 32-bit address space
+ * capped at 2 GB (CMakeLists.txt reads -sMAXIMUM_MEMORY from ENG_MEMORY_LIMIT_MB;
+ * pointers above 2 GB would turn negative in JS). size_t is 32 bits there, so
+ * every size that grows with user input (units, batch, file headers) is computed
+ * in 64 bits and checked against this limit before anything is allocated or
+ * indexed. The native build uses the same limit, so the C tests and fuzzers
+ * refuse exactly what the browser refuses. */
+#define ENG_MEMORY_LIMIT ((uint64_t)ENG_MEMORY_LIMIT_MB << 20)
+/* 64-bit size arithmetic that saturates at UINT64_MAX instead of wrapping, so an
+ * overflowing size still compares as "too large". */
+static inline uint64_t eng_size_mul(uint64_t a, uint64_t b) {
+  return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+static inline uint64_t eng_size_add(uint64_t a, uint64_t b) {
+  return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+/* Writes bytes as "16.0 GB", "3.6 MB", "39.1 KB" or "12 bytes" (binary units, as
+ * -sMAXIMUM_MEMORY=2GB counts them). */
+const char *eng_format_bytes(uint64_t bytes, char *buf, size_t cap);
+/* ENG_ERR_NOMEM with the message "out of memory: <what> needs <size><detail>; the
+ * engine can hold 2.0 GB<hint>" when bytes exceed ENG_MEMORY_LIMIT, else ENG_OK. */
+eng_status eng_check_memory(uint64_t bytes, const char *what, const char *detail,
+                            const char *hint);
+
 /* ---- option specs (options.c)
  * A spec string is "variant key=value key=value ...". Each variant declares its
  * options; values are checked against type and range with messages naming the

@@ -12,8 +12,8 @@ static eng_status act_configure(layer *l, uint32_t in) {
   return ENG_OK;
 }
 
-static size_t act_param_count(const layer *l) { return 0; }
-static size_t act_activation_count(const layer *l, uint32_t batch) { return (size_t)batch * l->out; }
+static uint64_t act_param_count(const layer *l) { return 0; }
+static uint64_t act_activation_count(const layer *l, uint32_t batch) { return (uint64_t)batch * l->out; }
 static void act_init(layer *l, eng_rng *rng) {}
 
 static void act_forward(eng_model *m, layer *l, const float *x, int n, bool training,

@@ -16,10 +16,10 @@ static eng_status bn_configure(layer *l, uint32_t in) {
   return ENG_OK;
 }
 
-static size_t bn_param_count(const layer *l) { return 4 * (size_t)l->out; }
+static uint64_t bn_param_count(const layer *l) { return 4 * (uint64_t)l->out; }
 
-static size_t bn_activation_count(const layer *l, uint32_t batch) {
-  return 2 * (size_t)batch * l->out + 2 * (size_t)l->out; /* x-hat, y, mean, 1/std */
+static uint64_t bn_activation_count(const layer *l, uint32_t batch) {
+  return 2 * (uint64_t)batch * l->out + 2 * (uint64_t)l->out; /* x-hat, y, mean, 1/std */
 }
 
 static void bn_init(layer *l, eng_rng *rng) {

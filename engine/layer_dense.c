@@ -19,13 +19,13 @@ static eng_status dense_configure(layer *l, uint32_t in) {
   return ENG_OK;
 }
 
-static size_t dense_param_count(const layer *l) {
+static uint64_t dense_param_count(const layer *l) {
   bool use_bias = eng_opt_num(&l->opt, layer_table, "use_bias") != 0;
-  return (size_t)l->in * l->out + (use_bias ? l->out : 0);
+  return (uint64_t)l->in * l->out + (use_bias ? l->out : 0);
 }
 
-static size_t dense_activation_count(const layer *l, uint32_t batch) {
-  return 3 * (size_t)batch * l->out; /* z, y, dz */
+static uint64_t dense_activation_count(const layer *l, uint32_t batch) {
+  return 3 * (uint64_t)batch * l->out; /* z, y, dz */
 }
 
 static void dense_init(layer *l, eng_rng *rng) {

@@ -13,9 +13,9 @@ static eng_status dropout_configure(layer *l, uint32_t in) {
   return ENG_OK;
 }
 
-static size_t dropout_param_count(const layer *l) { return 0; }
-static size_t dropout_activation_count(const layer *l, uint32_t batch) {
-  return 2 * (size_t)batch * l->out; /* y, mask */
+static uint64_t dropout_param_count(const layer *l) { return 0; }
+static uint64_t dropout_activation_count(const layer *l, uint32_t batch) {
+  return 2 * (uint64_t)batch * l->out; /* y, mask */
 }
 static void dropout_init(layer *l, eng_rng *rng) {}
 

@@ -133,7 +133,7 @@ static void add_tensor(eng_model *m, uint32_t li, const char *name, uint32_t row
   t->name = name;
   t->rows = rows;
   t->cols = cols;
-  t->size = (size_t)rows * (cols ? cols : 1);
+  t->size = (uint64_t)rows * (cols ? cols : 1);
   t->grad = has_grad ? (float *)1 : NULL; /* marker until arenas exist */
   t->is_kernel = is_kernel;
 }
@@ -162,46 +162,61 @@ eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
                     "cross-entropy (or set from_logits)");
   m->tensors = calloc(4 * m->n_layers, sizeof(tensor));
   if (!m->tensors) return eng_fail(ENG_ERR_NOMEM, "out of memory building the model");
-  size_t acts = 0, transpose = 0;
+  /* Every size in 64 bits: in WASM size_t is 32 bits, and 65536 units at batch
+   * 65536 would wrap to zero (issue 10). */
+  uint64_t acts = 0, transpose = 0;
   uint32_t width = m->input_features;
   for (uint32_t li = 0; li < m->n_layers; li++) {
     layer *l = &m->layers[li];
     if (l->kind == LAYER_DENSE) {
       add_tensor(m, li, "kernel", l->in, l->out, true, true);
       if (eng_opt_num(&l->opt, layer_table, "use_bias") != 0) add_tensor(m, li, "bias", l->out, 0, true, false);
-      if ((size_t)l->in * l->out > transpose) transpose = (size_t)l->in * l->out;
+      if ((uint64_t)l->in * l->out > transpose) transpose = (uint64_t)l->in * l->out;
     } else if (l->kind == LAYER_BATCH_NORM) {
       add_tensor(m, li, "gamma", l->out, 0, true, false);
       add_tensor(m, li, "beta", l->out, 0, true, false);
       add_tensor(m, li, "moving_mean", l->out, 0, false, false);
       add_tensor(m, li, "moving_variance", l->out, 0, false, false);
     }
-    acts += ops_of[l->kind]->activation_count(l, max_batch);
+    acts = eng_size_add(acts, ops_of[l->kind]->activation_count(l, max_batch));
     if (l->out > width) width = l->out;
   }
-  size_t n_params = 0, n_grads = 0;
+  uint64_t n_params = 0, n_grads = 0;
   for (uint32_t ti = 0; ti < m->n_tensors; ti++) {
-    n_params += m->tensors[ti].size;
-    if (m->tensors[ti].grad) n_grads += m->tensors[ti].size;
+    n_params = eng_size_add(n_params, m->tensors[ti].size);
+    if (m->tensors[ti].grad) n_grads = eng_size_add(n_grads, m->tensors[ti].size);
   }
   uint32_t classes = m->layers[m->n_layers - 1].out;
-  size_t scratch = (size_t)max_batch * m->input_features + 2 * (size_t)max_batch * width +
-                   transpose + (size_t)max_batch * classes;
-  m->params = calloc(n_params ? n_params : 1, sizeof(float));
-  m->grads = calloc(n_grads ? n_grads : 1, sizeof(float));
-  m->slots = calloc(3 * n_grads + 1, sizeof(float));
-  m->acts = calloc(acts ? acts : 1, sizeof(float));
-  m->scratch = calloc(scratch, sizeof(float));
-  if (!m->params || !m->grads || !m->slots || !m->acts || !m->scratch) {
+  uint64_t scratch = (uint64_t)max_batch * m->input_features + 2 * (uint64_t)max_batch * width +
+                     transpose + (uint64_t)max_batch * classes;
+  /* params + grads + 3 optimizer slots per gradient + activations + scratch */
+  uint64_t floats = eng_size_add(eng_size_add(n_params, eng_size_mul(4, n_grads)),
+                                 eng_size_add(acts, scratch));
+  char detail[48];
+  snprintf(detail, sizeof detail, " for batch size %u", max_batch);
+  eng_status st = eng_check_memory(eng_size_mul(floats, sizeof(float)), "the model", detail,
+                                   "; use fewer or smaller layers or a smaller batch");
+  if (st == ENG_OK) {
+    m->params = calloc(n_params ? n_params : 1, sizeof(float));
+    m->grads = calloc(n_grads ? n_grads : 1, sizeof(float));
+    m->slots = calloc(3 * n_grads + 1, sizeof(float));
+    m->acts = calloc(acts ? acts : 1, sizeof(float));
+    m->scratch = calloc(scratch, sizeof(float));
+    if (!m->params || !m->grads || !m->slots || !m->acts || !m->scratch) {
+      char need[32];
+      st = eng_fail(ENG_ERR_NOMEM,
+                    "out of memory: the model needs %s for batch size %u and the engine has "
+                    "not that much left; use fewer or smaller layers or a smaller batch",
+                    eng_format_bytes(floats * sizeof(float), need, sizeof need), max_batch);
+    }
+  }
+  if (st != ENG_OK) {
     free(m->params), free(m->grads), free(m->slots), free(m->acts), free(m->scratch);
     m->params = m->grads = m->slots = m->acts = m->scratch = NULL;
     free(m->tensors);
     m->tensors = NULL;
     m->n_tensors = 0;
-    return eng_fail(ENG_ERR_NOMEM,
-                    "out of memory: the model needs %.1f MB for batch size %u; use fewer or "
-                    "smaller layers or a smaller batch",
-                    (n_params + 4.0 * n_grads + acts + scratch) * 4.0 / 1e6, max_batch);
+    return st;
   }
   m->n_params = n_params;
   m->n_grads = n_grads;
@@ -259,6 +274,13 @@ eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
   eng_rng_seed(&m->dropout_rng, m->seed, ENG_STREAM_DROPOUT);
   /* Optimizer slots start at zero (Adagrad: at its initial accumulator value). */
   return eng_model_set_optimizer(m, m->optimizer.spec);
+}
+
+uint64_t model_weight_count(const eng_model *m) {
+  uint64_t n = 0;
+  for (uint32_t li = 0; li < m->n_layers; li++)
+    n = eng_size_add(n, ops_of[m->layers[li].kind]->param_count(&m->layers[li]));
+  return n;
 }
 
 void eng_model_free(eng_model *m) {

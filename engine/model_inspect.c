@@ -76,8 +76,12 @@ eng_status eng_model_adapt(eng_model *m, const eng_dataset *ds) {
     return eng_fail(ENG_ERR_INVALID, "dataset has %u features per sample, the model expects %u",
                     ds->features, m->input_features);
   uint32_t f = m->input_features;
+  /* sums and squares (double), mean and 1/std (float) per feature */
+  eng_status st = eng_check_memory(eng_size_mul(f, 2 * sizeof(double) + 2 * sizeof(float)),
+                                   "computing input statistics", NULL, NULL);
+  if (st != ENG_OK) return st;
   double *sum = calloc(2 * (size_t)f, sizeof(double));
-  float *mean = malloc(f * sizeof(float)), *inv = malloc(f * sizeof(float));
+  float *mean = malloc((size_t)f * sizeof(float)), *inv = malloc((size_t)f * sizeof(float));
   if (!sum || !mean || !inv) {
     free(sum), free(mean), free(inv);
     return eng_fail(ENG_ERR_NOMEM, "out of memory computing input statistics");

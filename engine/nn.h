@@ -67,15 +67,15 @@ typedef struct {
   uint32_t layer;
   const char *name;
   uint32_t rows, cols; /* cols = 0: vector */
-  size_t size;
+  uint64_t size;       /* rows * cols, in 64 bits (checked against the memory limit) */
   float *data, *grad, *slots; /* grad/slots NULL when not trainable by nature */
   bool is_kernel;
 } tensor;
 
 typedef struct layer_ops {
   eng_status (*configure)(layer *l, uint32_t in);
-  size_t (*param_count)(const layer *l); /* floats in the parameter arena */
-  size_t (*activation_count)(const layer *l, uint32_t batch); /* floats per model batch */
+  uint64_t (*param_count)(const layer *l); /* floats in the parameter arena */
+  uint64_t (*activation_count)(const layer *l, uint32_t batch); /* floats per model batch */
   void (*init)(layer *l, eng_rng *rng);
   void (*forward)(struct eng_model *m, layer *l, const float *x, int n, bool training,
                   bool update_state);
@@ -164,5 +164,10 @@ const float *model_logits(const struct eng_model *m);
 eng_status model_snapshot(const struct eng_model *m, float **out);
 void model_restore(struct eng_model *m, const float *snapshot);
 void model_update_first_trainable(struct eng_model *m);
+/* Floats of the layers' weights (what the parameter arena and a model file hold). */
+uint64_t model_weight_count(const struct eng_model *m);
+
+/* serialize.c: the checksum that ends a model file (FNV-1a over all bytes before it). */
+uint32_t blob_checksum(const uint8_t *bytes, size_t len);
 
 #endif

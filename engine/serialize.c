@@ -5,7 +5,10 @@
  * [f32 mean[f], f32 inv_std[f]], u32 tensors, {u32 layer, u32 rows, u32 cols,
  * f32 data[]} per tensor, str metadata, u32 FNV-1a checksum of all before it.
  * str = u32 length + bytes. Optimizer state is not saved (a loaded model
- * trains on with a fresh optimizer). */
+ * trains on with a fresh optimizer).
+ * A checksum-valid file can still be crafted: every count read from it is
+ * checked against the bytes left and the engine's memory limit (in 64 bits)
+ * before anything is allocated or read for it (tests/fuzz/fuzz_model.c). */
 #include "nn.h"
 
 #include <stdlib.h>
@@ -46,7 +49,7 @@ static void put_floats(writer *w, const float *f, size_t n) {
     put_u32(w, v);
   }
 }
-static uint32_t fnv1a(const uint8_t *p, size_t n) {
+uint32_t blob_checksum(const uint8_t *p, size_t n) { /* FNV-1a, 32 bits */
   uint32_t h = 2166136261u;
   for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
   return h;
@@ -81,7 +84,7 @@ eng_status eng_model_save(const eng_model *m, const char *metadata, uint8_t **ou
     put_floats(&w, t->data, t->size);
   }
   put_str(&w, metadata ? metadata : "");
-  if (!w.failed) put_u32(&w, fnv1a(w.p, w.len));
+  if (!w.failed) put_u32(&w, blob_checksum(w.p, w.len));
   if (w.failed) {
     free(w.p);
     return eng_fail(ENG_ERR_NOMEM, "out of memory saving the model");
@@ -130,7 +133,7 @@ eng_status eng_model_load(const uint8_t *bytes, size_t len, uint32_t max_batch, 
   uint32_t stored;
   reader tail = {bytes, len, len - 4};
   get_u32(&tail, &stored);
-  if (stored != fnv1a(bytes, len - 4))
+  if (stored != blob_checksum(bytes, len - 4))
     return eng_fail(ENG_ERR_FORMAT, "model file is corrupt or truncated (checksum mismatch)");
   reader r = {bytes, len - 4, 8};
   uint32_t version, features, n_layers, norm, n_tensors;
@@ -156,6 +159,15 @@ eng_status eng_model_load(const uint8_t *bytes, size_t len, uint32_t max_batch, 
       return st;
     }
   }
+  uint64_t weight_bytes = eng_size_mul(model_weight_count(m), sizeof(float));
+  if (weight_bytes > r.len - r.pos) {
+    char need[32], have[32];
+    eng_model_free(m);
+    return eng_fail(ENG_ERR_FORMAT,
+                    "model file is truncated or corrupt: its layers need %s of weights, the "
+                    "file holds %s", eng_format_bytes(weight_bytes, need, sizeof need),
+                    eng_format_bytes(len, have, sizeof have));
+  }
   if ((st = eng_model_set_optimizer(m, opt_spec)) != ENG_OK || (st = eng_model_set_schedule(m, sched_spec)) != ENG_OK ||
       (st = eng_model_build(m, max_batch)) != ENG_OK) {
     eng_model_free(m);
@@ -165,6 +177,7 @@ eng_status eng_model_load(const uint8_t *bytes, size_t len, uint32_t max_batch, 
   model_update_first_trainable(m);
   if (!get_u32(&r, &norm)) return TRUNCATED("input statistics");
   if (norm) {
+    if (eng_size_mul(features, 2 * sizeof(float)) > r.len - r.pos) return TRUNCATED("input statistics");
     m->input_mean = malloc(features * sizeof(float));
     m->input_inv_std = malloc(features * sizeof(float));
     if (!m->input_mean || !m->input_inv_std) {

@@ -6,6 +6,7 @@
 #include "nn.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -123,9 +124,14 @@ eng_status eng_trainer_create(eng_model *m, const eng_dataset *train, const eng_
   if (batch > m->max_batch)
     return eng_fail(ENG_ERR_INVALID, "batch_size %u exceeds the %u the model was built for", batch,
                     m->max_batch);
+  char detail[48];
+  snprintf(detail, sizeof detail, " for %u training samples", train->count);
+  if ((st = eng_check_memory(eng_size_mul(train->count, sizeof(uint32_t)), "the shuffling order",
+                             detail, NULL)) != ENG_OK)
+    return st;
   eng_trainer *t = calloc(1, sizeof *t);
   if (!t) return eng_fail(ENG_ERR_NOMEM, "out of memory creating the trainer");
-  t->order = malloc(train->count * sizeof(uint32_t));
+  t->order = malloc((size_t)train->count * sizeof(uint32_t));
   t->layer_stats = calloc((size_t)m->n_layers * ENG_STAT_COUNT, sizeof(double));
   if (!t->order || !t->layer_stats || model_snapshot(m, &t->snapshot) != ENG_OK) {
     eng_trainer_free(t);
