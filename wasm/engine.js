@@ -14,6 +14,14 @@ export class EngineError extends Error {
   }
 }
 
+// "16.0 GB", "3.4 MB": binary units, as the engine's own messages (engine/status.c).
+export function formatBytes(bytes) {
+  const units = ['bytes', 'KB', 'MB', 'GB'];
+  let v = bytes, u = 0;
+  while (u < 3 && v >= 1024) v /= 1024, u++;
+  return u ? `${v.toFixed(1)} ${units[u]}` : `${bytes} bytes`;
+}
+
 export const METRIC_NAMES = [
   'epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'learning_rate', 'seconds',
   'samples_per_second', 'lr_reduced', 'is_best', 'stopped', 'restored_epoch', 'sparsity',
@@ -104,8 +112,11 @@ export class Engine {
   withAlloc(fn) {
     const ptrs = [];
     const alloc = (bytes) => {
+      // _malloc takes a 32-bit size: a larger number would wrap to a small block.
+      const limit = this.describe().memory_limit_bytes;
+      if (!(bytes <= limit)) throw new EngineError(`out of memory: this needs ${formatBytes(bytes)}; the engine can hold ${formatBytes(limit)}`);
       const p = this.M._malloc(Math.max(1, bytes));
-      if (!p) throw new EngineError(`out of memory: could not allocate ${(bytes / 1e6).toFixed(1)} MB`);
+      if (!p) throw new EngineError(`out of memory: could not allocate ${formatBytes(bytes)}`);
       ptrs.push(p);
       return p;
     };
