@@ -14,17 +14,22 @@ CC=clang cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DENGINE_SANITIZE=ON 
 cmake --build build/asan -j2 >/dev/null
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure)
 
-echo "== Fuzz smoke run of the dataset parsers (20 s; longer runs: see README)"
+echo "== Fuzz smoke runs of every reader (20 s each; longer runs: see README)"
 CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Release -DENGINE_FUZZ=ON >/dev/null
-cmake --build build/fuzz -j2 --target fuzz_dataset >/dev/null
-mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/* build/fuzz/corpus/
-if ! ./build/fuzz/fuzz_dataset build/fuzz/corpus -max_total_time=20 -max_len=8192 -print_final_stats=1 \
-     -artifact_prefix=build/fuzz/ > build/fuzz/log.txt 2>&1; then
-  tail -40 build/fuzz/log.txt
-  echo "fuzz: the dataset parser fuzzer found a crash (input saved in build/fuzz/)"
-  exit 1
-fi
-grep -E "stat::number_of_executed_units" build/fuzz/log.txt
+cmake --build build/fuzz -j2 --target fuzz_dataset fuzz_model >/dev/null
+# fuzz TARGET SEED_DIR MAX_LEN WHAT: new inputs go to build/fuzz/corpus-TARGET; the seeds stay as committed.
+fuzz() {
+  mkdir -p "build/fuzz/corpus-$1"
+  if ! "./build/fuzz/$1" "build/fuzz/corpus-$1" "$2" -max_total_time=20 -max_len="$3" -print_final_stats=1 \
+       -artifact_prefix="build/fuzz/$1-" > "build/fuzz/$1.log" 2>&1; then
+    tail -40 "build/fuzz/$1.log"
+    echo "fuzz: the $4 fuzzer found a crash (input saved as build/fuzz/$1-*)"
+    exit 1
+  fi
+  echo "$1: $(grep -E "stat::number_of_executed_units" "build/fuzz/$1.log")"
+}
+fuzz fuzz_dataset tests/fuzz/corpus 8192 "dataset parser"
+fuzz fuzz_model tests/fuzz/corpus_model 4096 "model file reader"
 
 echo "== Node tests (WASM build)"
 node --test --test-concurrency=1 tests/node/
