@@ -21,6 +21,10 @@ typedef struct { uint8_t *p; size_t len, cap; bool failed; } writer;
 
 static void put(writer *w, const void *data, size_t n) {
   if (w->failed) return;
+  if (n > SIZE_MAX - w->len || w->len + n > ENG_MEMORY_LIMIT) {
+    w->failed = true; /* the doubling below would wrap a 32-bit size_t */
+    return;
+  }
   if (w->len + n > w->cap) {
     size_t cap = w->cap ? w->cap * 2 : 4096;
     while (cap < w->len + n) cap *= 2;
