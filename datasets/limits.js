@@ -2,8 +2,10 @@
 // loader (datasets/node.js) and the browser's (datasets/browser.js), so both stop
 // unzipping at the same point and say so in the same words.
 
-// The WASM engine's memory is at most 2 GB (-sMAXIMUM_MEMORY=2GB in
-// CMakeLists.txt). Loading copies the file's bytes into that memory and parses
+// The WASM engine's memory is at most 2 GB (ENG_MEMORY_LIMIT_MB in
+// engine/engine.h, which CMakeLists.txt passes to -sMAXIMUM_MEMORY; the engine
+// reports it as describe().memory_limit_bytes and tests/node/hostile-input.test.js
+// checks that this copy agrees). Loading copies the file's bytes into that memory and parses
 // them into the dataset's own copy, so a file over half of it can never be held.
 export const ENGINE_MEMORY_BYTES = 2 ** 31;
 export const MAX_DATASET_BYTES = ENGINE_MEMORY_BYTES / 2;

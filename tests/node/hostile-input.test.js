@@ -11,6 +11,8 @@ import path from 'node:path';
 import { engineWithData, smallConfig, root } from './helpers.js';
 import { runConfig } from '../../wasm/run.js';
 import { EngineError } from '../../wasm/engine.js';
+import { ENGINE_MEMORY_BYTES } from '../../datasets/limits.js';
+import { buildDir } from '../../wasm/node.js';
 
 const engines = [];
 async function make(variant) {
@@ -126,6 +128,17 @@ test('a host buffer larger than 32 bits is refused, not wrapped to a small block
   assert.equal(m.predict(ds, 0, 2).length, 2 * 65536);
   m.free(), ds.free();
   trainsTinyModel(engine);
+});
+
+test("the dataset loaders' memory limit is the engine's", async () => {
+  const { engine } = await make('single');
+  const limit = engine.describe().memory_limit_bytes;
+  assert.equal(ENGINE_MEMORY_BYTES, limit);
+  // CMakeLists.txt passes the same number to -sMAXIMUM_MEMORY: the glue caps the heap there.
+  for (const variant of ['threads', 'single']) {
+    const glue = fs.readFileSync(path.join(buildDir(variant), 'engine.js'), 'utf8');
+    assert.ok(glue.includes(String(limit)), `the ${variant} build's heap maximum is ${limit} bytes`);
+  }
 });
 
 // ---- replay of the fuzz corpora with seeded random mutations
