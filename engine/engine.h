@@ -164,7 +164,10 @@ eng_status eng_model_layer_stats(eng_model *m, const eng_dataset *ds, uint32_t c
                                  double *out);
 
 /* Versioned binary blob: layer descriptions, options, weights, moving statistics,
- * input normalization and an opaque metadata string (the host's configuration). */
+ * input normalization, the optimizer state (slots, iterations, current learning
+ * rate), the dropout generator and pruning masks, and an opaque metadata string
+ * (the host's configuration). A loaded model trains on exactly as the saved one
+ * would have (files of version 1 load with a fresh optimizer). */
 eng_status eng_model_save(const eng_model *m, const char *metadata, uint8_t **out,
                           size_t *out_len);
 void eng_blob_free(uint8_t *blob);
@@ -190,6 +193,18 @@ enum { ENG_EVENT_NONE = 0, ENG_EVENT_EPOCH = 1, ENG_EVENT_DONE = 2 };
 eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event);
 /* Ends training now (a user's stop); keeps the current weights. */
 void eng_trainer_stop(eng_trainer *t);
+/* A training checkpoint (keras.callbacks.BackupAndRestore): the model blob plus
+ * the trainer's whole state (fit spec, callbacks and their best weights,
+ * position, shuffle order and generator, epoch totals, last good weights), so
+ * that eng_trainer_load + training to the end gives the same bits as never
+ * stopping. */
+eng_status eng_trainer_save(const eng_trainer *t, const char *metadata, uint8_t **out,
+                            size_t *out_len);
+/* Rebuilds the model and its trainer from a checkpoint over the same training
+ * and validation data (their sizes are checked). Free both when done. */
+eng_status eng_trainer_load(const uint8_t *bytes, size_t len, uint32_t max_batch,
+                            const eng_dataset *train, const eng_dataset *val, eng_model **model,
+                            eng_trainer **out);
 /* Puts the in-memory checkpoint's weights back (ENG_ERR_STATE if none). */
 eng_status eng_trainer_restore_checkpoint(eng_trainer *t);
 void eng_trainer_free(eng_trainer *t);

@@ -4,22 +4,28 @@
  * {str layer spec, u8 trainable} per layer, u32 has_standardization,
  * [f32 mean[f], f32 inv_std[f]], u32 tensors, {u32 layer, u32 rows, u32 cols,
  * f32 data[]} per tensor, str metadata, u32 FNV-1a checksum of all before it.
- * str = u32 length + bytes. Optimizer state is not saved (a loaded model
- * trains on with a fresh optimizer).
+ * str = u32 length + bytes.
+ * Version 2 adds, after the tensors, what a model needs to train on exactly as
+ * it would have (Keras's model.save keeps the optimizer too):
+ * u64 iterations, f64 learning_rate (ReduceLROnPlateau may have lowered it),
+ * f64 Nadam u_product, u64 dropout generator state, u64 its increment,
+ * u64 slot count (3 per trainable value), f32 slots[], u32 pruning masks,
+ * {u32 layer, f32 mask[in * out]} per mask, u64 trainer section length +
+ * bytes (a training checkpoint, trainer_state.c; 0 in a plain model file).
+ * Version 1 files still load, with a fresh optimizer.
  * A checksum-valid file can still be crafted: every count read from it is
  * checked against the bytes left and the engine's memory limit (in 64 bits)
  * before anything is allocated or read for it (tests/fuzz/fuzz_model.c). */
-#include "nn.h"
+#include "blob.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BLOB_MAGIC "FMNPBLOB"
-#define BLOB_VERSION 1u
+#define BLOB_VERSION 2u
 
-typedef struct { uint8_t *p; size_t len, cap; bool failed; } writer;
-
-static void put(writer *w, const void *data, size_t n) {
+void put(writer *w, const void *data, size_t n) {
   if (w->failed) return;
   if (n > SIZE_MAX - w->len || w->len + n > ENG_MEMORY_LIMIT) {
     w->failed = true; /* the doubling below would wrap a 32-bit size_t */
@@ -38,15 +44,24 @@ static void put(writer *w, const void *data, size_t n) {
   memcpy(w->p + w->len, data, n);
   w->len += n;
 }
-static void put_u32(writer *w, uint32_t v) {
+void put_u32(writer *w, uint32_t v) {
   uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
   put(w, b, 4);
 }
-static void put_str(writer *w, const char *s) {
+void put_u64(writer *w, uint64_t v) {
+  put_u32(w, (uint32_t)v);
+  put_u32(w, (uint32_t)(v >> 32));
+}
+void put_f64(writer *w, double v) {
+  uint64_t bits;
+  memcpy(&bits, &v, 8);
+  put_u64(w, bits);
+}
+void put_str(writer *w, const char *s) {
   put_u32(w, (uint32_t)strlen(s));
   put(w, s, strlen(s));
 }
-static void put_floats(writer *w, const float *f, size_t n) {
+void put_floats(writer *w, const float *f, size_t n) {
   for (size_t i = 0; i < n; i++) {
     uint32_t v;
     memcpy(&v, &f[i], 4);
@@ -59,7 +74,29 @@ uint32_t blob_checksum(const uint8_t *p, size_t n) { /* FNV-1a, 32 bits */
   return h;
 }
 
+static void put_training_state(writer *w, const eng_model *m) {
+  put_u64(w, (uint64_t)m->iterations);
+  put_f64(w, m->optimizer.learning_rate);
+  put_f64(w, m->optimizer.u_product);
+  put_u64(w, m->dropout_rng.state), put_u64(w, m->dropout_rng.inc);
+  put_u64(w, 3 * (uint64_t)m->n_grads);
+  put_floats(w, m->slots, 3 * m->n_grads);
+  uint32_t masks = 0;
+  for (uint32_t li = 0; li < m->n_layers; li++) masks += m->layers[li].kernel_mask != NULL;
+  put_u32(w, masks);
+  for (uint32_t li = 0; li < m->n_layers; li++)
+    if (m->layers[li].kernel_mask) {
+      put_u32(w, li);
+      put_floats(w, m->layers[li].kernel_mask, (size_t)m->layers[li].in * m->layers[li].out);
+    }
+}
+
 eng_status eng_model_save(const eng_model *m, const char *metadata, uint8_t **out, size_t *out_len) {
+  return blob_save(m, NULL, metadata, out, out_len);
+}
+
+eng_status blob_save(const eng_model *m, const eng_trainer *t, const char *metadata, uint8_t **out,
+                     size_t *out_len) {
   *out = NULL, *out_len = 0;
   if (!m->built) return eng_fail(ENG_ERR_STATE, "the model is not built yet");
   writer w = {0};
@@ -83,9 +120,20 @@ eng_status eng_model_save(const eng_model *m, const char *metadata, uint8_t **ou
   }
   put_u32(&w, m->n_tensors);
   for (uint32_t ti = 0; ti < m->n_tensors; ti++) {
-    const tensor *t = &m->tensors[ti];
-    put_u32(&w, t->layer), put_u32(&w, t->rows), put_u32(&w, t->cols);
-    put_floats(&w, t->data, t->size);
+    const tensor *tn = &m->tensors[ti];
+    put_u32(&w, tn->layer), put_u32(&w, tn->rows), put_u32(&w, tn->cols);
+    put_floats(&w, tn->data, tn->size);
+  }
+  put_training_state(&w, m);
+  /* The trainer section's length is patched in once it is written. */
+  size_t at = w.len;
+  put_u64(&w, 0);
+  if (t) {
+    trainer_state_write(&w, t);
+    if (!w.failed) {
+      uint64_t n = w.len - at - 8;
+      for (int k = 0; k < 8; k++) w.p[at + k] = (uint8_t)(n >> (8 * k));
+    }
   }
   put_str(&w, metadata ? metadata : "");
   if (!w.failed) put_u32(&w, blob_checksum(w.p, w.len));
@@ -99,16 +147,27 @@ eng_status eng_model_save(const eng_model *m, const char *metadata, uint8_t **ou
 
 void eng_blob_free(uint8_t *blob) { free(blob); }
 
-typedef struct { const uint8_t *p; size_t len, pos; } reader;
-
-static bool get_u32(reader *r, uint32_t *v) {
+bool get_u32(reader *r, uint32_t *v) {
   if (r->len - r->pos < 4) return false;
   const uint8_t *b = r->p + r->pos;
   *v = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
   r->pos += 4;
   return true;
 }
-static bool get_str(reader *r, char *buf, size_t cap) {
+bool get_u64(reader *r, uint64_t *v) {
+  uint32_t lo, hi;
+  if (r->len - r->pos < 8) return false;
+  get_u32(r, &lo), get_u32(r, &hi);
+  *v = (uint64_t)hi << 32 | lo;
+  return true;
+}
+bool get_f64(reader *r, double *v) {
+  uint64_t bits;
+  if (!get_u64(r, &bits)) return false;
+  memcpy(v, &bits, 8);
+  return true;
+}
+bool get_str(reader *r, char *buf, size_t cap) {
   uint32_t n;
   if (!get_u32(r, &n) || n >= cap || r->len - r->pos < n) return false;
   memcpy(buf, r->p + r->pos, n);
@@ -116,7 +175,7 @@ static bool get_str(reader *r, char *buf, size_t cap) {
   r->pos += n;
   return true;
 }
-static bool get_floats(reader *r, float *f, size_t n) {
+bool get_floats(reader *r, float *f, size_t n) {
   if ((r->len - r->pos) / 4 < n) return false;
   for (size_t i = 0; i < n; i++) {
     uint32_t v = 0;
@@ -129,8 +188,41 @@ static bool get_floats(reader *r, float *f, size_t n) {
 #define TRUNCATED(what) \
   (eng_model_free(m), eng_fail(ENG_ERR_FORMAT, "model file is truncated or corrupt (in %s)", what))
 
+/* Version 2's optimizer state, dropout generator and pruning masks; every count
+ * is checked against the model before anything is read into it. */
+static bool get_training_state(reader *r, eng_model *m) {
+  uint64_t iterations, slots, state, inc;
+  double lr, u_product;
+  uint32_t masks;
+  if (!get_u64(r, &iterations) || iterations > INT64_MAX || !get_f64(r, &lr) || !(lr >= 0 && lr < INFINITY) || !get_f64(r, &u_product) ||
+      !get_u64(r, &state) || !get_u64(r, &inc) || (inc & 1) == 0 || !get_u64(r, &slots) ||
+      slots != 3 * (uint64_t)m->n_grads || !get_floats(r, m->slots, (size_t)slots) || !get_u32(r, &masks) ||
+      masks > m->n_layers)
+    return false;
+  m->iterations = (int64_t)iterations;
+  m->optimizer.learning_rate = lr, m->optimizer.u_product = u_product;
+  m->dropout_rng.state = state, m->dropout_rng.inc = inc;
+  for (uint32_t k = 0; k < masks; k++) {
+    uint32_t li;
+    if (!get_u32(r, &li) || li >= m->n_layers) return false;
+    layer *l = &m->layers[li];
+    size_t n = (size_t)l->in * l->out;
+    if (l->kind != LAYER_DENSE || l->kernel_mask || (r->len - r->pos) / 4 < n) return false;
+    if (!(l->kernel_mask = malloc(n * sizeof(float))) || !get_floats(r, l->kernel_mask, n)) return false;
+  }
+  return true;
+}
+
 eng_status eng_model_load(const uint8_t *bytes, size_t len, uint32_t max_batch, eng_model **out) {
+  const uint8_t *section;
+  size_t section_len;
+  return blob_load(bytes, len, max_batch, out, &section, &section_len);
+}
+
+eng_status blob_load(const uint8_t *bytes, size_t len, uint32_t max_batch, eng_model **out,
+                     const uint8_t **trainer_section, size_t *trainer_len) {
   *out = NULL;
+  *trainer_section = NULL, *trainer_len = 0;
   eng_model *m = NULL;
   if (!bytes || len < 8 + 4 + 4 || memcmp(bytes, BLOB_MAGIC, 8) != 0)
     return eng_fail(ENG_ERR_FORMAT, "not a model file of this playground (bad magic)");
@@ -143,8 +235,8 @@ eng_status eng_model_load(const uint8_t *bytes, size_t len, uint32_t max_batch, 
   uint32_t version, features, n_layers, norm, n_tensors;
   char spec[512], opt_spec[512], sched_spec[512];
   if (!get_u32(&r, &version)) return eng_fail(ENG_ERR_FORMAT, "model file is truncated");
-  if (version != BLOB_VERSION)
-    return eng_fail(ENG_ERR_FORMAT, "model file version %u is not supported (this engine reads %u)",
+  if (version < 1 || version > BLOB_VERSION)
+    return eng_fail(ENG_ERR_FORMAT, "model file version %u is not supported (this engine reads 1 to %u)",
                     version, BLOB_VERSION);
   if (!get_u32(&r, &features) || !get_str(&r, spec, sizeof spec) ||
       !get_str(&r, opt_spec, sizeof opt_spec) || !get_str(&r, sched_spec, sizeof sched_spec) ||
@@ -199,6 +291,13 @@ eng_status eng_model_load(const uint8_t *bytes, size_t len, uint32_t max_batch, 
     if (!get_u32(&r, &layer_index) || !get_u32(&r, &rows) || !get_u32(&r, &cols) ||
         layer_index != t->layer || rows != t->rows || cols != t->cols || !get_floats(&r, t->data, t->size))
       return TRUNCATED("weights");
+  }
+  if (version >= 2) {
+    uint64_t n;
+    if (!get_training_state(&r, m)) return TRUNCATED("optimizer state");
+    if (!get_u64(&r, &n) || n > r.len - r.pos) return TRUNCATED("trainer state");
+    *trainer_section = r.p + r.pos, *trainer_len = (size_t)n;
+    r.pos += (size_t)n;
   }
   uint32_t meta_len;
   size_t meta_pos = r.pos;

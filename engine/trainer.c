@@ -3,7 +3,7 @@
  * can post metrics, honour pause/stop and stay responsive. Callbacks follow
  * keras.callbacks (EarlyStopping, ReduceLROnPlateau, ModelCheckpoint with
  * save_best_only, kept in memory). */
-#include "nn.h"
+#include "trainer.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -51,37 +51,7 @@ const eng_variant_desc callback_table[CB_COUNT] = {
 };
 ENG_TABLE_CHECK(callback_table, CB_COUNT);
 
-#define MAX_CALLBACKS 8
-typedef struct {
-  eng_options opt;
-  int metric;
-  bool maximize;
-  double best;
-  int wait, cooldown_counter, best_epoch;
-  float *best_weights;
-} callback;
-
-struct eng_trainer {
-  eng_model *m;
-  const eng_dataset *train, *val;
-  uint32_t epochs, batch_size, batches_per_epoch, stats_samples;
-  bool shuffle, stats, done, diverged;
-  eng_rng shuffle_rng;
-  uint32_t *order;
-  uint32_t epoch, batch;
-  double loss_sum, train_seconds, epoch_start;
-  long correct, seen;
-  float *snapshot;
-  callback callbacks[MAX_CALLBACKS];
-  int n_callbacks;
-  double best_metric;
-  int checkpoint_cb;
-  double metrics[ENG_METRIC_COUNT];
-  double progress[ENG_PROGRESS_COUNT];
-  double *layer_stats;
-};
-
-static double now_seconds(void) {
+double trainer_clock(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec * 1e-9;
@@ -118,6 +88,8 @@ eng_status eng_trainer_create(eng_model *m, const eng_dataset *train, const eng_
   eng_options o;
   eng_status st = eng_parse_spec(spec && *spec ? spec : "fit", "fit", fit_table, 1, &o);
   if (st != ENG_OK) return st;
+  if (spec && strlen(spec) >= sizeof((eng_trainer *)0)->spec)
+    return eng_fail(ENG_ERR_INVALID, "fit spec is too long (at most %zu characters)", sizeof((eng_trainer *)0)->spec - 1);
   if ((st = check_data(m, train, "training")) != ENG_OK) return st;
   if (val && (st = check_data(m, val, "validation")) != ENG_OK) return st;
   uint32_t batch = (uint32_t)eng_opt_num(&o, fit_table, "batch_size");
@@ -142,6 +114,7 @@ eng_status eng_trainer_create(eng_model *m, const eng_dataset *train, const eng_
     return st;
   }
   t->m = m, t->train = train, t->val = val;
+  snprintf(t->spec, sizeof t->spec, "%s", spec && *spec ? spec : "fit");
   t->epochs = (uint32_t)eng_opt_num(&o, fit_table, "epochs");
   t->batch_size = batch;
   t->batches_per_epoch = (train->count + batch - 1) / batch;
@@ -166,6 +139,9 @@ eng_status eng_trainer_add_callback(eng_trainer *t, const char *spec) {
   memset(c, 0, sizeof *c);
   eng_status st = eng_parse_spec(spec, "callback", callback_table, CB_COUNT, &c->opt);
   if (st != ENG_OK) return st;
+  if (strlen(spec) >= sizeof c->spec)
+    return eng_fail(ENG_ERR_INVALID, "callback spec is too long (at most %zu characters)", sizeof c->spec - 1);
+  snprintf(c->spec, sizeof c->spec, "%s", spec);
   const char *mon = eng_opt_name(&c->opt, callback_table, "monitor");
   c->metric = monitor_metric[eng_name_index(monitors, mon)];
   c->maximize = strstr(mon, "acc") != NULL; /* Keras mode "auto" */
@@ -210,7 +186,7 @@ static void epoch_begin(eng_trainer *t) {
     }
   model_snapshot(t->m, &t->snapshot); /* buffer exists: cannot fail */
   t->loss_sum = 0, t->correct = 0, t->seen = 0, t->train_seconds = 0;
-  t->epoch_start = now_seconds();
+  t->epoch_start = trainer_clock();
 }
 
 static bool improved(const callback *c, double current, double min_delta) {
@@ -289,7 +265,7 @@ static eng_status epoch_end(eng_trainer *t) {
     }
   }
   mt[ENG_METRIC_SPARSITY] = eng_model_sparsity(m);
-  mt[ENG_METRIC_SECONDS] = now_seconds() - t->epoch_start;
+  mt[ENG_METRIC_SECONDS] = trainer_clock() - t->epoch_start;
   t->epoch++;
   t->batch = 0;
   if (stop || t->epoch >= t->epochs) t->done = true;
@@ -305,7 +281,7 @@ eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
   eng_model *m = t->m;
   for (uint32_t k = 0; k < max_batches; k++) {
     if (t->batch == 0) epoch_begin(t);
-    double t0 = now_seconds();
+    double t0 = trainer_clock();
     uint32_t start = t->batch * t->batch_size;
     int n = (int)(t->train->count - start < t->batch_size ? t->train->count - start : t->batch_size);
     /* Labels of the batch, in shuffled order. */
@@ -331,7 +307,7 @@ eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
     m->iterations++;
     t->loss_sum += loss * n, t->correct += correct, t->seen += n;
     t->batch++;
-    t->train_seconds += now_seconds() - t0;
+    t->train_seconds += trainer_clock() - t0;
     double *p = t->progress;
     p[ENG_PROGRESS_EPOCH] = t->epoch + 1, p[ENG_PROGRESS_BATCH] = t->batch;
     p[ENG_PROGRESS_BATCHES] = t->batches_per_epoch, p[ENG_PROGRESS_LOSS] = t->loss_sum / t->seen;

@@ -246,9 +246,9 @@ static void test_save_load(void) {
   CHECK_FAILS(eng_model_load(longer, len + 1, 16, &r), ENG_ERR_FORMAT, NULL);
   /* A future version with a valid checksum is refused by version. */
   memcpy(longer, blob, len);
-  put_le32(longer + 8, 2);
+  put_le32(longer + 8, 3);
   put_le32(longer + len - 4, fnv1a(longer, len - 4));
-  CHECK_FAILS(eng_model_load(longer, len, 16, &r), ENG_ERR_FORMAT, "version 2");
+  CHECK_FAILS(eng_model_load(longer, len, 16, &r), ENG_ERR_FORMAT, "version 3");
   free(longer);
   /* The original still loads after all that. */
   CHECK_OK(eng_model_load(blob, len, 16, &r));

@@ -1,0 +1,43 @@
+/* trainer.h: the trainer's state inside the engine (trainer.c runs it,
+ * trainer_state.c saves and restores it). */
+#ifndef ENGINE_TRAINER_H
+#define ENGINE_TRAINER_H
+
+#include "nn.h"
+
+#define MAX_CALLBACKS 8
+typedef struct {
+  eng_options opt;
+  char spec[512];    /* as given (a checkpoint re-creates the callback from it) */
+  int metric;
+  bool maximize;
+  double best;
+  int wait, cooldown_counter, best_epoch;
+  float *best_weights;
+} callback;
+
+struct eng_trainer {
+  eng_model *m;
+  char spec[512];    /* the fit spec, as given */
+  const eng_dataset *train, *val;
+  uint32_t epochs, batch_size, batches_per_epoch, stats_samples;
+  bool shuffle, stats, done, diverged;
+  eng_rng shuffle_rng;
+  uint32_t *order;
+  uint32_t epoch, batch;
+  double loss_sum, train_seconds, epoch_start;
+  long correct, seen;
+  float *snapshot;
+  callback callbacks[MAX_CALLBACKS];
+  int n_callbacks;
+  double best_metric;
+  int checkpoint_cb;
+  double metrics[ENG_METRIC_COUNT];
+  double progress[ENG_PROGRESS_COUNT];
+  double *layer_stats;
+};
+
+/* Monotonic seconds (epoch timing). */
+double trainer_clock(void);
+
+#endif
