@@ -3,11 +3,12 @@
 //   npm run train -- <preset|variant|config.json> [--epochs N] [--threads N]
 //                    [--seed S] [--variant threads|single] [--json] [--list]
 //                    [--cifar-dir DIR] [--export DIR] [--keras-script]
+//                    [--stop-after-epoch K] [--resume DIR/<run>]
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadEngine } from '../wasm/node.js';
 import { nodeDataLoader } from '../datasets/node.js';
-import { runConfig } from '../wasm/run.js';
+import { runConfig, readCheckpoint } from '../wasm/run.js';
 import { PRESETS, findPreset } from '../wasm/presets.js';
 import { validateConfig } from '../wasm/config.js';
 import { exportTfjs, modelJsonText, WEIGHTS_FILE } from '../wasm/tfjs-format.js';
@@ -30,7 +31,11 @@ options:
   --export DIR        write each trained run to DIR/<run>/: model.bin (engine format),
                       config.json, tfjs/model.json + weights.bin (TensorFlow.js; inputs
                       are pixels / 255), train.py (Keras script), history.csv, results.json
-  --keras-script      print the Keras (Python) script of the run(s) instead of training`;
+  --keras-script      print the Keras (Python) script of the run(s) instead of training
+  --stop-after-epoch K  train as configured but stop after epoch K, writing a training
+                      checkpoint to DIR/<run>/checkpoint.bin (needs --export DIR)
+  --resume DIR/<run>  finish the run whose checkpoint.bin is there (instead of <preset>);
+                      it ends with the same weights as the run never stopped`;
 
 function parseArgs(argv) {
   const opts = { json: false, list: false };
@@ -56,12 +61,18 @@ function parseArgs(argv) {
     else if (a === '--cifar-dir') opts.cifarDir = value();
     else if (a === '--export') opts.exportDir = value();
     else if (a === '--keras-script') opts.kerasScript = true;
+    else if (a === '--stop-after-epoch') opts.stopAfterEpoch = int('--stop-after-epoch');
+    else if (a === '--resume') opts.resume = value();
     else if (a.startsWith('--')) fail(`unknown option ${a}\n${USAGE}`);
     else positional.push(a);
   }
   if (opts.variant && !['threads', 'single'].includes(opts.variant)) fail('--variant must be threads or single');
   if (opts.epochs === 0) fail('--epochs must be at least 1');
   if (opts.threads === 0) fail('--threads must be at least 1');
+  if (opts.stopAfterEpoch === 0) fail('--stop-after-epoch must be at least 1');
+  if (opts.stopAfterEpoch && !opts.exportDir) fail('--stop-after-epoch needs --export DIR: the checkpoint is written there');
+  if (opts.resume && (positional.length || opts.epochs || opts.seed !== undefined))
+    fail('--resume takes the run and its configuration from the checkpoint: give no preset, --epochs or --seed');
   return { opts, positional };
 }
 
@@ -147,11 +158,18 @@ async function main() {
     }
     return;
   }
-  if (positional.length !== 1) fail(USAGE);
+  if (positional.length !== 1 && !opts.resume) fail(USAGE);
   const target = positional[0];
   let experiment;
   let runs;
-  if (target.endsWith('.json') || fs.existsSync(target)) {
+  let checkpoint = null;
+  if (opts.resume) {
+    const file = path.join(opts.resume, 'checkpoint.bin');
+    if (!fs.existsSync(file)) fail(`${file} not found: --resume needs the folder a --stop-after-epoch run wrote`);
+    checkpoint = new Uint8Array(fs.readFileSync(file));
+    experiment = { id: 'resume', title: `resumed from ${opts.resume}` };
+    runs = null; // read from the checkpoint once the engine is loaded
+  } else if (target.endsWith('.json') || fs.existsSync(target)) {
     let config;
     try {
       config = JSON.parse(fs.readFileSync(target, 'utf8'));
@@ -168,7 +186,7 @@ async function main() {
     if (!found) fail(`unknown preset "${target}"; npm run train -- --list shows them`);
     ({ experiment, runs } = found);
   }
-  runs = runs.map((r) => ({
+  if (runs) runs = runs.map((r) => ({
     ...r,
     config: {
       ...r.config,
@@ -176,10 +194,11 @@ async function main() {
       ...(opts.epochs ? { fit: { ...(r.config.fit ?? {}), epochs: opts.epochs } } : {}),
     },
   }));
-  for (const r of runs) {
+  for (const r of runs ?? []) {
     const errors = validateConfig(r.config);
     if (errors.length) fail(`${r.id}: invalid configuration:\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
   }
+  if (opts.kerasScript && !runs) fail('--keras-script and --resume do not go together');
   if (opts.kerasScript) {
     process.stdout.on('error', (err) => process.exit(err.code === 'EPIPE' ? 0 : 1)); // | head
     for (const [i, r] of runs.entries()) {
@@ -190,6 +209,15 @@ async function main() {
   }
   const engine = await loadEngine({ variant: opts.variant ?? 'threads', threads: opts.threads });
   const loadSplit = nodeDataLoader(engine, { cifarDir: opts.cifarDir });
+  if (checkpoint) {
+    let meta;
+    try {
+      meta = readCheckpoint(engine, checkpoint);
+    } catch (err) {
+      fail(`${opts.resume}/checkpoint.bin: ${err.message}`);
+    }
+    runs = [{ id: meta.run, label: `resumed after epoch ${meta.history.length}`, config: meta.config }];
+  }
   const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
   const tty = process.stderr.isTTY && !opts.json;
   if (!opts.json) console.log(`engine ${engine.info.version}: WASM ${engine.info.variant === 'threads' ? 'SIMD + pthreads' : 'SIMD, single thread'}, ${engine.info.threads} thread(s)`);
@@ -202,6 +230,8 @@ async function main() {
     let batches = 0;
     const result = await runConfig(engine, loadSplit, run.config, {
       models,
+      resume: checkpoint,
+      stopAfterEpoch: opts.stopAfterEpoch,
       keepModel: needed.has(run.id) || Boolean(opts.exportDir),
       onProgress: (p) => {
         batches = p.batches;
@@ -217,7 +247,15 @@ async function main() {
         else printStatsTable(run, rows);
       },
     });
-    if (result.model) {
+    if (result.checkpoint) {
+      const dir = path.join(opts.exportDir, fileStem(run.id)); // always a child of DIR
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'checkpoint.bin'), result.checkpoint);
+      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(run.config, null, 2) + '\n');
+      if (!opts.json) console.log(`stopped after epoch ${result.stopped_after_epoch}: checkpoint written to ${dir}/ (finish it with --resume ${dir})`);
+      result.model?.free();
+      delete result.model;
+    } else if (result.model) {
       if (opts.exportDir) {
         const dir = path.join(opts.exportDir, fileStem(run.id)); // always a child of DIR
         fs.mkdirSync(dir, { recursive: true });
@@ -234,7 +272,7 @@ async function main() {
     if (result.error) failed = true;
     if (opts.json) {
       out({
-        event: 'done', run: run.id, epochs: result.epochs ?? 0, best_val_accuracy: result.best_val_accuracy ?? null,
+        event: result.checkpoint ? 'stopped' : 'done', run: run.id, ...(result.checkpoint ? { stopped_after_epoch: result.stopped_after_epoch } : {}), epochs: result.epochs ?? 0, best_val_accuracy: result.best_val_accuracy ?? null,
         best_epoch: result.best_epoch ?? null, final_val_accuracy: result.final_val_accuracy ?? null,
         test_accuracy: result.test_accuracy ?? null, test_loss: result.test_loss ?? null, stop_epoch: result.stop_epoch,
         overfit_gap: result.overfit_gap ?? null, seconds: result.seconds, sparsity: result.sparsity ?? null,

@@ -72,3 +72,20 @@ ABI eng_trainer *abi_trainer_create(eng_model *m, const eng_dataset *train, cons
 ABI int abi_sizeof_metrics(void) { return ENG_METRIC_COUNT; }
 ABI int abi_sizeof_progress(void) { return ENG_PROGRESS_COUNT; }
 ABI int abi_sizeof_stats(void) { return ENG_STAT_COUNT; }
+/* out: blob pointer, length. */
+ABI int abi_trainer_save(const eng_trainer *t, const char *metadata, uint32_t *out) {
+  uint8_t *blob = NULL;
+  size_t len = 0;
+  int st = eng_trainer_save(t, metadata, &blob, &len);
+  out[0] = (uint32_t)(uintptr_t)blob, out[1] = (uint32_t)len;
+  return st;
+}
+/* out: model pointer, trainer pointer. */
+ABI int abi_trainer_load(const uint8_t *bytes, size_t len, uint32_t max_batch, const eng_dataset *train,
+                         const eng_dataset *val, uint32_t *out) {
+  eng_model *m = NULL;
+  eng_trainer *t = NULL;
+  int st = eng_trainer_load(bytes, len, max_batch, train, val, &m, &t);
+  out[0] = (uint32_t)(uintptr_t)m, out[1] = (uint32_t)(uintptr_t)t;
+  return st;
+}

@@ -192,6 +192,21 @@ export class Engine {
     const ptr = this.withAlloc(({ str }) => this.M._abi_model_create(inputFeatures, str(spec)));
     return new Model(this, this.#checkPtr(ptr, 'creating the model'));
   }
+  // A training checkpoint (Trainer.save) over the same data: {model, trainer},
+  // ready to train on from where it stopped.
+  resumeTraining(data, train, val, maxBatch = 256) {
+    bytes('data', data);
+    whole('maxBatch', maxBatch, 1);
+    const trainPtr = this._dataset(train, 'train');
+    const valPtr = val ? this._dataset(val, 'val') : 0;
+    const [modelPtr, trainerPtr] = this.withAlloc(({ alloc, bytes: copy }) => {
+      const out = alloc(8);
+      this.#check(this.M._abi_trainer_load(copy(data), data.length, maxBatch, trainPtr, valPtr, out), 'resuming training');
+      return Array.from(new Uint32Array(this.heap(), out, 2));
+    });
+    const model = new Model(this, modelPtr);
+    return { model, trainer: new Trainer(model, trainerPtr, [model, train, ...(val ? [val] : [])]) };
+  }
   loadModel(data, maxBatch = 256) {
     bytes('data', data);
     whole('maxBatch', maxBatch, 1);
@@ -407,18 +422,7 @@ export class Model extends TrainerOwner {
       return rowsToObjects(e.copyF64(out, L * names.length), names);
     });
   }
-  save(metadata = '') {
-    const e = this.engine;
-    text('metadata', metadata);
-    return e.withAlloc(({ alloc, str }) => {
-      const out = alloc(8);
-      e._check(this.#call('_abi_model_save', str(metadata), out), 'saving the model');
-      const [ptr, len] = new Uint32Array(e.heap(), out, 2);
-      const bytes = new Uint8Array(e.heap(), ptr, len).slice();
-      e.M._eng_blob_free(ptr);
-      return bytes;
-    });
-  }
+  save(metadata = '') { return saveBlob(this.engine, '_abi_model_save', this.ptr, metadata, 'saving the model'); }
   trainer(train, val, fitSpec, callbackSpecs = []) {
     const e = this.engine;
     const trainPtr = e._dataset(train, 'train');
@@ -439,6 +443,19 @@ export class Model extends TrainerOwner {
     this._freeTrainers(' (its model was freed)');
     this._release('_eng_model_free');
   }
+}
+
+// Calls an abi_*_save(object, metadata, out) and copies the blob out.
+function saveBlob(e, fn, ptr, metadata, what) {
+  text('metadata', metadata);
+  return e.withAlloc(({ alloc, str }) => {
+    const out = alloc(8);
+    e._check(e.M[fn](ptr, str(metadata), out), what);
+    const [blob, len] = new Uint32Array(e.heap(), out, 2);
+    const bytes = new Uint8Array(e.heap(), blob, len).slice();
+    e.M._eng_blob_free(blob);
+    return bytes;
+  });
 }
 
 function rowsToObjects(flat, names) {
@@ -499,6 +516,8 @@ export class Trainer extends Handle {
     return rowsToObjects(e.copyF64(p, this.model.layerCount * names.length), names);
   }
   stop() { this.engine.M._eng_trainer_stop(this.ptr); }
+  // A training checkpoint: the model, its optimizer and the whole trainer state.
+  save(metadata = '') { return saveBlob(this.engine, '_abi_trainer_save', this.ptr, metadata, 'saving a training checkpoint'); }
   restoreCheckpoint() { this.engine._check(this.engine.M._eng_trainer_restore_checkpoint(this.ptr), 'restoring the checkpoint'); }
   free() {
     for (const o of this.#owners) o.trainers.delete(this);

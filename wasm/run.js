@@ -69,11 +69,35 @@ export function buildModel(engine, config, features, { models = new Map(), train
   return model;
 }
 
+// A training checkpoint (see runConfig's onCheckpoint) carries, as its metadata,
+// what the host needs besides the engine state: the configuration, the phase
+// (fit, or the fine-tuning after pruning), the history so far and the epoch
+// offset of the phase. Reads it without keeping the model.
+export function readCheckpoint(engine, bytes) {
+  const model = engine.loadModel(bytes, 1);
+  let meta;
+  try {
+    meta = JSON.parse(model.metadata);
+  } catch {
+    meta = null;
+  } finally {
+    model.free();
+  }
+  if (meta?.kind !== 'checkpoint' || !meta.config) throw new EngineError('this file is a model, not a training checkpoint to resume');
+  return meta;
+}
+
 // hooks: onEpoch(metrics), onProgress(progress), onLayerStats(rows, epoch),
 // control() -> Promise<'go'|'stop'> (awaited between slices: pause = don't resolve yet),
-// models: Map of trained models by run id (for transfer), keepModel (bool).
+// models: Map of trained models by run id (for transfer), keepModel (bool),
+// onCheckpoint({bytes, epoch}) (awaited after every epoch but the last: what a
+// resume needs, as keras.callbacks.BackupAndRestore keeps), stopAfterEpoch: K
+// (end after epoch K's checkpoint, which comes back as result.checkpoint),
+// resume: checkpoint bytes (config must be readCheckpoint's; training goes on
+// from there and ends with the same bits as a run never stopped).
 export async function runConfig(engine, loadSplit, config, hooks = {}) {
   assertValid(config);
+  const resume = hooks.resume ? readCheckpoint(engine, hooks.resume) : null;
   const started = now();
   const owned = [];
   const take = (ds) => (owned.push(ds), ds);
@@ -93,7 +117,14 @@ export async function runConfig(engine, loadSplit, config, hooks = {}) {
     const resolved = resolveSchedule(config, { trainCount: train.count });
     Object.assign(result, { train_images: train.count, steps_per_epoch: resolved.stepsPerEpoch, total_steps: resolved.totalSteps, schedule: resolved.schedule });
     const specs = toSpecs(config, { trainCount: train.count });
-    model = buildModel(engine, config, train.features, { ...hooks, trainCount: train.count });
+    let resumed = null;
+    if (resume) {
+      resumed = engine.resumeTraining(hooks.resume, train, val, Math.max(specs.batchSize, 256));
+      model = resumed.model;
+      result.history.push(...resume.history);
+      result.resumed_from_epoch = resume.history.length;
+    } else model = buildModel(engine, config, train.features, { ...hooks, trainCount: train.count });
+    const phase = (name, offset) => ({ name, offset, config, run: result.run, resumed: resume?.phase === name ? resumed.trainer : null });
     result.summary = model.summary();
     result.params = model.paramCount(false);
     result.trainable_params = model.paramCount(true);
@@ -105,25 +136,28 @@ export async function runConfig(engine, loadSplit, config, hooks = {}) {
       result.layers = config.model.map((l) => l.type);
       hooks.onLayerStats?.(result.layer_stats, 0);
     } else {
-      await trainLoop(model, train, val, specs.fit, specs.callbacks, result, hooks);
-      if (config.prune && !result.error && !result.stopped_by_user) {
-        model.prune(config.prune.fraction);
+      if (resume?.phase !== 'fine-tune') await trainLoop(model, train, val, specs.fit, specs.callbacks, result, hooks, phase('fit', 0));
+      if (config.prune && !result.error && !result.stopped_by_user && !result.checkpoint) {
+        if (resume?.phase !== 'fine-tune') model.prune(config.prune.fraction); // a resumed model has its masks
         const epochs = config.prune.fine_tune_epochs ?? 0;
         result.pruned_fraction = config.prune.fraction;
         if (epochs > 0) {
-          const offset = result.history.length;
+          const offset = resume?.phase === 'fine-tune' ? resume.offset : result.history.length;
           const fitSpec = specs.fit.replace(/epochs=\d+/, `epochs=${epochs}`);
-          await trainLoop(model, train, val, fitSpec, [], result, hooks, offset);
+          await trainLoop(model, train, val, fitSpec, [], result, hooks, phase('fine-tune', offset));
         }
       }
-      const t0 = now();
-      if (val) Object.assign(result, renameKeys(model.evaluate(val), 'final_val_'));
-      result.inference_seconds = (now() - t0) / 1000;
-      result.inference_samples = val ? val.count : 0;
-      if (test) Object.assign(result, renameKeys(model.evaluate(test), 'test_'));
-      summarize(result);
-      result.warnings = runWarnings(result, { classes: train.numClasses, outputs: model.outputSize });
-      result.sparsity = model.sparsity();
+      // Stopped after an epoch, to be resumed: no final evaluation yet.
+      if (!result.checkpoint) {
+        const t0 = now();
+        if (val) Object.assign(result, renameKeys(model.evaluate(val), 'final_val_'));
+        result.inference_seconds = (now() - t0) / 1000;
+        result.inference_samples = val ? val.count : 0;
+        if (test) Object.assign(result, renameKeys(model.evaluate(test), 'test_'));
+        summarize(result);
+        result.warnings = runWarnings(result, { classes: train.numClasses, outputs: model.outputSize });
+        result.sparsity = model.sparsity();
+      }
     }
   } catch (err) {
     // A stopped engine (after a trap) cannot run anything more: the promise rejects.
@@ -178,11 +212,12 @@ function summarize(result) {
   result.train_seconds = h.reduce((s, m) => s + m.seconds, 0);
 }
 
-async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, epochOffset = 0) {
-  const trainer = model.trainer(train, val, fitSpec, callbacks);
+async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, phase) {
+  const trainer = phase.resumed ?? model.trainer(train, val, fitSpec, callbacks);
+  const epochOffset = phase.offset;
   const sliceMs = hooks.sliceMs ?? 40;
   let batches = 1;
-  let lastEpoch = 0;
+  let lastEpoch = phase.resumed ? result.history.length - epochOffset : 0;
   try {
     for (;;) {
       if (hooks.control && (await hooks.control()) === 'stop') {
@@ -215,13 +250,23 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, e
           hooks.onEpoch?.(metrics);
           const stats = trainer.layerStats();
           if (stats) hooks.onLayerStats?.(stats, metrics.epoch);
+          if (event === 'epoch' && (hooks.onCheckpoint || hooks.stopAfterEpoch === metrics.epoch)) {
+            const meta = { kind: 'checkpoint', run: phase.run, config: phase.config, phase: phase.name, offset: epochOffset, history: result.history };
+            const bytes = trainer.save(JSON.stringify(meta));
+            await hooks.onCheckpoint?.({ bytes, epoch: metrics.epoch });
+            if (hooks.stopAfterEpoch === metrics.epoch) {
+              result.checkpoint = bytes;
+              result.stopped_after_epoch = metrics.epoch;
+              break;
+            }
+          }
         }
         if (event === 'done') break;
       }
       await (hooks.yield ?? yieldToHost)();
     }
     // As the book does after ModelCheckpoint(save_best_only=True): continue with the best weights.
-    if (callbacks.some((c) => c.startsWith('model_checkpoint')) && !result.diverged) {
+    if (callbacks.some((c) => c.startsWith('model_checkpoint')) && !result.diverged && !result.checkpoint) {
       trainer.restoreCheckpoint();
       result.restored_checkpoint = true;
     }
