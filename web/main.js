@@ -159,6 +159,8 @@ const actions = {
       report(err);
     }
   },
+  resumeInterrupted: () => session.resumeInterrupted().catch(report),
+  discardInterrupted: () => session.discardInterrupted().catch(report),
   pause: () => session.pause().catch(report),
   resume: () => session.resume().catch(report),
   stop: () => session.stop().catch(report),
@@ -318,6 +320,7 @@ function wire() {
   bus.on('run:stats', ({ record }) => views.inspect.refresh(record.key));
   bus.on('run:finished', (record) => { views.runsChanged(session); views.inspect.refresh(record.key); });
   bus.on('train:state', (s) => views.status.state(s));
+  bus.on('train:interrupted', (pending) => views.resume.show(pending));
   bus.on('train:invalid', ({ index, run, errors }) => {
     if (index !== undefined && index !== state.plan.selected) { state.plan.selected = index; changed({ rerender: true }); }
     views.showErrors(errors);
@@ -333,6 +336,13 @@ async function main() {
   state.plan = decoded.plan;
   wire();
   openLink(decoded);
+  // Leaving while a run trains asks first; if the student leaves anyway, the
+  // run resumes from its last epoch's checkpoint on the next visit.
+  window.addEventListener('beforeunload', (e) => {
+    if (!session?.training) return;
+    e.preventDefault();
+    e.returnValue = '';
+  });
   window.addEventListener('hashchange', () => {
     if (location.hash !== lastHash) openLink(decodePlan(location.hash));
   });

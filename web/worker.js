@@ -8,12 +8,15 @@ import { validateConfig, toSpecs, resolveSchedule, DATASETS } from './wasm/confi
 import { FASHION_FILES, fetchBytes, maybeGunzip } from './datasets/browser.js';
 import { MAX_DATASET_BYTES, datasetTooLargeMessage } from './datasets/limits.js';
 import { exportTfjs, importTfjs } from './wasm/tfjs-format.js';
+import { RunStore } from './app/store.js';
 
 const PROTOCOL = 1;
 let engine = null;
 const splits = new Map(); // "dataset/split" -> Dataset
 const models = new Map(); // run id -> { model, config }
 let training = null; // { id, paused, resume, stop }
+let store = null; // IndexedDB, where the checkpoints of runs in progress go
+const checkpointStore = async () => (store ??= await new RunStore().open());
 
 const post = (msg, transfer) => self.postMessage({ v: PROTOCOL, ...msg }, transfer ?? []);
 const event = (type, id, payload) => post({ type, id, ...payload });
@@ -158,10 +161,31 @@ async function train(id, msg) {
   const pace = pacer(id, config);
   training = state;
   const modelMap = new Map([...models].map(([k, v]) => [k, v.model]));
+  // msg.checkpoint: the key the run's checkpoint is kept under after every
+  // epoch; with msg.resume, training goes on from the one kept there.
+  const key = msg.checkpoint;
+  let resume = null;
+  let warned = false;
   try {
+    if (key && msg.resume) {
+      const saved = await (await checkpointStore()).getCheckpoint(key);
+      if (saved) {
+        resume = new Uint8Array(saved.bytes);
+        event('resumed', id, { run: runId, epoch: saved.epoch, history: saved.history });
+      }
+    }
     const result = await runConfig(engine, loadSplit, config, {
       models: modelMap,
       keepModel: true,
+      resume,
+      onCheckpoint: key ? async ({ bytes, epoch, history }) => {
+        try {
+          await (await checkpointStore()).putCheckpoint({ key, bytes: bytes.buffer, epoch, history, savedAt: Date.now() });
+        } catch (err) {
+          if (!warned) event('warning', id, { run: runId, message: `this run cannot be kept for resuming after a reload (${err?.message ?? err}); it trains on, but a reload would lose it` });
+          warned = true;
+        }
+      } : undefined,
       control: async () => {
         while (state.paused && !state.stopRequested) await new Promise((r) => (state.resume = r));
         return state.stopRequested ? 'stop' : 'go';

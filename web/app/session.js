@@ -1,7 +1,10 @@
 // session.js: what the page has done so far: the datasets loaded into the
 // worker and the runs (queued, training, finished, restored from IndexedDB).
 // It trains a plan run after run in the worker, turns worker events into bus
-// events for the views, and saves every finished run. No DOM here.
+// events for the views, and saves every run. The plan's queue and each
+// running run's checkpoint (written by the worker after every epoch) are kept
+// too, so that after a reload the interrupted plan can be resumed and ends as
+// it would have. No DOM here.
 import { validateConfig, DATASETS } from '../wasm/config.js';
 import { WorkerError } from './client.js';
 
@@ -13,7 +16,9 @@ export class Session {
   runs = [];
   datasets = new Map(); // name -> load-dataset result (+ classNames)
   training = null; // { paused, stopRequested, index, count, record, waiting (a dataset name), onStop }
+  interrupted = null; // after a reload: { records (in plan order), current, epoch (of its last checkpoint) }
   #colorIndex = 0;
+  #saveFailed = false;
   #loads = new Map(); // dataset name -> its load in flight
   #outcome = null;
 
@@ -25,12 +30,68 @@ export class Session {
 
   async restore() {
     const saved = await this.store.all();
+    const queue = new Set((await this.store.getQueue().catch(() => null)) ?? []);
+    const checkpoints = new Map((await this.store.allCheckpoints().catch(() => [])).map((c) => [c.key, c]));
+    const pending = [];
     for (const r of saved) {
       r.inWorker = false;
-      if (r.status === 'training' || r.status === 'queued') r.status = 'crashed';
+      if (r.status === 'training' || r.status === 'queued' || r.status === 'interrupted') {
+        if (queue.has(r.key)) {
+          // The curves of the run in progress come back from its last checkpoint.
+          const cp = checkpoints.get(r.key);
+          if (r.status !== 'queued') Object.assign(r, { status: 'interrupted', history: cp?.history ?? [] });
+          pending.push(r);
+        } else r.status = 'crashed';
+      }
       this.runs.push(r);
     }
     this.#colorIndex = saved.length;
+    if (pending.length) {
+      const current = pending.find((r) => r.status === 'interrupted');
+      this.interrupted = { records: pending, current, epoch: current ? checkpoints.get(current.key)?.epoch ?? 0 : 0 };
+    }
+    this.bus.emit('runs:changed');
+    if (this.interrupted) this.bus.emit('train:interrupted', this.interrupted);
+  }
+
+  // After a reload: train the interrupted run on from its checkpoint, then the queued ones.
+  async resumeInterrupted() {
+    const pending = this.interrupted;
+    if (!pending || this.training) return;
+    this.interrupted = null;
+    this.bus.emit('train:interrupted', null);
+    const needed = this.#neededDatasets(pending.records.map((r) => r.config));
+    let taken = false;
+    if (needed) {
+      await this.#trainQueue(pending.records.length, needed, () => {
+        taken = true;
+        for (const r of pending.records) r.visible = true;
+        return pending.records;
+      });
+    }
+    if (!taken) { // its data could not be had: the offer stays
+      this.interrupted = pending;
+      this.bus.emit('train:interrupted', pending);
+    }
+  }
+
+  // After a reload: keep the interrupted run as stopped (its curves stay), drop the queued ones.
+  async discardInterrupted() {
+    const pending = this.interrupted;
+    if (!pending) return;
+    this.interrupted = null;
+    for (const r of pending.records) {
+      await this.store.deleteCheckpoint(r.key).catch(() => {});
+      if (r.status === 'interrupted') {
+        r.status = 'stopped';
+        await this.#save(r);
+      } else {
+        this.runs = this.runs.filter((x) => x !== r);
+        await this.store.delete(r.key).catch(() => {});
+      }
+    }
+    await this.store.clearQueue().catch(() => {});
+    this.bus.emit('train:interrupted', null);
     this.bus.emit('runs:changed');
   }
 
@@ -93,15 +154,38 @@ export class Session {
         return;
       }
     }
-    const needed = [...new Set(picked.map((r) => r.config.data.dataset))].filter((name) => !this.datasets.has(name));
+    const needed = this.#neededDatasets(picked.map((r) => r.config));
+    if (!needed) return;
+    // A plan interrupted by a reload and not resumed is set aside: its run stays, stopped.
+    if (this.interrupted) await this.discardInterrupted();
+    await this.#trainQueue(picked.length, needed, () => {
+      // A new plan is a new picture: earlier runs stay in the history, hidden.
+      for (const r of this.runs) if (r.visible) this.#setVisible(r, false);
+      const startedAt = Date.now();
+      for (const [i, run] of picked.entries()) this.runs.push(this.#newRecord(run, plan, startedAt + i));
+      return this.runs.slice(-picked.length);
+    });
+  }
+
+  // The datasets the runs need that are not loaded yet (the page loads
+  // Fashion-MNIST itself), or null after saying which the student must load.
+  #neededDatasets(configs) {
+    const needed = [...new Set(configs.map((c) => c.data.dataset))].filter((name) => !this.datasets.has(name));
     for (const name of needed) {
       if (name === 'fashion-mnist') continue;
       this.bus.emit('message', { level: 'error', text: name === 'cifar10'
         ? 'This run trains on CIFAR-10: load the CIFAR-10 binary files (data_batch_1.bin ... data_batch_5.bin and test_batch.bin) in the Data panel first.'
         : 'This run trains on your own files: load them in the Data panel first.' });
-      return;
+      return null;
     }
-    const stopped = new Promise((resolve) => { this.training = { paused: false, stopRequested: false, index: 0, count: picked.length, record: null, waiting: null, onStop: resolve }; });
+    return needed;
+  }
+
+  // Waits for the datasets still needed, then trains the records makeRecords
+  // gives, in order. The queue and every record are saved first, so that a
+  // reload finds them (an 'interrupted' record resumes from its checkpoint).
+  async #trainQueue(count, needed, makeRecords) {
+    const stopped = new Promise((resolve) => { this.training = { paused: false, stopRequested: false, index: 0, count, record: null, waiting: null, onStop: resolve }; });
     let records = [];
     this.#outcome = 'cancelled';
     try {
@@ -113,13 +197,13 @@ export class Session {
         if (this.training.stopRequested) return;
       }
       this.training.waiting = null;
-      // A new plan is a new picture: earlier runs stay in the history, hidden.
-      for (const r of this.runs) if (r.visible) this.#setVisible(r, false);
-      const startedAt = Date.now();
-      for (const [i, run] of picked.entries()) this.runs.push(this.#newRecord(run, plan, startedAt + i));
-      records = this.runs.slice(-picked.length);
+      records = makeRecords();
       this.bus.emit('runs:changed');
       this.bus.emit('train:state', this.#trainState());
+      try {
+        await this.store.putQueue(records.map((r) => r.key));
+        for (const r of records) await this.#save(r);
+      } catch { /* #save says so; training goes on */ }
       for (const [i, record] of records.entries()) {
         if (this.training.stopRequested) break;
         this.training.index = i;
@@ -132,6 +216,10 @@ export class Session {
       // Runs that never started are dropped rather than kept as empty history.
       const unstarted = records.filter((r) => r.status === 'queued');
       this.runs = this.runs.filter((r) => !unstarted.includes(r));
+      if (records.length) {
+        for (const r of unstarted) this.store.delete(r.key).catch(() => {});
+        this.store.clearQueue().catch(() => {});
+      }
       this.training = null;
       this.bus.emit('runs:changed');
       this.bus.emit('train:state', this.#trainState());
@@ -156,11 +244,17 @@ export class Session {
   }
 
   async #trainOne(record) {
+    const resume = record.status === 'interrupted';
     record.status = 'training';
+    await this.#save(record);
     this.bus.emit('run:started', record);
     this.bus.emit('train:state', this.#trainState());
     const onEvent = (e) => {
       if (e.type === 'progress') this.bus.emit('run:progress', { record, progress: e });
+      else if (e.type === 'resumed') {
+        record.history = e.history;
+        this.bus.emit('runs:changed');
+      } else if (e.type === 'warning') this.bus.emit('message', { level: 'warn', text: `${record.label}: ${capitalize(e.message)}.` });
       else if (e.type === 'epoch') {
         record.history.push(e.metrics);
         this.bus.emit('run:epoch', { record, metrics: e.metrics });
@@ -171,7 +265,8 @@ export class Session {
     };
     let ok = true;
     try {
-      const result = await this.client.call('train', { config: record.config }, { onEvent });
+      if (!resume) record.history = [];
+      const result = await this.client.call('train', { config: record.config, checkpoint: record.key, resume }, { onEvent });
       const { history: _h, ...rest } = result;
       record.result = rest;
       if (result.layer_stats && !record.layerStats.length) record.layerStats.push({ epoch: 0, layers: result.layer_stats, types: result.layers });
@@ -201,6 +296,7 @@ export class Session {
     }
     record.finishedAt = Date.now();
     await this.#save(record);
+    await this.store.deleteCheckpoint(record.key).catch(() => {});
     this.bus.emit('run:finished', record);
     return ok && !record.result?.stopped_by_user;
   }
@@ -246,9 +342,11 @@ export class Session {
 
   // ---- history
   async #save(record) {
+    if (this.#saveFailed && !FINAL.has(record.status)) return;
     try {
       await this.store.put(JSON.parse(JSON.stringify({ ...record, inWorker: undefined })));
     } catch (err) {
+      this.#saveFailed = true;
       this.bus.emit('message', { level: 'warn', text: `The run could not be saved in the browser (${err.message}); export it as JSON to keep it.` });
     }
   }
@@ -274,7 +372,7 @@ export class Session {
   }
 
   async clearHistory() {
-    const keep = this.runs.filter((r) => r.status === 'training' || r.status === 'queued');
+    const keep = this.runs.filter((r) => r.status === 'training' || r.status === 'queued' || r.status === 'interrupted');
     for (const r of this.runs) if (!keep.includes(r)) await this.store.delete(r.key);
     this.runs = keep;
     this.bus.emit('runs:changed');

@@ -12,6 +12,7 @@ import { TableView } from './table-view.js';
 import { InspectView } from './inspect-view.js';
 import { ShareView, MessagesView } from './share-view.js';
 import { placeErrors } from './errors-view.js';
+import { ResumeView } from './resume-view.js';
 
 export function createViews(actions) {
   const controls = $('.controls');
@@ -27,6 +28,7 @@ export function createViews(actions) {
     table: new TableView($('#table-view'), actions),
     inspect: new InspectView($('#inspect-view'), { inspect: actions.inspectCall, classNames: actions.classNames }),
     share: new ShareView($('#share-view'), actions),
+    resume: new ResumeView($('#resume-offer'), actions),
   };
   const problemsBox = $('#form-problems');
 

@@ -41,7 +41,7 @@ const COLUMNS = [
   { key: 'sparsity', title: 'Zero weights', get: (r, s) => s.sparsity, show: (v) => fmt.pct(v), tip: 'share of kernel weights that are exactly zero (exercise 6: sparse models)', optional: true },
 ];
 
-const STATUS = { training: 'training…', queued: 'queued', stopped: 'stopped', diverged: 'diverged', error: 'error', crashed: 'engine crashed' };
+const STATUS = { training: 'training…', queued: 'queued', interrupted: 'interrupted', stopped: 'stopped', diverged: 'diverged', error: 'error', crashed: 'engine crashed' };
 
 export class TableView {
   #sort = { key: null, dir: 1 };
@@ -88,7 +88,7 @@ export class TableView {
         : h('td.num', (c.show ?? String)(c.get(r, s), s))),
       h('td.row-actions',
         this.#downloads(r),
-        h('button.icon.danger', { type: 'button', title: 'Delete from the history', 'aria-label': `delete ${r.label}`, disabled: r.status === 'training' || r.status === 'queued', onclick: () => this.actions.deleteRun(r.key) }, '✕')))));
+        h('button.icon.danger', { type: 'button', title: 'Delete from the history', 'aria-label': `delete ${r.label}`, disabled: r.status === 'training' || r.status === 'queued' || r.status === 'interrupted', onclick: () => this.actions.deleteRun(r.key) }, '✕')))));
     this.empty.hidden = records.length > 0;
   }
 
