@@ -69,6 +69,10 @@ export function buildModel(engine, config, features, { models = new Map(), train
   return model;
 }
 
+// Metrics may be NaN (no validation data): kept as strings through JSON.
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+const checkpointJson = (meta) => JSON.stringify({ ...meta, history: meta.history.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? String(v) : v]))) });
+
 // A training checkpoint (see runConfig's onCheckpoint) carries, as its metadata,
 // what the host needs besides the engine state: the configuration, the phase
 // (fit, or the fine-tuning after pruning), the history so far and the epoch
@@ -78,6 +82,7 @@ export function readCheckpoint(engine, bytes) {
   let meta;
   try {
     meta = JSON.parse(model.metadata);
+    meta.history = meta.history.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, NON_FINITE.has(v) ? Number(v) : v])));
   } catch {
     meta = null;
   } finally {
@@ -90,7 +95,7 @@ export function readCheckpoint(engine, bytes) {
 // hooks: onEpoch(metrics), onProgress(progress), onLayerStats(rows, epoch),
 // control() -> Promise<'go'|'stop'> (awaited between slices: pause = don't resolve yet),
 // models: Map of trained models by run id (for transfer), keepModel (bool),
-// onCheckpoint({bytes, epoch}) (awaited after every epoch but the last: what a
+// onCheckpoint({bytes, epoch, history}) (awaited after every epoch but the last: what a
 // resume needs, as keras.callbacks.BackupAndRestore keeps), stopAfterEpoch: K
 // (end after epoch K's checkpoint, which comes back as result.checkpoint),
 // resume: checkpoint bytes (config must be readCheckpoint's; training goes on
@@ -252,8 +257,8 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, p
           if (stats) hooks.onLayerStats?.(stats, metrics.epoch);
           if (event === 'epoch' && (hooks.onCheckpoint || hooks.stopAfterEpoch === metrics.epoch)) {
             const meta = { kind: 'checkpoint', run: phase.run, config: phase.config, phase: phase.name, offset: epochOffset, history: result.history };
-            const bytes = trainer.save(JSON.stringify(meta));
-            await hooks.onCheckpoint?.({ bytes, epoch: metrics.epoch });
+            const bytes = trainer.save(checkpointJson(meta));
+            await hooks.onCheckpoint?.({ bytes, epoch: metrics.epoch, history: result.history });
             if (hooks.stopAfterEpoch === metrics.epoch) {
               result.checkpoint = bytes;
               result.stopped_after_epoch = metrics.epoch;
