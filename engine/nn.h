@@ -101,6 +101,8 @@ typedef struct {
 /* One optimizer step over all trainable tensors with rate lr; step is the
  * number of updates done before this one (Keras's `iterations`). */
 void optimizer_apply(struct eng_model *m, double lr, int64_t step, bool record_updates);
+/* How many of a tensor's three slot blocks the variant uses (the first ones). */
+int optimizer_slot_count(int variant);
 
 /* ---- schedules (schedules.c) */
 enum { SCHED_CONSTANT, SCHED_EXPONENTIAL, SCHED_PIECEWISE, SCHED_INVERSE_TIME, SCHED_ONE_CYCLE,

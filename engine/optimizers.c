@@ -52,6 +52,13 @@ const eng_variant_desc optimizer_table[OPT_COUNT] = {
 };
 ENG_TABLE_CHECK(optimizer_table, OPT_COUNT);
 
+int optimizer_slot_count(int variant) {
+  /* s0 velocity / accumulator / first moment, s1 RMSprop momentum / second
+   * moment, s2 RMSprop's centered mean (see optimizer_apply). */
+  static const int slots[OPT_COUNT] = {1, 1, 3, 2, 2, 2, 2};
+  return variant >= 0 && variant < OPT_COUNT ? slots[variant] : 3;
+}
+
 static double sum_squares(const float *g, size_t n) {
   double s = 0;
   for (size_t i = 0; i < n; i++) s += (double)g[i] * g[i];

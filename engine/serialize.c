@@ -9,7 +9,8 @@
  * it would have (Keras's model.save keeps the optimizer too):
  * u64 iterations, f64 learning_rate (ReduceLROnPlateau may have lowered it),
  * f64 Nadam u_product, u64 dropout generator state, u64 its increment,
- * u64 slot count (3 per trainable value), f32 slots[], u32 pruning masks,
+ * u64 slot count (k per trainable value, k = the slot blocks the optimizer
+ * uses), {f32 slots[k * size]} per tensor with a gradient, u32 pruning masks,
  * {u32 layer, f32 mask[in * out]} per mask, u64 trainer section length +
  * bytes (a training checkpoint, trainer_state.c; 0 in a plain model file).
  * Version 1 files still load, with a fresh optimizer.
@@ -79,8 +80,10 @@ static void put_training_state(writer *w, const eng_model *m) {
   put_f64(w, m->optimizer.learning_rate);
   put_f64(w, m->optimizer.u_product);
   put_u64(w, m->dropout_rng.state), put_u64(w, m->dropout_rng.inc);
-  put_u64(w, 3 * (uint64_t)m->n_grads);
-  put_floats(w, m->slots, 3 * m->n_grads);
+  size_t k = (size_t)optimizer_slot_count(m->optimizer.opt.variant);
+  put_u64(w, k * m->n_grads);
+  for (uint32_t ti = 0; ti < m->n_tensors; ti++)
+    if (m->tensors[ti].slots) put_floats(w, m->tensors[ti].slots, k * m->tensors[ti].size);
   uint32_t masks = 0;
   for (uint32_t li = 0; li < m->n_layers; li++) masks += m->layers[li].kernel_mask != NULL;
   put_u32(w, masks);
@@ -194,11 +197,14 @@ static bool get_training_state(reader *r, eng_model *m) {
   uint64_t iterations, slots, state, inc;
   double lr, u_product;
   uint32_t masks;
+  size_t k = (size_t)optimizer_slot_count(m->optimizer.opt.variant);
   if (!get_u64(r, &iterations) || iterations > INT64_MAX || !get_f64(r, &lr) || !(lr >= 0 && lr < INFINITY) || !get_f64(r, &u_product) ||
       !get_u64(r, &state) || !get_u64(r, &inc) || (inc & 1) == 0 || !get_u64(r, &slots) ||
-      slots != 3 * (uint64_t)m->n_grads || !get_floats(r, m->slots, (size_t)slots) || !get_u32(r, &masks) ||
-      masks > m->n_layers)
+      slots != k * (uint64_t)m->n_grads || (r->len - r->pos) / 4 < slots)
     return false;
+  for (uint32_t ti = 0; ti < m->n_tensors; ti++)
+    if (m->tensors[ti].slots) get_floats(r, m->tensors[ti].slots, k * m->tensors[ti].size);
+  if (!get_u32(r, &masks) || masks > m->n_layers) return false;
   m->iterations = (int64_t)iterations;
   m->optimizer.learning_rate = lr, m->optimizer.u_product = u_product;
   m->dropout_rng.state = state, m->dropout_rng.inc = inc;

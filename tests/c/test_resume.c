@@ -200,9 +200,9 @@ static void test_version_1_loads(void) {
   uint8_t *blob = NULL;
   size_t len = 0;
   CHECK_OK(eng_model_save(m, "meta", &blob, &len));
-  /* v2 inserts 6 x 8 bytes, the slots, a u32 mask count and a u64 section length
-   * before the metadata (u32 length + 4 bytes) and the checksum. */
-  size_t extra = 6 * 8 + 4 * 3 * m->n_grads + 4 + 8, tail = 4 + 4 + 4;
+  /* v2 inserts 6 x 8 bytes, the slots (SGD: one per value), a u32 mask count and
+   * a u64 section length before the metadata (u32 length + 4 bytes) and the checksum. */
+  size_t extra = 6 * 8 + 4 * m->n_grads + 4 + 8, tail = 4 + 4 + 4;
   uint8_t *v1 = malloc(len);
   memcpy(v1, blob, len - tail - extra);
   memcpy(v1 + len - tail - extra, blob + len - tail, tail);
