@@ -256,6 +256,8 @@ async function main() {
       result.model?.free();
       delete result.model;
     } else if (result.model) {
+      if (opts.stopAfterEpoch && !result.error && !result.stopped_by_user)
+        process.stderr.write(`note: ${run.id} has ${result.epochs ?? result.history.length} epochs, not more than ${opts.stopAfterEpoch}: it ran to the end\n`);
       if (opts.exportDir) {
         const dir = path.join(opts.exportDir, fileStem(run.id)); // always a child of DIR
         fs.mkdirSync(dir, { recursive: true });
@@ -284,7 +286,7 @@ async function main() {
       if (result.error) console.log(`\nERROR: ${result.error}`);
       if (Number.isFinite(result.test_accuracy)) console.log(`test_loss: ${fmt(result.test_loss)} - test_accuracy: ${fmt(result.test_accuracy)}`);
       if (result.pruned_fraction) console.log(`sparsity after pruning and fine-tuning: ${pct(result.sparsity)}%`);
-      if (!result.layer_stats) console.log(`done in ${fmt(result.seconds, 1)} s (inference on ${result.inference_samples} images: ${fmt(result.inference_seconds, 3)} s)`);
+      if (!result.layer_stats && !result.checkpoint) console.log(`done in ${fmt(result.seconds, 1)} s (inference on ${result.inference_samples} images: ${fmt(result.inference_seconds, 3)} s)`);
       for (const w of result.warnings ?? []) console.log(`warning: ${w}`);
     }
   }
