@@ -35,7 +35,7 @@ test('short smoke runs of a working setup stay quiet, even at chance', async () 
 test('the out-of-memory message names the chosen batch size and the models that hold memory', async () => {
   const huge = { model: [{ type: 'dense', units: 1000000, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }], data: subset(100, 100) };
   const r = await runConfig(engine, loadSplit, smallConfig(huge));
-  assert.match(r.error, /^out of memory: the model needs [\d.]+ MB for 256 images at a time \(batch_size 32 for training, 256 for evaluation\)/);
+  assert.match(r.error, /^out of memory: the model needs [\d.]+ [KMG]B for 256 images at a time \(batch_size 32 for training, 256 for evaluation\)/);
   assert.doesNotMatch(r.error, /for batch size 256/);
   assert.doesNotMatch(r.error, /earlier runs/);
   const kept = await runConfig(engine, loadSplit, smallConfig({ data: subset(100, 100), fit: { epochs: 1 } }), { keepModel: true });
