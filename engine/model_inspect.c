@@ -71,6 +71,8 @@ eng_status eng_model_copy_layer(eng_model *dst, uint32_t dl, const eng_model *sr
   return ENG_OK;
 }
 
+#define KERAS_EPSILON 1e-7 /* keras.backend.epsilon() */
+
 eng_status eng_model_adapt(eng_model *m, const eng_dataset *ds) {
   if (ds->features != m->input_features)
     return eng_fail(ENG_ERR_INVALID, "dataset has %u features per sample, the model expects %u",
@@ -86,19 +88,36 @@ eng_status eng_model_adapt(eng_model *m, const eng_dataset *ds) {
     free(sum), free(mean), free(inv);
     return eng_fail(ENG_ERR_NOMEM, "out of memory computing input statistics");
   }
+  /* Constant features are found exactly (every pixel equal to the first sample's). */
+  bool *varies = calloc(f, sizeof(bool));
+  if (!varies) {
+    free(sum), free(mean), free(inv);
+    return eng_fail(ENG_ERR_NOMEM, "out of memory computing input statistics");
+  }
   for (uint32_t s = 0; s < ds->count; s++)
     for (uint32_t j = 0; j < f; j++) {
-      double x = ds->pixels[(size_t)s * f + j] * m->input_scale;
+      uint8_t px = ds->pixels[(size_t)s * f + j];
+      double x = px * m->input_scale;
       sum[j] += x;
       sum[f + j] += x * x;
+      varies[j] |= px != ds->pixels[j];
     }
   for (uint32_t j = 0; j < f; j++) {
     double mu = sum[j] / ds->count, var = sum[f + j] / ds->count - mu * mu;
+    if (!varies[j]) {
+      /* Variance 0. The mean is the very float model_load_batch computes, so the
+       * feature is exactly 0 in the training data. */
+      mu = (float)ds->pixels[j] * (float)m->input_scale;
+      var = 0;
+    }
     mean[j] = (float)mu;
-    /* A constant feature would divide by zero: leave it centred, unscaled. */
-    inv[j] = var > 1e-12 ? (float)(1.0 / sqrt(var)) : 1.0f;
+    /* keras.layers.Normalization: (x - mean) / max(sqrt(variance), epsilon) with
+     * epsilon = keras.backend.epsilon() = 1e-7; a constant feature is centred and
+     * multiplied by 1e7 (a value it did not take in training becomes huge). */
+    double std = var > 0 ? sqrt(var) : 0;
+    inv[j] = (float)(1.0 / (std > KERAS_EPSILON ? std : KERAS_EPSILON));
   }
-  free(sum);
+  free(sum), free(varies);
   free(m->input_mean), free(m->input_inv_std);
   m->input_mean = mean, m->input_inv_std = inv;
   m->adapted = true;
