@@ -195,11 +195,13 @@ function dataSection(config) {
   if (data.standardize) {
     lines.push(
       '',
-      '# Standardization: each feature\'s mean and standard deviation over the training',
-      '# images; a constant feature is centred but not scaled (as the engine does).',
+      '# Standardization as keras.layers.Normalization computes it (and the engine):',
+      '# each feature\'s mean and standard deviation over the training images, the',
+      '# deviation at least keras.backend.epsilon() = 1e-7, so a constant feature is',
+      '# centred and multiplied by 1e7.',
       'mean = X_train.mean(axis=0)',
       'std = X_train.std(axis=0)',
-      'std[std <= 1e-6] = 1.0',
+      'std = np.maximum(std, 1e-7)',
       ...sets.map(([name]) => `X_${name} = (X_${name} - mean) / std`),
     );
   }

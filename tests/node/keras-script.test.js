@@ -104,6 +104,8 @@ function checkRest(config, script, where) {
     if (s.classes) assert.ok(line.includes(`classes=[${s.classes.join(', ')}]`), `${where}: ${line}`);
   }
   assert.equal(script.includes('std = X_train.std(axis=0)'), Boolean(d.standardize), `${where}: standardization`);
+  // keras.layers.Normalization divides by max(std, keras.backend.epsilon()), as the engine does.
+  assert.equal(script.includes('std = np.maximum(std, 1e-7)'), Boolean(d.standardize), `${where}: Normalization's epsilon`);
   if (config.analysis) {
     assert.ok(script.includes(`layer_statistics(model, X_train[:${config.analysis.samples}], y_train[:${config.analysis.samples}])`), where);
     assert.ok(!script.includes('model.fit('), `${where}: an analysis does not train`);
