@@ -174,7 +174,9 @@ eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
       if ((uint64_t)l->in * l->out > transpose) transpose = (uint64_t)l->in * l->out;
     } else if (l->kind == LAYER_BATCH_NORM) {
       add_tensor(m, li, "gamma", l->out, 0, true, false);
+      m->tensors[m->n_tensors - 1].fixed = !l->scale; /* Keras: no gamma variable */
       add_tensor(m, li, "beta", l->out, 0, true, false);
+      m->tensors[m->n_tensors - 1].fixed = !l->center; /* Keras: no beta variable */
       add_tensor(m, li, "moving_mean", l->out, 0, false, false);
       add_tensor(m, li, "moving_variance", l->out, 0, false, false);
     }

@@ -24,6 +24,7 @@ uint64_t eng_model_param_count(const eng_model *m, int trainable_only) {
   uint64_t n = 0;
   for (uint32_t ti = 0; ti < m->n_tensors; ti++) {
     const tensor *t = &m->tensors[ti];
+    if (t->fixed) continue; /* not a Keras weight */
     if (!trainable_only || (t->grad && m->layers[t->layer].trainable)) n += t->size;
   }
   return n;
@@ -340,7 +341,7 @@ const char *eng_model_summary(eng_model *m) {
     const layer *l = &m->layers[li];
     uint64_t count = 0, train = 0;
     for (uint32_t ti = 0; ti < m->n_tensors; ti++)
-      if (m->tensors[ti].layer == li) {
+      if (m->tensors[ti].layer == li && !m->tensors[ti].fixed) {
         count += m->tensors[ti].size;
         if (m->tensors[ti].grad && l->trainable) train += m->tensors[ti].size;
       }

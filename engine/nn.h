@@ -70,6 +70,10 @@ typedef struct {
   uint64_t size;       /* rows * cols, in 64 bits (checked against the memory limit) */
   float *data, *grad, *slots; /* grad/slots NULL when not trainable by nature */
   bool is_kernel;
+  /* BatchNormalization gamma with scale=false, beta with center=false: a constant
+   * 1 / 0 that Keras does not create; kept so the layout and file format stay
+   * the same, never updated and not counted as a parameter. */
+  bool fixed;
 } tensor;
 
 typedef struct layer_ops {

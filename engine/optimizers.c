@@ -65,8 +65,10 @@ static double sum_squares(const float *g, size_t n) {
   return s;
 }
 
+/* A fixed tensor (BatchNormalization's gamma with scale=false, beta with
+ * center=false) is not a Keras variable: no optimizer step and no weight decay. */
 static bool tensor_trainable(const eng_model *m, const tensor *t) {
-  return t->grad && m->layers[t->layer].trainable;
+  return t->grad && !t->fixed && m->layers[t->layer].trainable;
 }
 
 void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates) {

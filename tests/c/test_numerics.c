@@ -1,5 +1,6 @@
-/* test_numerics.c: input standardization follows keras.layers.Normalization
- * for constant features. */
+/* test_numerics.c: BatchNormalization's fixed gamma/beta stay out of the
+ * optimizer (Keras creates no such variables), and input standardization
+ * follows keras.layers.Normalization for constant features. */
 #include "testlib.h"
 #include "nn.h"
 
@@ -39,6 +40,41 @@ static eng_model *build(const char *model_spec, const char *const *layers, int n
   return m;
 }
 
+/* ---------------------------------- BatchNormalization without gamma or beta */
+
+static void test_batchnorm_fixed_gamma_beta(void) {
+  static const char *const optimizers[] = {"adamw", "sgd weight_decay=0.01", "adam weight_decay=0.004"};
+  eng_dataset *ds = make_dataset(64);
+  for (size_t oi = 0; oi < ENG_COUNT_OF(optimizers); oi++)
+    for (int learned = 0; learned <= 1; learned++) {
+      const char *layers[] = {"dense units=16 activation=relu",
+                              learned ? "batch_normalization" : "batch_normalization scale=0 center=0",
+                              "dense units=3 activation=softmax"};
+      eng_model *m = build("model", layers, 3, optimizers[oi], 16);
+      if (!m) return;
+      eng_trainer *t = NULL;
+      CHECK_OK(eng_trainer_create(m, ds, NULL, "fit epochs=3 batch_size=16", &t));
+      int event = 0;
+      while (event != ENG_EVENT_DONE) CHECK_OK(eng_trainer_run(t, 1000, &event));
+      const layer *bn = &m->layers[1];
+      int ones = 0, zeros = 0;
+      for (uint32_t j = 0; j < bn->out; j++) ones += bn->gamma[j] == 1.0f, zeros += bn->beta[j] == 0.0f;
+      if (learned) {
+        CHECK(ones < 16 && zeros < 16); /* learned (and decayed) as before */
+      } else {
+        if (ones != 16 || zeros != 16)
+          fprintf(stderr, "%s: gamma[0] = %.9g, beta[0] = %.9g\n", optimizers[oi], bn->gamma[0], bn->beta[0]);
+        CHECK(ones == 16 && zeros == 16);
+        /* Keras counts: Dense 64*16+16, BN moving mean and variance 2*16, Dense 16*3+3. */
+        CHECK(eng_model_param_count(m, 0) == 1040 + 32 + 51);
+        CHECK(eng_model_param_count(m, 1) == 1040 + 51);
+      }
+      eng_trainer_free(t);
+      eng_model_free(m);
+    }
+  eng_dataset_free(ds);
+}
+
 /* -------------------------------------------- standardizing a constant feature */
 
 static void test_standardize_constant_feature(void) {
@@ -66,6 +102,7 @@ static void test_standardize_constant_feature(void) {
 }
 
 int main(void) {
+  test_batchnorm_fixed_gamma_beta();
   test_standardize_constant_feature();
   eng_pool_stop();
   return test_report("test_numerics");
