@@ -130,8 +130,9 @@ void gemm_f32_reference(int M, int N, int K, const float *a, int a_rs, int a_cs,
  * NULL, adds its gradient. */
 double penalty_f32(const float *w, float *grad, size_t n, float l1, float l2);
 double penalty_f32_reference(const float *w, float *grad, size_t n, float l1, float l2);
-/* SGD / momentum / Nesterov step over one tensor (v: velocity). */
-void sgd_update_f32(float *w, const float *g, float *v, size_t n, float lr, float momentum, bool nesterov);
+/* SGD / momentum / Nesterov step over one tensor (v: velocity); returns
+ * whether every updated weight is finite (the trainer's divergence check). */
+bool sgd_update_f32(float *w, const float *g, float *v, size_t n, float lr, float momentum, bool nesterov);
 void sgd_update_f32_reference(float *w, const float *g, float *v, size_t n, float lr, float momentum,
                               bool nesterov);
 /* out[c][r] = in[r][c] for an R x C row-major matrix. */

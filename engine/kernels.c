@@ -7,6 +7,7 @@
 #include "simd.h"
 
 #include <math.h>
+#include <stdatomic.h>
 
 void gemm_f32_reference(int M, int N, int K, const float *a, int a_rs, int a_cs,
                         const float *b, int ldb, float *c, int ldc, bool accumulate) {
@@ -247,23 +248,33 @@ void sgd_update_f32_reference(float *w, const float *g, float *v, size_t n, floa
   }
 }
 
-static void sgd_chunk(float *w, const float *g, float *v, size_t n, float lr, float momentum,
+/* Returns whether every weight written is finite. The check rides on the
+ * update: x - x is +0 (all bits clear) for a finite x and NaN for an infinite
+ * or NaN one, so the bitwise OR of those stays 0 while all weights are finite
+ * (an OR, not a float sum, keeps the loop free of a slow add dependency chain). */
+static bool sgd_chunk(float *w, const float *g, float *v, size_t n, float lr, float momentum,
                       bool nesterov) {
   size_t n4 = n & ~(size_t)3;
   v128_t vlr = wasm_f32x4_splat(-lr), vm = wasm_f32x4_splat(momentum);
+  v128_t nonfinite = wasm_i32x4_splat(0);
   for (size_t i = 0; i < n4; i += 4) {
     v128_t step = wasm_f32x4_mul(vlr, wasm_v128_load(g + i)); /* -lr g */
-    v128_t wi = wasm_v128_load(w + i);
+    v128_t wi = wasm_v128_load(w + i), wn;
     if (momentum == 0) {
-      wasm_v128_store(w + i, wasm_f32x4_add(wi, step));
-      continue;
+      wn = wasm_f32x4_add(wi, step);
+    } else {
+      v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(vm, wasm_v128_load(v + i)), step);
+      wasm_v128_store(v + i, vi);
+      v128_t u = nesterov ? wasm_f32x4_add(wasm_f32x4_mul(vm, vi), step) : vi;
+      wn = wasm_f32x4_add(wi, u);
     }
-    v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(vm, wasm_v128_load(v + i)), step);
-    wasm_v128_store(v + i, vi);
-    v128_t u = nesterov ? wasm_f32x4_add(wasm_f32x4_mul(vm, vi), step) : vi;
-    wasm_v128_store(w + i, wasm_f32x4_add(wi, u));
+    wasm_v128_store(w + i, wn);
+    nonfinite = wasm_v128_or(nonfinite, wasm_f32x4_sub(wn, wn));
   }
   sgd_update_f32_reference(w + n4, g + n4, v + n4, n - n4, lr, momentum, nesterov);
+  bool finite = !wasm_v128_any_true(nonfinite);
+  for (size_t i = n4; i < n; i++) finite = finite && isfinite(w[i]);
+  return finite;
 }
 
 typedef struct {
@@ -271,15 +282,18 @@ typedef struct {
   const float *g;
   float lr, momentum;
   bool nesterov;
+  atomic_bool nonfinite; /* set by any chunk that wrote a non-finite weight */
 } sgd_job;
 
 static void sgd_range(void *c, size_t start, size_t end) {
-  const sgd_job *j = c;
-  sgd_chunk(j->w + start, j->g + start, j->v + start, end - start, j->lr, j->momentum, j->nesterov);
+  sgd_job *j = c;
+  if (!sgd_chunk(j->w + start, j->g + start, j->v + start, end - start, j->lr, j->momentum, j->nesterov))
+    atomic_store_explicit(&j->nonfinite, true, memory_order_relaxed);
 }
 
-void sgd_update_f32(float *w, const float *g, float *v, size_t n, float lr, float momentum,
+bool sgd_update_f32(float *w, const float *g, float *v, size_t n, float lr, float momentum,
                     bool nesterov) {
-  sgd_job j = {w, v, g, lr, momentum, nesterov};
+  sgd_job j = {w, v, g, lr, momentum, nesterov, false};
   eng_parallel_range(sgd_range, &j, n, 16384);
+  return !atomic_load_explicit(&j.nonfinite, memory_order_relaxed);
 }

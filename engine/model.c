@@ -90,17 +90,10 @@ eng_status eng_model_set_optimizer(eng_model *m, const char *spec) {
   o.nesterov = eng_opt_num(&o.opt, tab, "nesterov") == 1, o.centered = eng_opt_num(&o.opt, tab, "centered") == 1;
   o.learning_rate = eng_opt_num(&o.opt, tab, "learning_rate");
   o.u_product = 1.0;
-  /* Changing the optimizer restarts its state (as compiling a new Keras optimizer does). */
-  if (m->slots) memset(m->slots, 0, 3 * m->n_grads * sizeof(float));
-  if (m->slots && o.opt.variant == OPT_ADAGRAD) {
-    /* Each tensor's accumulator (its first slot block) starts at the initial value. */
-    float init = (float)eng_opt_num(&o.opt, optimizer_table, "initial_accumulator_value");
-    for (uint32_t ti = 0; ti < m->n_tensors; ti++)
-      if (m->tensors[ti].slots)
-        for (size_t i = 0; i < m->tensors[ti].size; i++) m->tensors[ti].slots[i] = init;
-  }
   m->optimizer = o;
   m->iterations = 0;
+  /* Changing the optimizer restarts its state (as compiling a new Keras optimizer does). */
+  optimizer_reset_slots(m);
   return ENG_OK;
 }
 

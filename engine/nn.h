@@ -103,10 +103,14 @@ typedef struct {
   double u_product;     /* Nadam's running product of momentum coefficients */
 } optimizer_state;
 /* One optimizer step over all trainable tensors with rate lr; step is the
- * number of updates done before this one (Keras's `iterations`). */
-void optimizer_apply(struct eng_model *m, double lr, int64_t step, bool record_updates);
+ * number of updates done before this one (Keras's `iterations`). Returns the
+ * index of the first tensor whose update was not finite (a NaN or infinite
+ * gradient), or -1. */
+int optimizer_apply(struct eng_model *m, double lr, int64_t step, bool record_updates);
 /* How many of a tensor's three slot blocks the variant uses (the first ones). */
 int optimizer_slot_count(int variant);
+/* Optimizer slots back to their initial values (0; Adagrad's accumulator value). */
+void optimizer_reset_slots(struct eng_model *m);
 
 /* ---- schedules (schedules.c) */
 enum { SCHED_CONSTANT, SCHED_EXPONENTIAL, SCHED_PIECEWISE, SCHED_INVERSE_TIME, SCHED_ONE_CYCLE,
@@ -175,5 +179,11 @@ uint64_t model_weight_count(const struct eng_model *m);
 
 /* serialize.c: the checksum that ends a model file (FNV-1a over all bytes before it). */
 uint32_t blob_checksum(const uint8_t *bytes, size_t len);
+
+/* numerics.c: after a step whose update was not finite (tensor index from
+ * optimizer_apply), names where the first non-finite value appeared, e.g.
+ * "layer 14 (dense) produced Infinity", scanning the batch's activations (n
+ * rows) from the input up, then the gradients. */
+void model_describe_nonfinite(const struct eng_model *m, int n, int tensor, char *out, size_t cap);
 
 #endif

@@ -4,6 +4,7 @@
 #include "nn.h"
 
 #include <math.h>
+#include <string.h>
 
 #define BIG 1e9
 #define LR(def) {"learning_rate", OPT_FLOAT, def, 0, BIG, NULL, NULL, false, "step size"}
@@ -71,7 +72,18 @@ static bool tensor_trainable(const eng_model *m, const tensor *t) {
   return t->grad && !t->fixed && m->layers[t->layer].trainable;
 }
 
-void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates) {
+void optimizer_reset_slots(eng_model *m) {
+  if (!m->slots) return;
+  memset(m->slots, 0, 3 * m->n_grads * sizeof(float));
+  if (m->optimizer.opt.variant != OPT_ADAGRAD) return;
+  /* Each tensor's accumulator (its first slot block) starts at the initial value. */
+  float init = (float)eng_opt_num(&m->optimizer.opt, optimizer_table, "initial_accumulator_value");
+  for (uint32_t ti = 0; ti < m->n_tensors; ti++)
+    if (m->tensors[ti].slots)
+      for (size_t i = 0; i < m->tensors[ti].size; i++) m->tensors[ti].slots[i] = init;
+}
+
+int optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates) {
   const optimizer_state *o = &m->optimizer;
   int kind = o->opt.variant;
   double clipvalue = o->clipvalue, clipnorm = o->clipnorm, global_clipnorm = o->global_clipnorm;
@@ -99,6 +111,7 @@ void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates)
     m->optimizer.u_product = u_prod;
   }
   for (uint32_t li = 0; li < m->n_layers; li++) m->layers[li].update_sq = 0;
+  int nonfinite = -1; /* the first tensor whose update was not finite */
   for (uint32_t ti = 0; ti < m->n_tensors; ti++) {
     tensor *tn = &m->tensors[ti];
     if (!tensor_trainable(m, tn)) continue;
@@ -113,11 +126,17 @@ void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates)
     }
     if (scale != 1.0)
       for (size_t i = 0; i < n; i++) g[i] = (float)(g[i] * scale);
-    if (!isnan(clipvalue)) {
-      float cv = (float)clipvalue;
-      for (size_t i = 0; i < n; i++) g[i] = g[i] > cv ? cv : (g[i] < -cv ? -cv : g[i]);
-    }
     double update_sq = 0;
+    bool finite = true;
+    if (!isnan(clipvalue)) {
+      /* Clipping would turn an infinite gradient into a finite one: look first. */
+      float cv = (float)clipvalue, nonfinite_sum = 0;
+      for (size_t i = 0; i < n; i++) {
+        nonfinite_sum += g[i] - g[i]; /* 0 while finite, then NaN */
+        g[i] = g[i] > cv ? cv : (g[i] < -cv ? -cv : g[i]);
+      }
+      finite = nonfinite_sum == 0;
+    }
     if (!isnan(wd) && wd > 0) {
       float f = (float)(lr * wd);
       for (size_t i = 0; i < n; i++) w[i] -= w[i] * f;
@@ -129,7 +148,7 @@ void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates)
       float mom = (float)o->momentum;
       bool nesterov = o->nesterov;
       if (!record_updates) { /* the same arithmetic, SIMD, without the statistics */
-        sgd_update_f32(w, g, s0, n, flr, mom, nesterov);
+        finite = sgd_update_f32(w, g, s0, n, flr, mom, nesterov) && finite;
       } else if (mom == 0) {
         for (size_t i = 0; i < n; i++) {
           float u = -flr * g[i];
@@ -233,5 +252,9 @@ void optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates)
     }
     }
     if (tn->is_kernel) m->layers[tn->layer].update_sq += update_sq;
+    /* A NaN or infinite gradient makes some update (and so update_sq) non-finite:
+     * the check costs nothing beyond the sum the statistics already keep. */
+    if (nonfinite < 0 && !(finite && isfinite(update_sq))) nonfinite = (int)ti;
   }
+  return nonfinite;
 }

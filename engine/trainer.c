@@ -272,6 +272,23 @@ static eng_status epoch_end(eng_trainer *t) {
   return ENG_OK;
 }
 
+/* Divergence ends the run and keeps the weights from the end of the previous
+ * epoch; the optimizer's state, which a non-finite step may have reached, restarts. */
+static eng_status diverged(eng_trainer *t, const char *cause, bool first_step, int *event) {
+  model_restore(t->m, t->snapshot);
+  optimizer_reset_slots(t->m);
+  t->done = t->diverged = true;
+  *event = ENG_EVENT_DONE;
+  return eng_fail(ENG_ERR_DIVERGED,
+                  "training diverged at epoch %u step %u (%s); %s. The weights from the end of "
+                  "epoch %u were kept.",
+                  t->epoch + 1, t->batch + 1, cause,
+                  first_step ? "the starting weights already overflow: try a smaller "
+                               "kernel_initializer (he_normal for ReLU) or a lower learning rate"
+                             : "try a lower learning rate",
+                  t->epoch);
+}
+
 eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
   *event = ENG_EVENT_NONE;
   if (t->done) {
@@ -293,16 +310,14 @@ eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
     int correct = 0;
     double loss = model_loss(m, labels, n, &correct);
     loss += model_backward(m, labels, n, NULL); /* + the penalties, from the same pass */
-    if (!isfinite(loss)) {
-      model_restore(m, t->snapshot);
-      t->done = t->diverged = true;
-      *event = ENG_EVENT_DONE;
-      return eng_fail(ENG_ERR_DIVERGED,
-                      "training diverged at epoch %u step %u (loss = %s); try a lower learning "
-                      "rate. The weights from the end of epoch %u were kept.",
-                      t->epoch + 1, t->batch + 1, isnan(loss) ? "nan" : "inf", t->epoch);
+    if (!isfinite(loss)) return diverged(t, isnan(loss) ? "loss = nan" : "loss = inf", false, event);
+    int nonfinite = optimizer_apply(m, lr, m->iterations, t->batch + 1 == t->batches_per_epoch);
+    if (nonfinite >= 0) {
+      /* Non-finite activations or gradients (a ReLU may hide them from the loss). */
+      char where[160];
+      model_describe_nonfinite(m, n, nonfinite, where, sizeof where);
+      return diverged(t, where, m->iterations == 0, event);
     }
-    optimizer_apply(m, lr, m->iterations, t->batch + 1 == t->batches_per_epoch);
     model_apply_constraints(m);
     m->iterations++;
     t->loss_sum += loss * n, t->correct += correct, t->seen += n;
