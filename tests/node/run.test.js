@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineWithData, smallConfig } from './helpers.js';
-import { runConfig } from '../../wasm/run.js';
+import { runConfig, buildModel } from '../../wasm/run.js';
 
 const { engine, loadSplit } = await engineWithData('threads');
 after(() => engine.close());
@@ -53,6 +53,26 @@ test('divergence stops with the message and keeps the last good weights', async 
   for (const t of result.model.tensors()) assert.ok(t.data.every(Number.isFinite), `${t.name} stays finite`);
   val.free();
   result.model.free();
+});
+
+test('activations that overflow behind ReLUs are divergence, not a loss stuck at ln 10', async () => {
+  // RandomNormal(stddev=10) in 30 ReLU layers: the signal overflows float32 around layer 20;
+  // ReLU turns the NaN that follows into 0, so the loss alone stays finite (issue 10 item 6).
+  const hidden = Array.from({ length: 30 }, () => ({ type: 'dense', units: 100, activation: 'relu', kernel_initializer: { type: 'random_normal', stddev: 10 } }));
+  const config = smallConfig({ model: [...hidden, { type: 'dense', units: 10, activation: 'softmax' }], data: { ...smallConfig().data, train: { split: 'train', start: 0, count: 500 } } });
+  const result = await runConfig(engine, loadSplit, config, { keepModel: true });
+  assert.match(result.error, /^training diverged at epoch 1 step 1 \(layer \d+ \(dense\) produced Infinity\); the starting weights already overflow: try a smaller kernel_initializer/);
+  assert.match(result.error, /The weights from the end of epoch 0 were kept\.$/);
+  assert.equal(result.diverged, true);
+  assert.equal(result.history.length, 0);
+  // The weights kept are the initial ones: the same as a fresh build of the same configuration.
+  const fresh = buildModel(engine, config, 784);
+  try {
+    assert.deepEqual(result.model.tensors().map((t) => t.data), fresh.tensors().map((t) => t.data));
+  } finally {
+    fresh.free();
+    result.model.free();
+  }
 });
 
 test('layer statistics every epoch and analysis runs', async () => {

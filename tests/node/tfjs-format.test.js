@@ -109,6 +109,18 @@ test('batch normalization, dropout and alpha dropout (inference mode) predict th
   assert.deepEqual(modelJson.modelTopology.config.layers[0].config.batch_input_shape, [null, 784]);
 });
 
+test('BatchNormalization without scale/center keeps gamma 1 and beta 0 under AdamW weight decay, and exports', async () => {
+  // Keras has no gamma (scale=False) or beta (center=False) variable: weight decay must not reach them.
+  const { model, config } = await train({ name: 'bn_adamw', model: BN_DROPOUT, optimizer: { type: 'adamw', learning_rate: 0.001, weight_decay: 0.004 } });
+  const bn = model.tensors().filter((t) => t.layer === 5);
+  const gamma = bn.find((t) => t.name === 'gamma').data, beta = bn.find((t) => t.name === 'beta').data;
+  assert.ok(gamma.every((v) => v === 1), `gamma stays exactly 1 (min ${Math.min(...gamma)})`);
+  assert.ok(beta.every((v) => v === 0), 'beta stays exactly 0');
+  // The layer with scale and center learns (and decays) both, as before.
+  assert.ok(model.tensors().find((t) => t.layer === 1 && t.name === 'gamma').data.some((v) => v !== 1));
+  await compareWithTfjs(model, config);
+});
+
 test('every activation (GELU, ELU, SELU, tanh, LeakyReLU, sigmoid, softmax layer) predicts the same in TensorFlow.js', async () => {
   const { model, config } = await train({ name: 'activations', model: ACTIVATIONS, optimizer: { type: 'adam', learning_rate: 0.001 } });
   await compareWithTfjs(model, config);
