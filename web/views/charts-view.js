@@ -2,11 +2,17 @@
 // charts are created once; runs add their datasets, epochs push points, and
 // every change is drawn with update('none'). A small plugin draws what Chart.js
 // has no dataset for: the book's reference band (±1.5 points), best-epoch
-// stars, early-stop crosses and learning-rate-drop triangles.
-import { h } from './dom.js';
-
+// stars, early-stop crosses and learning-rate-drop triangles. Each chart has
+// an HTML heading and a Table button: the same points as a <table>, the text
+// alternative to the canvas (WCAG 1.1.1), redrawn as epochs arrive while shown.
+import { h, replace } from './dom.js';
 
 const BAND = 0.015;
+
+// One format for a point's value, in the tooltip and in the table view.
+const pointText = (v) => Number(v).toPrecision(4);
+
+const TITLES = { acc: 'Accuracy', loss: 'Loss (cross-entropy)', lr: 'Learning rate' };
 
 const referenceOf = (r) => r.reference?.val_accuracy ?? r.reference?.best_val_accuracy ?? null;
 
@@ -85,7 +91,7 @@ function star(ctx, x, y, outer, inner) {
   ctx.closePath();
 }
 
-function makeChart(canvas, { title, yTitle, yType = 'linear', xMin = 1, legend = true }) {
+function makeChart(canvas, { yTitle, yType = 'linear', xMin = 1, legend = true }) {
   return new globalThis.Chart(canvas, {
     type: 'line',
     data: { datasets: [] },
@@ -99,9 +105,8 @@ function makeChart(canvas, { title, yTitle, yType = 'linear', xMin = 1, legend =
         y: { type: yType, title: { display: true, text: yTitle } },
       },
       plugins: {
-        title: { display: true, text: title, align: 'start', font: { size: 13, weight: '600' }, padding: { bottom: 4 } },
         legend: { display: legend, position: 'bottom', labels: { boxWidth: 10, boxHeight: 10, padding: 8, filter: (item, data) => data.datasets[item.datasetIndex].legend !== false } },
-        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${Number(c.parsed.y).toPrecision(4)}` } },
+        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${pointText(c.parsed.y)}` } },
       },
     },
   });
@@ -114,19 +119,58 @@ export class ChartsView {
     globalThis.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     globalThis.Chart.defaults.color = '#475569';
     globalThis.Chart.defaults.borderColor = '#e2e8f0';
-    const box = (cls) => h(`div.chart-box.${cls}`, h('canvas'));
-    this.boxes = { acc: box('acc'), loss: box('loss'), lr: box('lr') };
+    this.boxes = {};
+    this.tables = {};
+    for (const kind of Object.keys(TITLES)) this.#box(kind);
     this.empty = h('p.chart-empty', 'Curves appear after the first epoch: pick a preset or build a network, then press Train.');
-    this.boxes.acc.append(this.empty);
-    root.replaceChildren(this.boxes.acc, this.boxes.loss, this.boxes.lr,
+    this.boxes.acc.querySelector('.chart-plot').append(this.empty);
+    root.replaceChildren(h('h2.sr-only', { id: 'charts-title' }, 'Training curves'), this.boxes.acc, this.boxes.loss, this.boxes.lr,
       h('p.chart-key', h('span', '— validation'), h('span', '- - training'), h('span', '★ best epoch'), h('span', '✕ early stop'), h('span', '▼ learning rate reduced'), h('span.band-key', 'book ±1.5 points')));
-    this.acc = makeChart(this.boxes.acc.firstChild, { title: 'Accuracy', yTitle: 'accuracy' });
-    this.loss = makeChart(this.boxes.loss.firstChild, { title: 'Loss (cross-entropy)', yTitle: 'loss' });
-    this.lr = makeChart(this.boxes.lr.firstChild, { title: 'Learning rate', yTitle: 'learning rate', yType: 'logarithmic', xMin: 0 });
+    const canvas = (kind) => this.boxes[kind].querySelector('canvas');
+    this.acc = makeChart(canvas('acc'), { yTitle: 'accuracy' });
+    this.loss = makeChart(canvas('loss'), { yTitle: 'loss' });
+    this.lr = makeChart(canvas('lr'), { yTitle: 'learning rate', yType: 'logarithmic', xMin: 0 });
     // The runs are named in the other legends; this one only names the preview.
     this.preview = { label: 'preview', data: [], borderColor: '#94a3b8', backgroundColor: '#94a3b8', borderDash: [5, 4], pointRadius: 0, borderWidth: 2, order: 10 };
     this.planBands = [];
     this.lr.data.datasets.push(this.preview);
+  }
+
+  // A chart's box: its heading, the canvas, and the table view the Table button swaps in.
+  #box(kind) {
+    const title = TITLES[kind];
+    const table = h('div.chart-table', { id: `chart-table-${kind}`, hidden: true, tabindex: '0', role: 'region', 'aria-label': `${title}: table` });
+    const plot = h('div.chart-plot', h('canvas', { role: 'img', 'aria-label': `${title} per epoch, drawn as curves; the Table button shows the numbers` }));
+    const toggle = h('button.chip.chart-toggle', { type: 'button', 'aria-pressed': 'false', 'aria-controls': table.id, onclick: () => {
+      const show = table.hidden;
+      table.hidden = !show;
+      plot.hidden = show;
+      toggle.setAttribute('aria-pressed', String(show));
+      if (show) this.#table(kind);
+    } }, 'Table', h('span.sr-only', ` of ${title.toLowerCase()}`));
+    this.tables[kind] = table;
+    this.boxes[kind] = h(`section.chart-box.${kind}`, { 'aria-labelledby': `chart-title-${kind}` },
+      h('div.chart-head', h('h3.chart-title', { id: `chart-title-${kind}` }, title), toggle), plot, table);
+  }
+
+  // The chart's points as a table: a row per epoch, a column per curve. The
+  // schedule preview is left out (it is a plan, drawn per step, not per epoch).
+  #table(kind) {
+    const chart = this[kind];
+    const table = this.tables[kind];
+    if (!chart || table.hidden) return;
+    const series = chart.data.datasets.filter((d) => d !== this.preview && d.data.length);
+    if (!series.length) {
+      replace(table, h('p.muted.table-empty', 'No epochs yet: the table fills in as the runs train.'));
+      return;
+    }
+    const epochs = [...new Set(series.flatMap((d) => d.data.map((p) => p.x)))].sort((a, b) => a - b);
+    const at = series.map((d) => new Map(d.data.map((p) => [p.x, p.y])));
+    replace(table, h('table.runs.compact.chart-data',
+      h('caption.sr-only', `${TITLES[kind]} per epoch`),
+      h('thead', h('tr', h('th', { scope: 'col' }, 'epoch'), series.map((d) => h('th.num', { scope: 'col' }, d.tableLabel ?? d.label)))),
+      h('tbody', epochs.map((x) => h('tr', h('th.num', { scope: 'row' }, String(x)),
+        at.map((m) => h('td.num', m.has(x) ? pointText(m.get(x)) : '–')))))));
   }
 
   // Keeps one set of datasets per visible run, in the run's colour.
@@ -147,10 +191,10 @@ export class ChartsView {
   }
 
   #add(r) {
-    const line = (label, dashed, legend) => ({ label, data: [], borderColor: r.color, backgroundColor: r.color, borderDash: dashed ? [5, 4] : [], borderWidth: dashed ? 1.5 : 2.2, pointRadius: dashed ? 0 : 2, legend });
+    const line = (label, dashed, legend, tableLabel = label) => ({ label, tableLabel, data: [], borderColor: r.color, backgroundColor: r.color, borderDash: dashed ? [5, 4] : [], borderWidth: dashed ? 1.5 : 2.2, pointRadius: dashed ? 0 : 2, legend });
     const ds = {
-      acc: line(`${r.label} (train)`, true, false), valAcc: line(r.label, false, true),
-      loss: line(`${r.label} (train)`, true, false), valLoss: line(r.label, false, true),
+      acc: line(`${r.label} (train)`, true, false), valAcc: line(r.label, false, true, `${r.label} (validation)`),
+      loss: line(`${r.label} (train)`, true, false), valLoss: line(r.label, false, true, `${r.label} (validation)`),
       lr: { ...line(r.label, false, false), stepped: 'before' },
     };
     this.acc.data.datasets.push(ds.valAcc, ds.acc);
@@ -229,5 +273,6 @@ export class ChartsView {
     this.acc.update('none');
     this.loss.update('none');
     this.lr.update('none');
+    for (const kind of Object.keys(TITLES)) this.#table(kind);
   }
 }
