@@ -22,9 +22,10 @@ export class DataView {
     this.status = h('p.data-status', { role: 'status' }, 'Waiting for the engine…');
     this.bar = h('progress.data-progress', { max: 1, value: 0, hidden: true, 'aria-label': 'dataset loading progress' });
     this.error = h('p.field-error.data-error', { role: 'alert' });
-    this.gallery = h('div.gallery', { 'aria-label': 'sample images' });
+    this.gallery = h('div.gallery', { role: 'group', 'aria-label': 'sample images' });
     this.picker = h('input', { type: 'file', multiple: true, hidden: true, accept: '.gz,.bin,.idx,.ubyte,application/octet-stream,*/*', onchange: () => this.#pick(this.picker.files) });
-    this.drop = h('div.dropzone', { tabindex: '0', role: 'button', 'aria-label': 'choose or drop dataset files', onclick: () => this.picker.click(), onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.picker.click(); } } },
+    // Named by its own visible words (WCAG 2.5.3, label in name): no aria-label.
+    this.drop = h('div.dropzone', { tabindex: '0', role: 'button', onclick: () => this.picker.click(), onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.picker.click(); } } },
       h('strong', 'Your own data: drop files here or click to choose'),
       h('span', 'IDX images + labels (.gz or not), e.g. train-images-idx3-ubyte.gz, or CIFAR-10 binary batches data_batch_1..5.bin + test_batch.bin'));
     for (const type of ['dragenter', 'dragover']) this.drop.addEventListener(type, (e) => { e.preventDefault(); this.drop.classList.add('over'); });

@@ -112,16 +112,18 @@ export class ModelView {
       h('summary',
         h('span.layer-index', String(i + 1)),
         h('span.layer-summary', layerSummary(layer)),
-        i === count - 1 ? h('span.tag', 'output') : null,
-        h('span.layer-tools',
-          h('button.icon', { type: 'button', title: 'Move up', 'aria-label': `move layer ${i + 1} up`, disabled: i === 0, onclick: (e) => { e.preventDefault(); this.#move(i, -1); } }, '↑'),
-          h('button.icon', { type: 'button', title: 'Move down', 'aria-label': `move layer ${i + 1} down`, disabled: i === count - 1, onclick: (e) => { e.preventDefault(); this.#move(i, 1); } }, '↓'),
-          h('button.icon.danger', { type: 'button', title: 'Remove', 'aria-label': `remove layer ${i + 1}`, onclick: (e) => { e.preventDefault(); this.#remove(i); } }, '✕'))),
+        i === count - 1 ? h('span.tag', 'output') : null),
       h('div.layer-body',
         h('div.field', h('label', h('span.label-text', 'Layer type'), h('span.keras', `Keras: ${L[type]?.keras ?? '?'}`)), typeSelect, h('p.help', LAYER_HELP[type] ?? '')),
         this.#fields(layer, path, i)),
       h('p.field-error', { dataset: { errorFor: path } }));
-    return h('li', details);
+    // The tools sit beside the summary, not inside it: a button inside a
+    // <summary> is a control inside a control (WCAG 4.1.2, axe nested-interactive).
+    const tools = h('div.layer-tools',
+      h('button.icon', { type: 'button', title: 'Move up', 'aria-label': `move layer ${i + 1} up`, disabled: i === 0, onclick: () => this.#move(i, -1) }, '↑'),
+      h('button.icon', { type: 'button', title: 'Move down', 'aria-label': `move layer ${i + 1} down`, disabled: i === count - 1, onclick: () => this.#move(i, 1) }, '↓'),
+      h('button.icon.danger', { type: 'button', title: 'Remove', 'aria-label': `remove layer ${i + 1}`, onclick: () => this.#remove(i) }, '✕'));
+    return h('li.layer-item', details, tools);
   }
 
   #fields(layer, path, i) {
