@@ -31,6 +31,13 @@ export function createViews(actions) {
     resume: new ResumeView($('#resume-offer'), actions),
   };
   const problemsBox = $('#form-problems');
+  // The skip link moves focus itself: following its #fragment would replace the
+  // address's hash, which holds the plan (and a plan-less hash means the default one).
+  const skip = $('.skip-link');
+  skip.addEventListener('click', (e) => {
+    e.preventDefault();
+    $(skip.getAttribute('href')).focus();
+  });
 
   views.renderForms = (state, session) => {
     const run = state.plan.runs[state.plan.selected];

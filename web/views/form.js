@@ -84,7 +84,7 @@ export function optionField({ path, name, desc, value, help, label, onValue }) {
 
 export function section(title, { open = true, id, help, badge } = {}, ...children) {
   return h('details.section', { open, id },
-    h('summary', h('span.section-title', title), badge ?? null),
+    h('summary', h('h2.section-title', title), badge ?? null),
     help ? h('p.section-help', help) : null,
     h('div.section-body', children));
 }

@@ -141,7 +141,7 @@ export class InspectView {
       h('div.inspect-tools', h('label.inline-label', 'Statistic ', metricSelect), epochSelect ? h('label.inline-label', 'Epoch ', epochSelect) : null),
       this.statsBox,
       h('p.help', 'Saturated: sigmoid outputs below 0.01 or above 0.99 (flat tails, tiny gradients). Dead: ReLU outputs that are zero for every sample. A healthy deep net keeps activation and gradient std roughly constant from layer to layer.'),
-      entry ? h('h4.subhead', `${r.label}: per layer, ${entry.epoch ? `after epoch ${entry.epoch}` : 'untrained'}`) : null,
+      entry ? h('h3.subhead', `${r.label}: per layer, ${entry.epoch ? `after epoch ${entry.epoch}` : 'untrained'}`) : null,
       entry ? h('div.table-wrap', h('table.runs.compact',
         h('thead', h('tr', ['#', 'layer', 'mean', 'std', 'saturated', book ? 'book' : null, 'dead', 'grad std', 'update ratio'].filter(Boolean).map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', rows))) : null);

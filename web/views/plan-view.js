@@ -16,9 +16,9 @@ export class PresetsView {
       h('option', { value: '' }, 'Or load one variant…'),
       presets.map((p) => h('optgroup', { label: `${p.id} · ${p.title}` }, p.runs.map((r) => h('option', { value: r.id }, `${r.id} — ${r.label}`)))));
     replace(root,
-      h('h4.subhead', 'Experiments'),
+      h('h3.subhead', 'Experiments'),
       h('div.preset-grid', presets.filter((p) => p.id.startsWith('exp')).map(button)),
-      h('h4.subhead', 'Exercises'),
+      h('h3.subhead', 'Exercises'),
       h('div.preset-grid', presets.filter((p) => p.id.startsWith('ex') && !p.id.startsWith('exp')).map(button)),
       h('div.field', variants, h('p.help', 'An experiment loads all its variants as runs to compare in one picture; a variant loads just that run (plus the run it builds on).')),
       h('div.preset-actions', h('button.link', { type: 'button', onclick: () => actions.newPlan() }, 'Start from a blank network')));

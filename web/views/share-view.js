@@ -40,7 +40,7 @@ export class ShareView {
       h('p.help', 'CSV and JSON: the runs shown in the charts (all runs if none is shown), in the files ', h('code', 'npm run train'),
         ' writes (history.csv columns, results.json documents). Each run\'s own files, its model (.bin to load here again, or TF.js), and its Keras script are in the ⬇ menu of its row in the table. ',
         'Load a model: a .bin file from this page, or a TF.js model.json picked together with its weights .bin file.'),
-      h('h4.subhead', 'Load a configuration'),
+      h('h3.subhead', 'Load a configuration'),
       h('p.help', 'Paste a run configuration (JSON, as in config.schema.json or a results.json), or a list of them for a plan of runs, or open a .json file.'),
       this.configText,
       h('div.buttons',

@@ -26,13 +26,29 @@ export class StatusView {
     this.pauseBtn = h('button.secondary', { type: 'button', dataset: { action: 'pause' }, disabled: true, onclick: () => actions.pause() }, '‖ Pause');
     this.resumeBtn = h('button.secondary', { type: 'button', dataset: { action: 'resume' }, disabled: true, hidden: true, onclick: () => actions.resume() }, '▶ Resume');
     this.stopBtn = h('button.secondary.danger', { type: 'button', dataset: { action: 'stop' }, disabled: true, onclick: () => actions.stop() }, '■ Stop');
-    this.runLine = h('div.run-line', h('span.muted', 'Ready to train.'));
+    this.runLine = h('div.run-line', h('span.muted', 'Ready to train. ', h('kbd', SHORTCUT), ' starts and stops training.'));
     this.bar = h('progress.epoch-progress', { max: 1, value: 0, 'aria-label': 'progress of the current epoch' });
     this.metrics = h('div.live-metrics', { 'aria-live': 'off' });
     this.problems = h('p.field-error.train-problems', { role: 'alert' });
+    for (const b of [this.trainAll, this.stopBtn]) { b.setAttribute('aria-keyshortcuts', SHORTCUT); b.title = `${SHORTCUT} starts or stops training`; }
     replace(controls,
+      h('h2.sr-only', 'Training'),
       h('div.train-row', h('div.buttons', this.trainAll, this.trainOne, this.pauseBtn, this.resumeBtn, this.stopBtn), this.runLine),
       this.problems, this.bar, this.metrics);
+    document.addEventListener('keydown', (e) => this.#shortcut(e));
+  }
+
+  // Alt+T starts the plan or stops the training, from anywhere but a place
+  // where the student types (there Alt+T can be a character, e.g. † on a Mac).
+  // A Train that cannot start brings focus to the bar, where the reason is shown.
+  #shortcut(e) {
+    const t = e.code === 'KeyT' || e.key?.toLowerCase() === 't';
+    if (!t || !e.altKey || e.ctrlKey || e.metaKey || e.shiftKey || e.repeat || typesText(e.target)) return;
+    e.preventDefault();
+    const busy = this.current && this.current.state !== 'idle';
+    const button = busy ? this.stopBtn : this.trainAll;
+    if (button.disabled) this.controls.focus();
+    else button.click();
   }
 
   engine(info) {
@@ -142,6 +158,14 @@ export class StatusView {
     if (Number.isFinite(m.samples_per_second)) this.#speed.value = m.samples_per_second;
     this.last = `${record.label}: epoch ${m.epoch}, val accuracy ${fmt.acc(m.val_accuracy)}, ${fmt.int(m.samples_per_second)} samples/s`;
   }
+}
+
+const SHORTCUT = 'Alt+T';
+
+function typesText(el) {
+  if (!(el instanceof Element)) return false;
+  if (el.isContentEditable || el.matches('textarea, select')) return true;
+  return el.matches('input') && !['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'range', 'color'].includes(el.type);
 }
 
 const item = (label, value) => h('span.metric', h('span.metric-label', label), ' ', h('span.metric-value', value));

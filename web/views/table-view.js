@@ -80,7 +80,7 @@ export class TableView {
       });
     }
     replace(this.tbody, rows.map(({ r, s }) => h('tr', { class: r.key === selectedKey ? 'selected' : '', dataset: { key: r.key, run: r.id } },
-      h('td', h('input', { type: 'checkbox', checked: r.visible, 'aria-label': `show ${r.label} in the charts`, onchange: (e) => this.actions.setVisible(r.key, e.target.checked) })),
+      h('td', h('label.row-check', h('input', { type: 'checkbox', checked: r.visible, 'aria-label': `show ${r.label} in the charts`, onchange: (e) => this.actions.setVisible(r.key, e.target.checked) }))),
       columns.map((c) => c.key === 'label'
         ? h('td.run-cell', h('button.link', { type: 'button', onclick: () => this.actions.inspect(r.key), title: `${r.id}${r.experiment ? ` · ${r.experiment}` : ''}` }, h('span.swatch', { style: { background: r.color } }), r.label),
           STATUS[r.status] ? h('span.tag', { class: r.status === 'training' ? 'live' : r.status === 'stopped' ? '' : 'warn' }, STATUS[r.status]) : null,

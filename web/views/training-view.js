@@ -98,7 +98,7 @@ export class TrainingView {
     if (!variant) return out;
     const main = Object.entries(variant.options).filter(([k]) => !CLIP.includes(k));
     out.push(h('div.field-grid', main.map(([k, desc]) => optionField({ path: `optimizer.${k}`, name: k, desc, value: opt[k], help: OPTION_HELP[k], onValue: set }))));
-    out.push(h('h4.subhead', 'Gradient clipping'), h('p.help', 'Limits the gradient before each update, so one bad batch cannot blow the weights up (exploding gradients). Use at most one.'));
+    out.push(h('h3.subhead', 'Gradient clipping'), h('p.help', 'Limits the gradient before each update, so one bad batch cannot blow the weights up (exploding gradients). Use at most one.'));
     out.push(h('div.field-grid', CLIP.map((k) => optionField({ path: `optimizer.${k}`, name: k, desc: variant.options[k], value: opt[k], help: OPTION_HELP[k], onValue: set }))));
     return out;
   }
