@@ -135,10 +135,22 @@ describe('accessibility', () => {
     });
 
     it('has no WCAG 2.1 A/AA violations (axe-core) after a short training', async () => {
-      await page.click('details.layer >> nth=0 >> summary');
-      const violations = await axeViolations(page);
+      let violations = await axeViolations(page);
       assert.deepEqual(violations, [], violations.join('\n'));
       await shot(page, 'a11y-laptop');
+      // And with more of the page showing: a layer's options, a chart's table, the confusion
+      // matrix, a configuration's problems and a run with a problem.
+      await page.click('details.layer >> nth=0 >> summary');
+      await page.click('.chart-box.acc .chart-toggle');
+      await page.click('button[data-tab="confusion"]');
+      await page.locator('table.confusion').waitFor();
+      await page.click('button:has-text("Load configuration")');
+      await page.locator('.config-errors li').first().waitFor();
+      await page.fill('input[data-path="optimizer.learning_rate"]', 'abc');
+      await page.locator('.run-chip .badge.err').first().waitFor();
+      violations = await axeViolations(page);
+      assert.deepEqual(violations, [], violations.join('\n'));
+      await page.fill('input[data-path="optimizer.learning_rate"]', '0.01');
       assert.deepEqual(page.errors, []);
     });
   });

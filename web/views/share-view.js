@@ -12,7 +12,8 @@ export class ShareView {
       onchange: () => { const files = [...modelPicker.files]; modelPicker.value = ''; if (files.length) actions.importModel(files); } });
     this.configText = h('textarea.config-text', { rows: 6, spellcheck: 'false', autocomplete: 'off', 'aria-label': 'configuration (JSON)',
       placeholder: '{ "name": "my-net", "data": { ... }, "model": [ ... ], "optimizer": { ... }, "fit": { ... } }' });
-    this.configErrors = h('ul.config-errors', { role: 'alert' });
+    // aria-live, not role=alert: a role on the <ul> would take its list semantics away.
+    this.configErrors = h('ul.config-errors', { 'aria-live': 'assertive' });
     this.configNote = h('p.help.config-note', { 'aria-live': 'polite' });
     const configPicker = h('input.config-picker', { type: 'file', accept: '.json,application/json', hidden: true,
       onchange: async () => {
