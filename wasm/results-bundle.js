@@ -4,7 +4,8 @@
 // compare it: the configuration, the seed, the engine version and variant
 // (threads / SIMD), the run's summary numbers, and the learning-rate schedule
 // in the steps training used (a schedule given in epochs resolved by
-// config.js resolveSchedule, as runConfig records it).
+// config.js resolveSchedule, as runConfig records it), and the run's warnings
+// in words (run-warnings.js: a run that learned nothing).
 import { METRIC_NAMES } from './engine.js';
 
 export const BUNDLE_FORMAT = 'chapter11-playground-results';
@@ -69,6 +70,7 @@ export function resultsBundle(result, engineInfo = {}, config = null, { created 
     history,
     ...(result.layer_stats ? { layer_stats: result.layer_stats } : {}),
     ...(result.error ? { error: result.error } : {}),
+    ...(result.warnings?.length ? { warnings: result.warnings } : {}),
   };
   return { csv: historyCsv(result.history ?? []), json: JSON.stringify(doc, (k, v) => jsonValue(v), 2) + '\n' };
 }

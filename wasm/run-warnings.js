@@ -11,7 +11,8 @@
 const MARGIN = 0.05; // accuracy within 5 points of chance counts as chance
 const MIN_FLAT_EPOCHS = 3;
 
-const num = (v) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential().replace('e+', 'e') : String(+v.toPrecision(3)));
+// Three significant digits: a loss of 2.3229287355779306e17 reads 2.32e17.
+const num = (v) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? (+v.toPrecision(3)).toExponential().replace('e+', 'e') : String(+v.toPrecision(3)));
 const percent = (v) => `${+(100 * v).toFixed(1)} %`;
 
 // result: runConfig's result (history, error); classes: classes in the training
