@@ -282,6 +282,9 @@ export class Session {
         this.bus.emit('message', { level: 'error', text: `${record.label}: ${result.error}` });
         ok = false;
       } else record.status = result.stopped_by_user ? 'stopped' : 'done';
+      // A run that finished but learned nothing (wasm/run-warnings.js) says so
+      // here; the words stay in record.result, so the table and results.json keep them.
+      for (const w of result.warnings ?? []) this.bus.emit('message', { level: 'warn', text: `${record.label}: ${capitalize(w)}.` });
     } catch (err) {
       ok = false;
       record.error = err.message;
