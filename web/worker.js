@@ -9,6 +9,7 @@ import { FASHION_FILES, fetchBytes, maybeGunzip } from './datasets/browser.js';
 import { MAX_DATASET_BYTES, datasetTooLargeMessage } from './datasets/limits.js';
 import { exportTfjs, importTfjs } from './wasm/tfjs-format.js';
 import { RunStore } from './app/store.js';
+import { provokeTrap } from './wasm/test-trap.js';
 
 const PROTOCOL = 1;
 let engine = null;
@@ -352,6 +353,15 @@ const handlers = {
     while (Date.now() < end) { /* busy */ }
     return { busy: msg.ms };
   },
+  // Only the browser tests send this: a real trap through a real engine call
+  // (wasm/test-trap.js), so they can check that the page restarts the engine.
+  'test-trap': async () => {
+    const ds = await loadSplit('fashion-mnist', 'train');
+    const model = engine.createModel(ds.features);
+    model.add('dense units=10 activation=softmax');
+    model.build(256);
+    return provokeTrap(engine, model, ds);
+  },
   release: (id, msg) => {
     models.get(msg.run)?.model.free();
     models.delete(msg.run);
@@ -370,7 +380,10 @@ self.onmessage = async (e) => {
     const transfer = [result?.bytes, result?.weights].filter((b) => b instanceof ArrayBuffer);
     post({ type: 'reply', id, command: type, result }, transfer);
   } catch (err) {
-    post({ type: 'error', id, command: type, message: err?.message ?? String(err), errors: err?.errors });
+    // After a trap the engine refuses every call (wasm/engine.js): the page
+    // treats this worker as crashed and starts a fresh one (app/client.js).
+    const stopped = err?.engineStopped || engine?.stopped ? { engineStopped: true, cause: engine?.stopped ?? null } : {};
+    post({ type: 'error', id, command: type, message: err?.message ?? String(err), errors: err?.errors, ...stopped });
   }
 };
 

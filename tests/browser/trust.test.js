@@ -4,10 +4,12 @@
 // download says what it waits for; a repeat is numbered; Stop leaves no stale
 // numbers; files dropped wrongly neither navigate away nor hide the loaded data;
 // a worker that is terminated or stuck is caught by the watchdog (reported in
-// words, the run marked, the engine restarted, a new run trains); and share
-// links, hostile or mutated, always open.
+// words, the run marked, the engine restarted, a new run trains), and so is a
+// trap inside the engine; a run that learned nothing shows its warning beside
+// it, also after a reload; and share links, hostile or mutated, always open.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { startServer, launch, openPage, waitReady, waitIdle, tableRows, quickTry } from './helpers.js';
 import { rng, mutate, toBase64Url } from '../node/plan-mutations.js';
 
@@ -136,6 +138,70 @@ describe('the page under hostile conditions', () => {
     await page.evaluate(() => window.playground.client.worker.dispatchEvent(new ErrorEvent('error', { message: 'Uncaught [object ErrorEvent]' })));
     await page.waitForSelector('.message.error:has-text("failed inside the engine")');
     assert.ok(!(await messages(page)).some((m) => /\[object/.test(m)));
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  it('catches a trap inside the engine: says so, marks the run, restarts the engine, keeps the runs, trains again', async () => {
+    const page = await fresh(url);
+    await waitReady(page, 'data');
+    const runs = () => page.evaluate(() => window.playground.session.runs.map((r) => ({ key: r.key, status: r.status })));
+    await quickTry(page, 1, 500);
+    await page.click('[data-action="train"]');
+    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
+    await waitIdle(page);
+    // A real WebAssembly trap (wasm/test-trap.js) while a run trains.
+    await quickTry(page, 3, 20000);
+    await page.click('[data-action="train"]');
+    await waitTraining(page);
+    await page.evaluate(() => { window.playground.client.call('test-trap').catch(() => {}); });
+    await waitIdle(page, 30000);
+    await page.waitForSelector('.message.error:has-text("stopped working")');
+    const said = await messages(page);
+    assert.ok(said.some((m) => /The training engine stopped working: it stopped after an internal error \(.*(memory access out of bounds|worker thread crashed).*\)\. A new engine is starting; your finished runs are kept/.test(m)), JSON.stringify(said));
+    assert.ok(!said.some((m) => /reload it|loadEngine/.test(m)), 'the page restarts the engine itself: no advice to reload');
+    const rows = await runs();
+    assert.deepEqual(rows.map((r) => r.status), ['done', 'crashed']);
+    assert.match(await page.textContent(`#table-view tr[data-key="${rows[1].key}"]`), /engine crashed/);
+    // The new engine loads the dataset again and trains.
+    await page.waitForFunction(() => window.playground.session.datasets.has('fashion-mnist'), null, { timeout: 60000 });
+    await quickTry(page, 1, 500);
+    await page.click('[data-action="train"]');
+    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
+    await waitIdle(page);
+    assert.deepEqual((await runs()).map((r) => r.status), ['done', 'crashed', 'done']);
+    // The only console errors are the trap's own, logged by the engine's pool thread.
+    assert.deepEqual(page.errors.filter((e) => !/memory access out of bounds/.test(e)), []);
+    await page.context().close();
+  });
+
+  it('shows a run that learned nothing with its warning, beside the run and after a reload', async () => {
+    // The CLI test's run (tests/node/cli.test.js): Adam at 1e9 keeps a finite
+    // loss on this small net, so no divergence error catches it.
+    const config = {
+      name: 'lr', seed: 7, data: { dataset: 'fashion-mnist', train: { split: 'train', count: 600 }, validation: { split: 'test', count: 300 } },
+      model: [{ type: 'dense', units: 64, activation: 'relu', kernel_initializer: 'he_normal' }, { type: 'dense', units: 10, activation: 'softmax' }],
+      optimizer: { type: 'adam', learning_rate: 1e9 }, fit: { epochs: 2, batch_size: 32 },
+    };
+    const page = await fresh(`${url}#plan=${toBase64Url(JSON.stringify({ title: 'Too high', runs: [{ label: 'too high', config }], selected: 0 }))}`);
+    await waitReady(page, 'data');
+    await page.click('[data-action="train"]');
+    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
+    await waitIdle(page);
+    const warning = /learned nothing: validation accuracy stayed at chance .*; the learning rate 1e9 is probably far too high/;
+    await page.waitForSelector('.message.warn:has-text("learned nothing")');
+    assert.ok((await messages(page)).some((m) => /^too high: The run learned nothing: /.test(m) && warning.test(m)), JSON.stringify(await messages(page)));
+    const row = async () => page.textContent('#table-view tbody tr[data-run="lr"] .run-warning');
+    assert.match(await row(), warning);
+    // Kept with the run: after a reload the row still says it, and so does its results.json.
+    await page.reload();
+    await waitReady(page, 'engine');
+    await page.waitForSelector('#table-view tbody tr[data-run="lr"] .run-warning');
+    assert.match(await row(), warning);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.selectOption('#table-view tbody tr[data-run="lr"] select.downloads', 'json')]);
+    const doc = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+    assert.equal(doc.warnings.length, 1);
+    assert.match(doc.warnings[0], warning);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

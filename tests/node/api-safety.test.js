@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { loadEngine } from '../../wasm/node.js';
 import { EngineError } from '../../wasm/engine.js';
 import { runConfig } from '../../wasm/run.js';
+import { provokeTrap } from '../../wasm/test-trap.js';
 import { smallConfig } from './helpers.js';
 
 const engines = [];
@@ -97,15 +98,8 @@ test('a trap in a pool thread becomes a catchable error and the engine refuses f
   const engine = await make('threads', 2);
   const ds = tinyDataset(engine);
   const model = tinyModel(engine);
-  // A crafted call: a copy of the dataset's C struct whose pixel pointer lies
-  // beyond WASM memory. Loading a batch of 256 images is split across the pool,
-  // so the pool thread and the caller both read out of bounds.
-  const fake = engine.M._malloc(32);
-  const fields = new Uint32Array(engine.heap(), fake, 8);
-  fields.set(new Uint32Array(engine.heap(), ds.ptr, 8));
-  fields[6] = 0xf0000000;
-  const out = engine.M._malloc(16);
-  assert.throws(() => engine.M._eng_model_evaluate(model.ptr, fake, 256, out, out + 8),
+  // A crafted call (wasm/test-trap.js): the pool thread and the caller both read out of bounds.
+  assert.throws(() => provokeTrap(engine, model, ds),
     (err) => err instanceof EngineError && err.engineStopped && /the engine stopped after an internal error/.test(err.message));
   // The pool thread's own error arrives as an event; before the fix it was
   // rethrown where nothing could catch it and Node exited.

@@ -3,8 +3,10 @@
 // events (progress, epoch, layer-stats) for that id go to the call's onEvent.
 // A watchdog covers the worker: if it dies (its 'error' event), or stops
 // answering while a command is outstanding (terminated, or stuck in a loop:
-// neither fires any event), every pending call is rejected, a new worker is
-// started and onCrash tells the page, which keeps its finished runs.
+// neither fires any event), or says its engine stopped after a trap (an error
+// with engineStopped: the engine refuses every later call, wasm/engine.js),
+// every pending call is rejected, a new worker is started and onCrash tells the
+// page, which keeps its finished runs.
 const PROTOCOL = 1;
 
 // The worker answers between engine calls, which last tens of milliseconds
@@ -108,6 +110,10 @@ export class EngineClient {
     this.#heard = Date.now();
     if (!msg || typeof msg !== 'object') return;
     if (msg.type === 'ready' || msg.type === 'pong') return;
+    if (msg.type === 'error' && msg.engineStopped) {
+      this.#crash(this.#worker, `it stopped after an internal error (${msg.cause || 'the browser gave no details'})`);
+      return;
+    }
     const entry = this.#pending.get(msg.id);
     if (msg.type === 'expect') {
       if (entry) entry.expectMs = msg.ms;
