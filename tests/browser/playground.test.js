@@ -393,11 +393,19 @@ describe('playground page (cross-origin isolated)', () => {
     await page.click('.preset[data-preset="exp08"]');
     await quickTry(page, 2, 1500);
     await page.click('.run-chip >> nth=5');
+    // The chip's form is drawn anew when the selection changes: fill the new one.
+    await page.waitForFunction(() => /Adam/.test(document.querySelector('.run-chip.selected')?.textContent));
     await page.fill('input[data-path="optimizer.learning_rate"]', '0.002');
+    const linkText = () => page.evaluate(() => {
+      const m = document.querySelector('.share-link').value.match(/#plan=([\w-]+)/);
+      return m ? atob(m[1].replace(/-/g, '+').replace(/_/g, '/')) : document.querySelector('.share-link').value;
+    });
     await page.waitForFunction(() => {
       const m = document.querySelector('.share-link').value.match(/#plan=([\w-]+)/);
       const text = m ? atob(m[1].replace(/-/g, '+').replace(/_/g, '/')) : '';
       return text.includes('"learning_rate":0.002') && text.includes('Optimizers');
+    }).catch(async (e) => {
+      throw new Error(`${e.message}; learning-rate field: ${await page.inputValue('input[data-path="optimizer.learning_rate"]')}; link: ${(await linkText()).slice(0, 400)}`);
     });
     const link = await page.inputValue('.share-link');
     const other = await openPage(context, link);
