@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { loadEngine } from '../wasm/node.js';
 import { nodeDataLoader } from '../datasets/node.js';
-import { runConfig } from '../wasm/run.js';
-import { findPreset } from '../wasm/presets.js';
-import { toSpecs } from '../wasm/config.js';
+import { runConfig } from '../core/run.js';
+import { findPreset } from '../core/presets.js';
+import { toSpecs } from '../core/prepare.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const [kind, ...rest] = process.argv.slice(2);

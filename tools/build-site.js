@@ -30,20 +30,24 @@ function need(file, hint) {
 }
 
 fs.rmSync(out, { recursive: true, force: true });
-copyDir(path.join(root, 'web'), out, (n) => !n.endsWith('.md'));
-copyDir(path.join(root, 'wasm'), path.join(out, 'wasm'), (n) => n.endsWith('.js') || n.endsWith('.json'));
-for (const f of ['browser.js', 'limits.js']) copy(path.join(root, 'datasets', f), path.join(out, 'datasets', f));
+const same = (relative) => copy(path.join(root, relative), path.join(out, relative));
+same('index.html');
+copyDir(path.join(root, 'web'), path.join(out, 'web'), (n) => !n.endsWith('.md'));
+copyDir(path.join(root, 'core'), path.join(out, 'core'), (n) => n.endsWith('.js') || n.endsWith('.json'));
+for (const f of ['engine.js', 'arguments.js', 'test-trap.js']) same(`wasm/${f}`);
+for (const f of ['browser.js', 'limits.js']) same(`datasets/${f}`);
 for (const [variant, files] of [['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']], ['st', ['engine.mjs', 'engine.wasm']]]) {
   for (const f of files) {
-    const src = path.join(root, `build/wasm-${variant}/web`, f);
-    need(src, 'run "npm run build" first');
-    copy(src, path.join(out, 'engine', variant, f));
+    need(path.join(root, `build/wasm-${variant}/web`, f), 'run "npm run build" first');
+    same(`build/wasm-${variant}/web/${f}`);
   }
 }
 for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
   need(path.join(FASHION, f), 'apt-get install dataset-fashion-mnist');
   copy(path.join(FASHION, f), path.join(out, 'data/fashion-mnist', f));
 }
-copy(path.join(root, 'node_modules/chart.js/dist/chart.umd.min.js'), path.join(out, 'vendor/chart.umd.min.js'));
+same('node_modules/chart.js/dist/chart.umd.min.js');
+// GitHub Pages runs Jekyll unless told not to, and Jekyll leaves out node_modules/.
+fs.writeFileSync(path.join(out, '.nojekyll'), '');
 copy(path.join(root, 'node_modules/coi-serviceworker/coi-serviceworker.min.js'), path.join(out, 'coi-serviceworker.js'));
 console.log(`site written to ${path.relative(root, out)}/`);

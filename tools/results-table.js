@@ -1,10 +1,10 @@
 // results-table.js: writes docs/results.md from the JSON lines that
 // tools/reproduce.sh keeps in docs/results/<experiment>.jsonl, next to the
-// numbers the reference Keras notebook reported (wasm/presets.js).
+// numbers the reference Keras notebook reported (core/presets.js).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PRESETS } from '../wasm/presets.js';
+import { PRESETS } from '../core/presets.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, 'docs/results');

@@ -8,18 +8,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadEngine } from '../wasm/node.js';
 import { nodeDataLoader } from '../datasets/node.js';
-import { runConfig, readCheckpoint } from '../wasm/run.js';
-import { PRESETS, findPreset } from '../wasm/presets.js';
-import { validateConfig } from '../wasm/config.js';
-import { exportTfjs, modelJsonText, WEIGHTS_FILE } from '../wasm/tfjs-format.js';
-import { kerasScript } from '../wasm/keras-script.js';
-import { resultsBundle } from '../wasm/results-bundle.js';
-import { fileStem } from '../wasm/file-names.js';
+import { runConfig, readCheckpoint } from '../core/run.js';
+import { PRESETS, findPreset } from '../core/presets.js';
+import { validateConfig, ConfigError } from '../core/config.js';
+import { prepare } from '../core/prepare.js';
+import { exportTfjs, modelJsonText, WEIGHTS_FILE } from '../core/tfjs-format.js';
+import { kerasScript } from '../core/keras-script.js';
+import { resultsBundle } from '../core/results-bundle.js';
+import { fileStem } from '../core/file-names.js';
 
 const USAGE = `usage: npm run train -- <preset|variant|config.json> [options]
   <preset>       an experiment (exp01 ... exp14, ex01 ...): all its variants, then a comparison table
   <variant>      one variant, e.g. exp04/elu or exp08/adam
-  <config.json>  a run configuration file (see wasm/config.schema.json)
+  <config.json>  a run configuration file (see core/config.schema.json)
 options:
   --list              list the presets
   --epochs N          override the number of epochs (a schedule in epochs or fractions of the run follows)
@@ -195,8 +196,12 @@ async function main() {
     },
   }));
   for (const r of runs ?? []) {
-    const errors = validateConfig(r.config);
-    if (errors.length) fail(`${r.id}: invalid configuration:\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
+    try {
+      r.prepared = prepare(r.config);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      fail(`${r.id}: invalid configuration:\n${err.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
+    }
   }
   if (opts.kerasScript && !runs) fail('--keras-script and --resume do not go together');
   if (opts.kerasScript) {
@@ -228,7 +233,7 @@ async function main() {
   for (const [i, run] of runs.entries()) {
     if (!opts.json) console.log(`\n=== ${run.id}: ${run.label} (${i + 1}/${runs.length}) ===`);
     let batches = 0;
-    const result = await runConfig(engine, loadSplit, run.config, {
+    const result = await runConfig(engine, loadSplit, run.prepared ?? run.config, {
       models,
       resume: checkpoint,
       stopAfterEpoch: opts.stopAfterEpoch,

@@ -147,7 +147,7 @@ export class Engine {
     this.info.threads = this.M._eng_set_threads(whole('threads', n, 1, 64));
     return this.info.threads;
   }
-  // Learning rate of a schedule spec (config.js toSpecs().schedule) at each given step.
+  // Learning rate of a schedule spec (core/prepare.js resolveRun().specs.schedule) at each given step.
   scheduleValues(spec, baseLr, steps) {
     text('spec', spec);
     finite('baseLr', baseLr);

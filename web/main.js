@@ -2,8 +2,8 @@
 // (coi-serviceworker may reload the page once), then wires the state object,
 // the session (worker + history) and the views together. It does not touch the
 // DOM itself: the views under views/ do.
-import './vendor/chart.umd.min.js';
-import { validateConfig } from './wasm/config.js';
+import '../node_modules/chart.js/dist/chart.umd.min.js';
+import { validateConfig } from '../core/config.js';
 import { decodePlan, encodePlan, planFromPreset, defaultPlan, selectedRun, setPath, getPath, parsePath, duplicateRun, removeRun, applyToAll } from './app/state.js';
 import { EngineClient } from './app/client.js';
 import { RunStore } from './app/store.js';
@@ -13,7 +13,7 @@ import { SchedulePreviewer } from './app/schedule.js';
 import { classifyFiles } from './app/files.js';
 import { runsToCsv, runsToJson, runFiles, kerasFile, fileStem } from './app/export.js';
 import { readConfigText } from './app/config-import.js';
-import { modelJsonText, INPUT_NOTE } from './wasm/tfjs-format.js';
+import { modelJsonText, INPUT_NOTE } from '../core/tfjs-format.js';
 import { createViews } from './views/app-view.js';
 
 const params = new URLSearchParams(location.search);

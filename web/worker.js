@@ -2,14 +2,15 @@
 // runs on the UI thread). It speaks the versioned message protocol documented
 // in docs/ARCHITECTURE.md: commands carry an id, replies answer that id,
 // progress/epoch/layer-stats are separate events.
-import { Engine, EngineError } from './wasm/engine.js';
-import { runConfig, selectSubset } from './wasm/run.js';
-import { validateConfig, toSpecs, resolveSchedule, DATASETS } from './wasm/config.js';
-import { FASHION_FILES, fetchBytes, maybeGunzip } from './datasets/browser.js';
-import { MAX_DATASET_BYTES, datasetTooLargeMessage } from './datasets/limits.js';
-import { exportTfjs, importTfjs } from './wasm/tfjs-format.js';
+import { Engine, EngineError } from '../wasm/engine.js';
+import { runConfig, selectSubset } from '../core/run.js';
+import { DATASETS } from '../core/config.js';
+import { prepare, resolveRun } from '../core/prepare.js';
+import { FASHION_FILES, fetchBytes, maybeGunzip } from '../datasets/browser.js';
+import { MAX_DATASET_BYTES, datasetTooLargeMessage } from '../datasets/limits.js';
+import { exportTfjs, importTfjs } from '../core/tfjs-format.js';
 import { RunStore } from './app/store.js';
-import { provokeTrap } from './wasm/test-trap.js';
+import { provokeTrap } from '../wasm/test-trap.js';
 
 const PROTOCOL = 1;
 let engine = null;
@@ -29,7 +30,7 @@ async function loadEngine(options = {}) {
   }
   const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
   const variant = options.variant === 'single' || !isolated ? 'single' : 'threads';
-  const base = new URL(`./engine/${variant === 'threads' ? 'mt' : 'st'}/engine.mjs`, self.location.href).href;
+  const base = new URL(`../build/wasm-${variant === 'threads' ? 'mt' : 'st'}/web/engine.mjs`, self.location.href).href;
   const { default: factory } = await import(base);
   const M = await factory();
   engine = new Engine(M, { variant, simd: true, threads: 1, host: 'browser', isolated });
@@ -65,7 +66,7 @@ async function loadDataset(id, msg) {
   const name = msg.dataset;
   const progress = (phase, file) => (loaded, total) => event('progress', id, { phase, file, loaded, total });
   if (name === 'fashion-mnist') {
-    const base = new URL(msg.baseUrl ?? './data/fashion-mnist/', self.location.href);
+    const base = new URL(msg.baseUrl ?? '../data/fashion-mnist/', self.location.href);
     for (const split of ['train', 'test']) {
       if (splits.has(`${name}/${split}`)) continue;
       const files = FASHION_FILES[split];
@@ -130,8 +131,8 @@ async function loadSplit(dataset, split) {
 // an image costs about three forward passes; three times that is the margin.
 const EVALUATION_MARGIN = 3;
 
-function pacer(id, config) {
-  const batch = config.fit?.batch_size ?? 32;
+function pacer(id, { config, fit }) {
+  const batch = fit.batch_size;
   const images = (sub) => (sub ? sub.count ?? DATASETS[config.data.dataset]?.splits?.[sub.split] ?? 60000 : 0);
   const evaluated = Math.max(images(config.data.validation), images(config.data.test));
   let last = null;
@@ -150,16 +151,11 @@ function pacer(id, config) {
 async function train(id, msg) {
   await loadEngine();
   if (training) throw new EngineError('a run is already training; stop it or wait for it to finish');
-  const config = msg.config;
-  const errors = validateConfig(config);
-  if (errors.length) {
-    const err = new EngineError(errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
-    err.errors = errors;
-    throw err;
-  }
+  const run = prepare(msg.config); // a ConfigError's problems go back with their paths
+  const { config } = run;
   const runId = config.name ?? `run-${id}`;
   const state = { id, paused: false, stopRequested: false, resume: null };
-  const pace = pacer(id, config);
+  const pace = pacer(id, run);
   training = state;
   const modelMap = new Map([...models].map(([k, v]) => [k, v.model]));
   // msg.checkpoint: the key the run's checkpoint is kept under after every
@@ -175,7 +171,7 @@ async function train(id, msg) {
         event('resumed', id, { run: runId, epoch: saved.epoch, history: saved.history });
       }
     }
-    const result = await runConfig(engine, loadSplit, config, {
+    const result = await runConfig(engine, loadSplit, run, {
       models: modelMap,
       keepModel: true,
       resume,
@@ -335,11 +331,10 @@ const handlers = {
   'schedule-preview': async (id, msg) => {
     await loadEngine();
     const config = msg.config;
-    // The steps training will use (wasm/config.js resolveSchedule), and what the
-    // schedule does outside the run, said beside its field and the preview.
-    const { stepsPerEpoch, totalSteps, schedule, warnings } = resolveSchedule(config);
+    // The steps training will use (core/prepare.js), and what the schedule does
+    // outside the run, said beside its field and the preview.
+    const { stepsPerEpoch, totalSteps, schedule, warnings, specs } = resolveRun(config);
     if (!stepsPerEpoch) throw new EngineError('the number of training images is not known before the data is loaded: set data.train.count');
-    const specs = toSpecs(config);
     const points = Math.min(msg.points ?? 200, totalSteps);
     const steps = Array.from({ length: points }, (_, i) => Math.round((i * (totalSteps - 1)) / Math.max(1, points - 1)));
     const baseLr = config.optimizer?.learning_rate ?? engine.describe().optimizers[config.optimizer?.type ?? 'sgd'].options.learning_rate.default;

@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadEngine } from '../../wasm/node.js';
 import { EngineError } from '../../wasm/engine.js';
-import { runConfig } from '../../wasm/run.js';
+import { runConfig } from '../../core/run.js';
 import { provokeTrap } from '../../wasm/test-trap.js';
 import { smallConfig } from './helpers.js';
 

@@ -11,9 +11,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { validateConfig, toSpecs } from '../../wasm/config.js';
-import { kerasScript, KerasScriptError } from '../../wasm/keras-script.js';
-import { PRESETS } from '../../wasm/presets.js';
+import { validateConfig } from '../../core/config.js';
+import { toSpecs } from '../../core/prepare.js';
+import { kerasScript, KerasScriptError } from '../../core/keras-script.js';
+import { PRESETS } from '../../core/presets.js';
 import { loadEngine } from '../../wasm/node.js';
 import { smallConfig, importPageModule } from './helpers.js';
 

@@ -4,10 +4,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { validateConfig, toSpecs, layerSpec, resolveSchedule, trainImages } from '../../wasm/config.js';
-import { PRESETS, findPreset } from '../../wasm/presets.js';
-import { configSchema } from '../../wasm/schema.js';
-import description from '../../wasm/description.js';
+import { validateConfig, layerSpec, resolveSchedule, trainImages } from '../../core/config.js';
+import { toSpecs } from '../../core/prepare.js';
+import { PRESETS, findPreset } from '../../core/presets.js';
+import { configSchema } from '../../core/schema.js';
+import description from '../../core/description.js';
 import { loadEngine } from '../../wasm/node.js';
 import { root, smallConfig } from './helpers.js';
 
@@ -73,7 +74,7 @@ test('translation keeps Keras names and values', () => {
   assert.equal(s.schedule, 'piecewise_constant_decay boundaries=10,20 values=0.1,0.01,0.001');
 });
 
-// ---- schedules relative to the run (wasm/schedule-steps.js, config.js resolveSchedule)
+// ---- schedules relative to the run (core/schedule-steps.js, config.js resolveSchedule)
 const withSchedule = (schedule, fit = { epochs: 4, batch_size: 32 }, count = 3000) => {
   const c = smallConfig({ schedule, fit });
   c.data.train.count = count;
@@ -169,7 +170,7 @@ test('a step schedule that ends before the run or starts after it is said, at it
 
 test('description.js and config.schema.json are up to date with the engine', () => {
   assert.deepEqual(description, engine.describe(), 'run: node tools/gen-description.js');
-  const schema = JSON.parse(fs.readFileSync(path.join(root, 'wasm/config.schema.json'), 'utf8'));
+  const schema = JSON.parse(fs.readFileSync(path.join(root, 'core/config.schema.json'), 'utf8'));
   assert.deepEqual(schema, configSchema(engine.describe()), 'run: node tools/gen-description.js');
 });
 

@@ -3,7 +3,7 @@
 // spreadsheet would run them as a formula (OWASP "CSV Injection").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvField, historyCsv } from '../../wasm/results-bundle.js';
+import { csvField, historyCsv } from '../../core/results-bundle.js';
 import { METRIC_NAMES } from '../../wasm/engine.js';
 import { importPageModule } from './helpers.js';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { loadEngine } from '../../wasm/node.js';
 import { nodeDataLoader, CIFAR_FILES } from '../../datasets/node.js';
-import { runConfig } from '../../wasm/run.js';
+import { runConfig } from '../../core/run.js';
 import { MAX_DATASET_BYTES } from '../../datasets/limits.js';
 
 const engine = await loadEngine({ variant: 'single' });

@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineWithData, trainNative, smallConfig } from './helpers.js';
-import { runConfig } from '../../wasm/run.js';
+import { runConfig } from '../../core/run.js';
 import { EngineError } from '../../wasm/engine.js';
 
 const engines = [];

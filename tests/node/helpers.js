@@ -33,23 +33,8 @@ export function trainNative(args) {
   return out.trim().split('\n').map((l) => JSON.parse(l));
 }
 
-// Imports a page module (path relative to web/) that touches no DOM. The page's
-// modules import the shared ones as the site lays them out (web/app/x.js ->
-// ../wasm/config.js, dist/site/wasm/ after tools/build-site.js); in the source
-// tree those live in wasm/ and datasets/, so a resolve hook maps one to the other.
-let pageHook = false;
+// Imports a page module (path relative to web/) that touches no DOM; its
+// imports resolve in the source tree as on the site (same layout).
 export async function importPageModule(relative) {
-  if (!pageHook) {
-    const { register } = await import('node:module');
-    const hook = `export async function resolve(specifier, context, next) {
-      if (context.parentURL?.includes('/web/') && specifier.startsWith('.')) {
-        const url = new URL(specifier, context.parentURL).href.replace(/\\/web\\/(wasm|datasets)\\//, '/$1/');
-        return next(url, context);
-      }
-      return next(specifier, context);
-    }`;
-    register(`data:text/javascript,${encodeURIComponent(hook)}`);
-    pageHook = true;
-  }
   return import(new URL(`../../web/${relative}`, import.meta.url).href);
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { engineWithData, smallConfig, root } from './helpers.js';
-import { runConfig } from '../../wasm/run.js';
+import { runConfig } from '../../core/run.js';
 import { EngineError } from '../../wasm/engine.js';
 import { ENGINE_MEMORY_BYTES } from '../../datasets/limits.js';
 import { buildDir } from '../../wasm/node.js';

@@ -8,8 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { kerasScript, pythonString, modelFileName } from '../../wasm/keras-script.js';
-import { ConfigError } from '../../wasm/config.js';
+import { kerasScript, pythonString, modelFileName } from '../../core/keras-script.js';
+import { ConfigError } from '../../core/config.js';
 import { smallConfig } from './helpers.js';
 
 const PYTHON = process.env.PYTHON || 'python3';

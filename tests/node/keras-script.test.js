@@ -10,11 +10,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PRESETS } from '../../wasm/presets.js';
-import description from '../../wasm/description.js';
-import { kerasScript, scriptFileName, KerasScriptError } from '../../wasm/keras-script.js';
-import { selectSubset } from '../../wasm/run.js';
-import { resolveSchedule } from '../../wasm/config.js';
+import { PRESETS } from '../../core/presets.js';
+import description from '../../core/description.js';
+import { kerasScript, scriptFileName, KerasScriptError } from '../../core/keras-script.js';
+import { selectSubset } from '../../core/run.js';
+import { resolveSchedule } from '../../core/config.js';
 import { FASHION_MNIST_DIR } from '../../datasets/node.js';
 import { root, engineWithData } from './helpers.js';
 

@@ -5,29 +5,17 @@
 // that exists) and, when it cannot open the link, says why in words.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { root } from './helpers.js';
+import { root, importPageModule } from './helpers.js';
 import { rng, mutate, toBase64Url } from './plan-mutations.js';
-
-// The page's modules import '../wasm/...' as laid out in the built site; the
-// same layout, copied to a temporary folder, lets Node import them unchanged.
-async function siteModule(file) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'site-modules-'));
-  fs.cpSync(path.join(root, 'web/app'), path.join(dir, 'app'), { recursive: true });
-  fs.cpSync(path.join(root, 'wasm'), path.join(dir, 'wasm'), { recursive: true, filter: (f) => !/\.(wasm|mjs)$/.test(f) && !f.includes('node_modules') });
-  fs.writeFileSync(path.join(dir, 'package.json'), '{"type": "module"}');
-  return import(path.join(dir, file));
-}
 
 describe('share-link decoder', () => {
   let state;
   let PRESETS;
   before(async () => {
     console.warn = () => {}; // decodePlan logs each unreadable link for developers
-    state = await siteModule('app/state.js');
-    ({ PRESETS } = await import(path.join(root, 'wasm/presets.js')));
+    state = await importPageModule('app/state.js');
+    ({ PRESETS } = await import(path.join(root, 'core/presets.js')));
   });
 
   // What the page needs of any decoded plan to show it.

@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { engineWithData, smallConfig, root } from './helpers.js';
-import { runConfig } from '../../wasm/run.js';
+import { runConfig } from '../../core/run.js';
 import { METRIC_NAMES } from '../../wasm/engine.js';
-import { resultsBundle, historyCsv, BUNDLE_FORMAT } from '../../wasm/results-bundle.js';
+import { resultsBundle, historyCsv, BUNDLE_FORMAT } from '../../core/results-bundle.js';
 
 const { engine, loadSplit } = await engineWithData('threads');
 after(() => engine.close());

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { root, engineWithData, smallConfig } from './helpers.js';
-import { runConfig, readCheckpoint } from '../../wasm/run.js';
-import { findPreset } from '../../wasm/presets.js';
+import { runConfig, readCheckpoint } from '../../core/run.js';
+import { findPreset } from '../../core/presets.js';
 
 const cli = (args) => spawnSync(process.execPath, [path.join(root, 'tools/train.js'), ...args], { encoding: 'utf8', cwd: root });
 

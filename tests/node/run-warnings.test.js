@@ -6,8 +6,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineWithData, smallConfig } from './helpers.js';
-import { runConfig } from '../../wasm/run.js';
-import { resultsBundle } from '../../wasm/results-bundle.js';
+import { runConfig } from '../../core/run.js';
+import { resultsBundle } from '../../core/results-bundle.js';
 
 const { engine, loadSplit } = await engineWithData('single');
 after(() => engine.close());

@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineWithData, smallConfig } from './helpers.js';
-import { runConfig, buildModel } from '../../wasm/run.js';
+import { runConfig, buildModel } from '../../core/run.js';
 
 const { engine, loadSplit } = await engineWithData('threads');
 after(() => engine.close());

@@ -7,9 +7,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { engineWithData, smallConfig } from './helpers.js';
-import { runConfig, buildModel } from '../../wasm/run.js';
-import { exportTfjs, importTfjs, modelJsonText, TfjsFormatError } from '../../wasm/tfjs-format.js';
-import { validateConfig } from '../../wasm/config.js';
+import { runConfig, buildModel } from '../../core/run.js';
+import { exportTfjs, importTfjs, modelJsonText, TfjsFormatError } from '../../core/tfjs-format.js';
+import { validateConfig } from '../../core/config.js';
 
 tf.env().set('PROD', true); // no "install tfjs-node" banner; the pure-JS CPU backend is the reference
 await tf.setBackend('cpu');

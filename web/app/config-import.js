@@ -1,12 +1,12 @@
 // config-import.js: a configuration the student brings as a file or pasted
-// JSON. Accepted: one run configuration (wasm/config.schema.json), a list of
+// JSON. Accepted: one run configuration (core/config.schema.json), a list of
 // them (a plan), a plan object as the #plan= link holds it ({title, runs:
 // [{id, label, config}]}), and the results files of the page and the CLI
 // (results.json, or the page's list of them), whose configurations are
 // reused. Every configuration is checked with validateConfig; problems come
 // back as {path, message} like everywhere else, the path prefixed with the
 // run's place in a list ("[1].model[0].units"). No DOM here.
-import { validateConfig, checkReference } from '../wasm/config.js';
+import { validateConfig, checkReference } from '../../core/config.js';
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 

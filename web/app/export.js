@@ -1,11 +1,11 @@
 // export.js: runs as files a student can keep, share or open elsewhere. The
-// results files are wasm/results-bundle.js's, the same the CLI writes
+// results files are core/results-bundle.js's, the same the CLI writes
 // (tools/train.js: history.csv, results.json), so a run trained in the page
 // and one trained with `npm run train` give files of the same shape. The
-// Keras script is wasm/keras-script.js's, also the CLI's.
-import { resultsBundle, csvField } from '../wasm/results-bundle.js';
-import { kerasScript, scriptFileName } from '../wasm/keras-script.js';
-import { fileStem } from '../wasm/file-names.js';
+// Keras script is core/keras-script.js's, also the CLI's.
+import { resultsBundle, csvField } from '../../core/results-bundle.js';
+import { kerasScript, scriptFileName } from '../../core/keras-script.js';
+import { fileStem } from '../../core/file-names.js';
 
 export { fileStem };
 

@@ -5,7 +5,7 @@
 // running run's checkpoint (written by the worker after every epoch) are kept
 // too, so that after a reload the interrupted plan can be resumed and ends as
 // it would have. No DOM here.
-import { validateConfig, DATASETS } from '../wasm/config.js';
+import { validateConfig, DATASETS } from '../../core/config.js';
 import { WorkerError } from './client.js';
 
 export const PALETTE = ['#4f46e5', '#e11d48', '#059669', '#d97706', '#0891b2', '#7c3aed', '#65a30d', '#db2777', '#475569', '#ea580c', '#2563eb', '#16a34a'];
@@ -282,7 +282,7 @@ export class Session {
         this.bus.emit('message', { level: 'error', text: `${record.label}: ${result.error}` });
         ok = false;
       } else record.status = result.stopped_by_user ? 'stopped' : 'done';
-      // A run that finished but learned nothing (wasm/run-warnings.js) says so
+      // A run that finished but learned nothing (core/run-warnings.js) says so
       // here; the words stay in record.result, so the table and results.json keep them.
       for (const w of result.warnings ?? []) this.bus.emit('message', { level: 'warn', text: `${record.label}: ${capitalize(w)}.` });
     } catch (err) {

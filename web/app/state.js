@@ -1,8 +1,8 @@
 // state.js: the one state object of the page. It holds the whole configuration:
 // a plan of runs (one run, or every variant of an experiment), each run a
-// configuration in the JSON contract of wasm/config.js. It round-trips through
+// configuration in the JSON contract of core/config.js. It round-trips through
 // the URL hash, so a link reproduces the setup (tensorflow/playground's idea).
-import { PRESETS, findPreset } from '../wasm/presets.js';
+import { PRESETS, findPreset } from '../../core/presets.js';
 
 const clone = (v) => structuredClone(v);
 

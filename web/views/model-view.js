@@ -1,7 +1,7 @@
 // model-view.js: the layer list of the selected run: add, remove, reorder
 // layers and edit their options. Option lists, defaults and ranges come from
 // the engine's tables (description.js); explanations from app/help.js.
-import description from '../wasm/description.js';
+import description from '../../core/description.js';
 import { h, replace, fmt } from './dom.js';
 import { numberField, selectField, checkField, optionField } from './form.js';
 import { LAYER_HELP, ACTIVATION_HELP, INITIALIZER_HELP, OPTION_HELP } from '../app/help.js';

@@ -85,7 +85,7 @@ export class TableView {
         ? h('td.run-cell', h('button.link', { type: 'button', onclick: () => this.actions.inspect(r.key), title: `${r.id}${r.experiment ? ` · ${r.experiment}` : ''}` }, h('span.swatch', { style: { background: r.color } }), r.label),
           STATUS[r.status] ? h('span.tag', { class: r.status === 'training' ? 'live' : r.status === 'stopped' ? '' : 'warn' }, STATUS[r.status]) : null,
           r.config?.analysis ? h('span.tag.light', 'analysis') : null,
-          // A finished run's warnings in words (wasm/run-warnings.js), kept with the run.
+          // A finished run's warnings in words (core/run-warnings.js), kept with the run.
           (r.result?.warnings ?? []).map((w) => h('p.run-warning', `⚠ Warning: ${w}.`)))
         : h('td.num', (c.show ?? String)(c.get(r, s), s))),
       h('td.row-actions',

@@ -2,9 +2,9 @@
 // images, the optimizer and gradient clipping, the learning-rate schedule (with
 // a preview), callbacks, the training loop, and the extras (layer statistics,
 // pruning, transfer). Options and Keras defaults come from description.js.
-import description from '../wasm/description.js';
-import { DATASETS, SCHEDULES } from '../wasm/config.js';
-import { RUN_FORMS, WHOLE_RUN, formKeys, formUsed, convertForm } from '../wasm/schedule-steps.js';
+import description from '../../core/description.js';
+import { DATASETS, SCHEDULES } from '../../core/config.js';
+import { RUN_FORMS, WHOLE_RUN, formKeys, formUsed, convertForm } from '../../core/schedule-steps.js';
 import { h, replace, fmt } from './dom.js';
 import { numberField, selectField, checkField, optionField, listField, section } from './form.js';
 import { OPTION_HELP, OPTIMIZER_HELP, SCHEDULE_HELP, CALLBACK_HELP } from '../app/help.js';
@@ -123,7 +123,7 @@ export class TrainingView {
   }
 
   // A step option that may also be given in epochs or as a fraction of the run
-  // (wasm/schedule-steps.js): a menu of the forms, then the field of the one in use.
+  // (core/schedule-steps.js): a menu of the forms, then the field of the one in use.
   // Changing the form converts the value with the run as last previewed.
   #runRelativeFields(s, step) {
     const whole = WHOLE_RUN[s.type] === step;
@@ -245,7 +245,7 @@ export class TrainingView {
     this.#showWarnings(preview.warnings ?? []);
   }
 
-  // What the schedule does outside the run (wasm/schedule-steps.js): under the
+  // What the schedule does outside the run (core/schedule-steps.js): under the
   // preview, and beside the field that sets it.
   #showWarnings(warnings) {
     this.scheduleWarning.textContent = warnings.map((w) => w.message).join(' ');

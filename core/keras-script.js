@@ -6,7 +6,7 @@
 // Keras names: https://keras.io/api/ (layers, initializers, optimizers,
 // optimizers/learning_rate_schedules, callbacks).
 import description from './description.js';
-import { assertValid, resolveSchedule, fitOptions } from './config.js';
+import { prepare } from './prepare.js';
 import { needsRun } from './schedule-steps.js';
 import { fileStem } from './file-names.js';
 
@@ -211,14 +211,14 @@ function dataSection(config) {
 // ---- optimizer and schedule
 // trainCount: the training images, when the configuration alone does not say
 // (a class filter without a count); a schedule given in epochs is written in the
-// steps the playground trained with (config.js resolveSchedule).
-function scheduleSection(config, trainCount) {
-  const resolved = resolveSchedule(config, { trainCount });
+// steps the playground trained with (prepare.js: resolved is run.resolve(trainCount)).
+function scheduleSection(run, resolved) {
+  const { config } = run;
   const s = resolved.schedule;
   if (!s || s.type === 'constant') return { lines: [], lr: null, callback: null };
   const section = scheduleCode(s);
   if (needsRun(config.schedule)) {
-    section.lines.unshift(`# The schedule follows the run: ${resolved.stepsPerEpoch} steps per epoch (ceil(${resolved.trainCount} / ${fitOptions(config).batch_size})), ${resolved.totalSteps} in all.`);
+    section.lines.unshift(`# The schedule follows the run: ${resolved.stepsPerEpoch} steps per epoch (ceil(${resolved.trainCount} / ${run.fit.batch_size})), ${resolved.totalSteps} in all.`);
   }
   return section;
 }
@@ -370,15 +370,15 @@ const STATS_FUNCTION = [
 // options: id (the run's id, names saved files; default config.name), label, title,
 // trainCount (the training images, for a schedule in epochs when the configuration alone does not tell).
 export function kerasScript(config, { id, label, title, trainCount } = {}) {
-  assertValid(config);
+  const run = prepare(config);
   const runId = id ?? config.name ?? 'run';
   const layers = kerasLayers(config);
   const data = dataSection(config);
-  const schedule = scheduleSection(config, trainCount);
+  const schedule = scheduleSection(run, run.resolve(trainCount));
   const callbacks = callbackLines(config, runId);
   if (schedule.callback) callbacks.push(schedule.callback);
   const needsStats = Boolean(config.analysis || config.stats?.every_epoch);
-  const fit = fitOptions(config);
+  const { fit } = run;
   const hasValid = data.sets.includes('valid');
   const L = [];
   const heading = [runId, label ?? config.title].filter(Boolean).join(': ');

@@ -6,7 +6,7 @@
 // in the steps training used (a schedule given in epochs resolved by
 // config.js resolveSchedule, as runConfig records it), and the run's warnings
 // in words (run-warnings.js: a run that learned nothing).
-import { METRIC_NAMES } from './engine.js';
+import { METRIC_NAMES } from '../wasm/engine.js';
 
 export const BUNDLE_FORMAT = 'chapter11-playground-results';
 export const BUNDLE_VERSION = 1;

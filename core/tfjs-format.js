@@ -11,7 +11,7 @@
 // (784 for Fashion-MNIST, row-major 28x28).
 import { layerSpec } from './config.js';
 import { nameProblem, kerasName, NAME_MAX_LENGTH } from './names.js';
-import { EngineError } from './engine.js';
+import { EngineError } from '../wasm/engine.js';
 
 export const WEIGHTS_FILE = 'weights.bin';
 export const INPUT_NOTE = 'inputs are pixels / 255 as float32, one flattened row per image (row-major); the model does not scale them itself';

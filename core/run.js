@@ -2,8 +2,8 @@
 // builds the model, trains it in short slices (so the host can report progress,
 // pause and stop between them), and returns the history. The CLI and the
 // browser worker both use it; only how they report differs (the hooks).
-import { assertValid, toSpecs, resolveSchedule } from './config.js';
-import { EngineError } from './engine.js';
+import { prepare, toSpecs } from './prepare.js';
+import { EngineError } from '../wasm/engine.js';
 import { runWarnings } from './run-warnings.js';
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -33,9 +33,9 @@ export function selectSubset(full, subset) {
 
 // Builds the model of a configuration (weights initialized, transfer applied).
 // trainCount: the training images it will train on (for a schedule given in
-// epochs; default: what the configuration says).
-export function buildModel(engine, config, features, { models = new Map(), trainCount } = {}) {
-  const specs = toSpecs(config, { trainCount });
+// epochs; default: what the configuration says); specs: its engine specs when
+// already resolved (runConfig's).
+export function buildModel(engine, config, features, { models = new Map(), trainCount, specs = toSpecs(config, { trainCount }) } = {}) {
   const model = engine.createModel(features, specs.model);
   try {
     specs.layers.forEach((s, i) => {
@@ -100,15 +100,17 @@ export function readCheckpoint(engine, bytes) {
 // (end after epoch K's checkpoint, which comes back as result.checkpoint),
 // resume: checkpoint bytes (config must be readCheckpoint's; training goes on
 // from there and ends with the same bits as a run never stopped).
-export async function runConfig(engine, loadSplit, config, hooks = {}) {
-  assertValid(config);
+// config: a run configuration or prepare()'s prepared run.
+export async function runConfig(engine, loadSplit, configOrRun, hooks = {}) {
+  const prepared = prepare(configOrRun);
+  const { config } = prepared;
   const resume = hooks.resume ? readCheckpoint(engine, hooks.resume) : null;
   const started = now();
   const owned = [];
   const take = (ds) => (owned.push(ds), ds);
   const result = {
     run: config.name ?? 'run', history: [], variant: engine.info.variant, threads: engine.info.threads,
-    engine_version: engine.info.version, seed: config.seed ?? 42,
+    engine_version: engine.info.version, seed: prepared.seed,
   };
   let model = null;
   try {
@@ -119,16 +121,16 @@ export async function runConfig(engine, loadSplit, config, hooks = {}) {
     const test = data.test ? take(selectSubset(await loadSplit(data.dataset, data.test.split), data.test)) : null;
     // A schedule given in epochs or fractions of the run becomes steps now, for
     // the images actually selected; the result records the steps it used.
-    const resolved = resolveSchedule(config, { trainCount: train.count });
+    const resolved = prepared.resolve(train.count);
     Object.assign(result, { train_images: train.count, steps_per_epoch: resolved.stepsPerEpoch, total_steps: resolved.totalSteps, schedule: resolved.schedule });
-    const specs = toSpecs(config, { trainCount: train.count });
+    const { specs } = resolved;
     let resumed = null;
     if (resume) {
       resumed = engine.resumeTraining(hooks.resume, train, val, Math.max(specs.batchSize, 256));
       model = resumed.model;
       result.history.push(...resume.history);
       result.resumed_from_epoch = resume.history.length;
-    } else model = buildModel(engine, config, train.features, { ...hooks, trainCount: train.count });
+    } else model = buildModel(engine, config, train.features, { ...hooks, specs });
     const phase = (name, offset) => ({ name, offset, config, run: result.run, resumed: resume?.phase === name ? resumed.trainer : null });
     result.summary = model.summary();
     result.params = model.paramCount(false);

@@ -486,10 +486,10 @@ export function resolveSchedule(config, { trainCount } = {}) {
   return { schedule, trainCount: count, ...run, warnings: scheduleWarnings(given, schedule, run) };
 }
 
-// trainCount: as resolveSchedule's.
-export function toSpecs(config, { trainCount } = {}) {
+// The engine's spec strings of a configuration whose schedule is already in
+// steps (prepare.js resolveRun passes resolveSchedule's).
+export function engineSpecs(config, schedule) {
   const fit = fitOptions(config);
-  const schedule = resolveSchedule(config, { trainCount }).schedule;
   return {
     model: spec('model', { seed: config.seed ?? 42, standardize: config.data?.standardize ?? false }),
     layers: config.model.map(layerSpec),

@@ -156,7 +156,7 @@ const exp09 = {
   description: 'SGD with momentum 0.9 for 30 epochs on 30000 images (938 steps per epoch): a constant rate, exponential decay by 0.96 every 1000 steps (1.066 epochs), a piecewise constant rate (0.01, then 0.005 after the first third of the run, epoch 10, and 0.001 after two thirds, epoch 20), and ReduceLROnPlateau halving the rate when the validation loss stalls for 3 epochs. The schedules are given relative to the run, so they keep their shape with fewer epochs or images.',
   runs: [
     scheduleRun('constant', 'constant 0.01', {}, 0.872),
-    // In epochs and fractions of the run (wasm/schedule-steps.js), so that Quick
+    // In epochs and fractions of the run (core/schedule-steps.js), so that Quick
     // try and --epochs keep the lesson; at full size they resolve to the spec's
     // steps exactly: decay_steps 1000, boundaries 9380 and 18760 (of 28140).
     scheduleRun('exponential', 'exponential decay', { schedule: { type: 'exponential_decay', initial_learning_rate: 0.01, decay_epochs: 1000 / 938, decay_rate: 0.96 } }, 0.8815),

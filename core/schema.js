@@ -1,6 +1,6 @@
 // schema.js: the JSON Schema of a run configuration, derived from the engine's
 // variant tables (so option names, ranges and Keras defaults are the engine's).
-// tools/gen-description.js writes it to wasm/config.schema.json.
+// tools/gen-description.js writes it to core/config.schema.json.
 import { RUN_FORMS, WHOLE_RUN, withRunForms, formKeys } from './schedule-steps.js';
 import { CONTROL_CHARACTERS, NAME_MAX_LENGTH, TITLE_MAX_LENGTH } from './names.js';
 
