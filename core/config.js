@@ -163,7 +163,10 @@ const dense = description.layers.dense.options;
 // The engine's schedules, with the options they may also be given in epochs or
 // as fractions of the run (schedule-steps.js).
 export const SCHEDULES = withRunForms(description.schedules);
-const INITIALIZER_PARAMS = { mean: 'kernel_mean', stddev: 'kernel_stddev', minval: 'kernel_minval', maxval: 'kernel_maxval', value: 'kernel_value' };
+// Every Keras argument an initializer takes (engine: initializer_params) and the
+// Dense option that carries it (kernel_<argument>), in the option table's order.
+const INITIALIZER_ARGUMENTS = new Set(Object.values(description.initializer_params).flat());
+const INITIALIZER_PARAMS = Object.fromEntries(Object.keys(dense).filter((o) => o.startsWith('kernel_') && INITIALIZER_ARGUMENTS.has(o.slice(7))).map((o) => [o.slice(7), o]));
 
 function checkActivation(errors, path, act) {
   const name = typeof act === 'string' ? act : isObject(act) ? act.type : undefined;

@@ -1105,6 +1105,59 @@ export default {
   "gelu",
   "softmax"
  ],
+ "activation_info": {
+  "linear": {
+   "help": "no activation (use before batch normalization, or with a separate Activation layer)",
+   "tfjs": "linear",
+   "alpha": null
+  },
+  "sigmoid": {
+   "help": "squashes to (0, 1); saturates at both ends, so gradients vanish in deep nets",
+   "tfjs": "sigmoid",
+   "alpha": null
+  },
+  "tanh": {
+   "help": "squashes to (-1, 1); zero-centred, but still saturates",
+   "tfjs": "tanh",
+   "alpha": null
+  },
+  "relu": {
+   "help": "max(0, z): fast and does not saturate for positive inputs; neurons can \"die\"",
+   "tfjs": "relu",
+   "alpha": null
+  },
+  "leaky_relu": {
+   "help": "a small slope for negative inputs keeps neurons from dying",
+   "tfjs": null,
+   "alpha": {
+    "keras": "negative_slope",
+    "default": 0.3
+   }
+  },
+  "elu": {
+   "help": "smooth, negative outputs push the mean towards 0; slower to compute",
+   "tfjs": "elu",
+   "alpha": {
+    "keras": "alpha",
+    "default": 1
+   }
+  },
+  "selu": {
+   "help": "self-normalizing with LeCun init and standardized inputs in a plain stack of dense layers",
+   "tfjs": "selu",
+   "alpha": null
+  },
+  "gelu": {
+   "help": "smooth ReLU-like curve used by transformers",
+   "tfjs": "gelu",
+   "alpha": null
+  },
+  "softmax": {
+   "help": "turns the outputs into class probabilities (output layer)",
+   "tfjs": "softmax",
+   "alpha": null
+  }
+ },
  "initializers": [
   "zeros",
   "ones",
@@ -1119,6 +1172,31 @@ export default {
   "lecun_uniform",
   "lecun_normal"
  ],
+ "initializer_params": {
+  "zeros": [],
+  "ones": [],
+  "constant": [
+   "value"
+  ],
+  "random_normal": [
+   "mean",
+   "stddev"
+  ],
+  "random_uniform": [
+   "minval",
+   "maxval"
+  ],
+  "truncated_normal": [
+   "mean",
+   "stddev"
+  ],
+  "glorot_uniform": [],
+  "glorot_normal": [],
+  "he_uniform": [],
+  "he_normal": [],
+  "lecun_uniform": [],
+  "lecun_normal": []
+ },
  "metrics": [
   "epoch",
   "loss",

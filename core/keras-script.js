@@ -93,7 +93,7 @@ const activationOf = (act) => (act === undefined || act === null ? { name: 'line
 // LeakyReLU (Keras 3's "leaky_relu" function has slope 0.2, the engine's and the
 // layer's default is 0.3) and ELU with alpha != 1.
 function activationLayer({ name, alpha }) {
-  if (name === 'leaky_relu') return `keras.layers.LeakyReLU(negative_slope=${py(alpha ?? 0.3)})`;
+  if (name === 'leaky_relu') return `keras.layers.LeakyReLU(negative_slope=${py(alpha ?? description.activation_info.leaky_relu.alpha.default)})`;
   if (name === 'elu' && alpha !== undefined && alpha !== 1) return `keras.layers.ELU(alpha=${py(alpha)})`;
   return null;
 }

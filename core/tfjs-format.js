@@ -9,6 +9,7 @@
 // The pixel scaling is not part of the model: like the book's models, it takes
 // inputs = pixels / 255, flattened to one row of `features` values per image
 // (784 for Fashion-MNIST, row-major 28x28).
+import description from './description.js';
 import { layerSpec } from './config.js';
 import { nameProblem, kerasName, NAME_MAX_LENGTH } from './names.js';
 import { EngineError } from '../wasm/engine.js';
@@ -61,21 +62,19 @@ function activationOf(act) {
   return { name: act.type, alpha: act.alpha ?? act.negative_slope };
 }
 
-// TF.js knows these as activation names (tfjs-layers activations.ts; 'gelu' is
-// the exact erf form there as in the engine, since TF.js 4.x).
-const TFJS_ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'selu', 'softmax', 'gelu'];
+// An activation's name in tfjs-layers (activations.ts) is the engine's
+// (activation_info.tfjs: null where TF.js needs a layer).
+const ACTIVATIONS = description.activation_info;
 
 // The layer an activation becomes when it cannot be a plain activation name:
 // leaky_relu is the LeakyReLU layer (alpha; engine and Keras default 0.3). TF.js
 // has no ELU with alpha != 1 (its ELU layer throws "not supported yet").
 function activationLayers(act, where) {
   const { name, alpha } = activationOf(act);
-  if (TFJS_ACTIVATIONS.includes(name)) return { activation: name, extra: null };
-  if (name === 'elu') {
-    if (alpha === undefined || alpha === 1) return { activation: 'elu', extra: null };
+  if (name === 'elu' && alpha !== undefined && alpha !== 1)
     return fail(`${where}: ELU with alpha ${alpha} cannot be written in the TF.js format (TF.js's elu activation and ELU layer only support alpha 1)`);
-  }
-  if (name === 'leaky_relu') return { activation: 'linear', extra: { class_name: 'LeakyReLU', base: 'leaky_re_lu', config: { alpha: alpha ?? 0.3 } } };
+  if (name === 'leaky_relu') return { activation: 'linear', extra: { class_name: 'LeakyReLU', base: 'leaky_re_lu', config: { alpha: alpha ?? ACTIVATIONS.leaky_relu.alpha.default } } };
+  if (Object.hasOwn(ACTIVATIONS, name) && ACTIVATIONS[name].tfjs) return { activation: ACTIVATIONS[name].tfjs, extra: null };
   return fail(`${where}: activation "${name}" cannot be written in the TF.js format`);
 }
 
@@ -240,7 +239,7 @@ export function exportTfjs(model, config, { weightsFile = WEIGHTS_FILE, generate
 
 // ---------------------------------------------------------------- import
 
-const ENGINE_ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'selu', 'gelu', 'softmax'];
+const ENGINE_ACTIVATIONS = description.activations;
 const SUPPORTED_LAYERS = ['InputLayer', 'Flatten', 'Dense', 'BatchNormalization', 'Activation', 'LeakyReLU', 'ELU', 'ReLU', 'Softmax', 'Dropout', 'AlphaDropout'];
 
 // Keras serializes an activation as a name, or (Keras 3 objects) as

@@ -27,11 +27,22 @@ void relu_backward_f32(const float *z, const float *dy, float *dz, size_t n) {
 const char *const activation_names[ACT_COUNT + 1] = {
     "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "softmax", NULL};
 
-double activation_default_alpha(int act) {
-  if (act == ACT_LEAKY_RELU) return 0.3; /* keras.layers.LeakyReLU(negative_slope=0.3) */
-  if (act == ACT_ELU) return 1.0;        /* keras.activations.elu(alpha=1.0) */
-  return 0.0;
-}
+const activation_desc activation_info[ACT_COUNT] = {
+    [ACT_LINEAR] = {"no activation (use before batch normalization, or with a separate Activation layer)", "linear", NULL, 0},
+    [ACT_SIGMOID] = {"squashes to (0, 1); saturates at both ends, so gradients vanish in deep nets", "sigmoid", NULL, 0},
+    [ACT_TANH] = {"squashes to (-1, 1); zero-centred, but still saturates", "tanh", NULL, 0},
+    [ACT_RELU] = {"max(0, z): fast and does not saturate for positive inputs; neurons can \"die\"", "relu", NULL, 0},
+    /* keras.layers.LeakyReLU(negative_slope=0.3); TF.js writes it as a LeakyReLU layer */
+    [ACT_LEAKY_RELU] = {"a small slope for negative inputs keeps neurons from dying", NULL, "negative_slope", 0.3},
+    /* keras.activations.elu(alpha=1.0); TF.js's elu is alpha 1 only */
+    [ACT_ELU] = {"smooth, negative outputs push the mean towards 0; slower to compute", "elu", "alpha", 1.0},
+    [ACT_SELU] = {"self-normalizing with LeCun init and standardized inputs in a plain stack of dense layers", "selu", NULL, 0},
+    /* tfjs-layers activations.ts: 'gelu' is the exact erf form, as here, since TF.js 4.x */
+    [ACT_GELU] = {"smooth ReLU-like curve used by transformers", "gelu", NULL, 0},
+    [ACT_SOFTMAX] = {"turns the outputs into class probabilities (output layer)", "softmax", NULL, 0},
+};
+
+double activation_default_alpha(int act) { return activation_info[act].alpha_default; }
 
 static inline float sigmoidf(float z) {
   /* Stable for large |z|: never exponentiates a large positive number. */

@@ -35,6 +35,20 @@ static void emit_number(double v) {
   else emit("%.17g", v);
 }
 
+/* A JSON string (or null): help texts may hold quotes. */
+static void emit_string(const char *s) {
+  if (!s) {
+    emit("null");
+    return;
+  }
+  emit("\"");
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') emit("\\%c", *s);
+    else emit("%c", *s);
+  }
+  emit("\"");
+}
+
 static void emit_table(const char *key, const eng_variant_desc *t, int n) {
   emit("\"%s\":{", key);
   for (int i = 0; i < n; i++) {
@@ -86,9 +100,38 @@ const char *eng_describe(void) {
   emit_table("fit", fit_table, 1), emit(",");
   emit("\"activations\":[");
   for (int i = 0; activation_names[i]; i++) emit("%s\"%s\"", i ? "," : "", activation_names[i]);
-  emit("],\"initializers\":[");
+  emit("],\"activation_info\":{");
+  for (int i = 0; i < ACT_COUNT; i++) {
+    const activation_desc *a = &activation_info[i];
+    emit("%s\"%s\":{\"help\":", i ? "," : "", activation_names[i]);
+    emit_string(a->help);
+    emit(",\"tfjs\":");
+    emit_string(a->tfjs);
+    emit(",\"alpha\":");
+    if (a->alpha_keras) {
+      emit("{\"keras\":\"%s\",\"default\":", a->alpha_keras);
+      emit_number(a->alpha_default);
+      emit("}");
+    } else {
+      emit("null");
+    }
+    emit("}");
+  }
+  emit("},\"initializers\":[");
   for (int i = 0; initializer_names[i]; i++) emit("%s\"%s\"", i ? "," : "", initializer_names[i]);
-  emit("],\"metrics\":[");
+  emit("],\"initializer_params\":{");
+  for (int i = 0; i < INIT_COUNT; i++) {
+    emit("%s\"%s\":[", i ? "," : "", initializer_names[i]);
+    const char *p = initializer_params[i];
+    for (int k = 0; p && *p; k++) {
+      size_t n = strcspn(p, " ");
+      emit("%s\"%.*s\"", k ? "," : "", (int)n, p);
+      p += n + (p[n] == ' ');
+    }
+    emit("]");
+  }
+  emit("}");
+  emit(",\"metrics\":[");
   for (int i = 0; i < ENG_METRIC_COUNT; i++) emit("%s\"%s\"", i ? "," : "", eng_metric_name(i));
   emit("],\"progress\":[");
   for (int i = 0; i < ENG_PROGRESS_COUNT; i++) emit("%s\"%s\"", i ? "," : "", eng_progress_name(i));

@@ -11,6 +11,13 @@ const char *const initializer_names[INIT_COUNT + 1] = {
     "truncated_normal", "glorot_uniform", "glorot_normal", "he_uniform",    "he_normal",
     "lecun_uniform", "lecun_normal",  NULL};
 
+const char *const initializer_params[INIT_COUNT] = {
+    [INIT_CONSTANT] = "value",
+    [INIT_RANDOM_NORMAL] = "mean stddev",
+    [INIT_RANDOM_UNIFORM] = "minval maxval",
+    [INIT_TRUNCATED_NORMAL] = "mean stddev",
+};
+
 static double truncated(eng_rng *rng) {
   for (;;) {
     double x = eng_rng_normal(rng);

@@ -11,6 +11,17 @@ enum {
   ACT_GELU, ACT_SOFTMAX, ACT_COUNT
 };
 extern const char *const activation_names[ACT_COUNT + 1];
+/* What hosts need to know of an activation beyond its formula (eng_describe
+ * "activation_info"): the page's one-line help, the tfjs-layers activation name
+ * (NULL where TF.js needs a layer: leaky_relu), and the Keras name and default
+ * of its one parameter (NULL: none). */
+typedef struct {
+  const char *help;
+  const char *tfjs;
+  const char *alpha_keras;
+  double alpha_default;
+} activation_desc;
+extern const activation_desc activation_info[ACT_COUNT];
 /* Keras's default parameter: LeakyReLU negative_slope 0.3, ELU alpha 1.0. */
 double activation_default_alpha(int act);
 void activation_forward(int act, float alpha, const float *z, float *y, int rows, int cols);
@@ -31,6 +42,9 @@ enum {
   INIT_HE_NORMAL, INIT_LECUN_UNIFORM, INIT_LECUN_NORMAL, INIT_COUNT
 };
 extern const char *const initializer_names[INIT_COUNT + 1];
+/* The Keras arguments each initializer takes (eng_describe "initializer_params";
+ * a layer's option for argument p is kernel_p), space-separated; NULL for none. */
+extern const char *const initializer_params[INIT_COUNT];
 typedef struct { double mean, stddev, minval, maxval, value; } init_params;
 void initializer_fill(int init, const init_params *p, uint32_t fan_in, uint32_t fan_out,
                       float *w, size_t n, eng_rng *rng);

@@ -1,6 +1,8 @@
 // help.js: one or two sentences per control, in the spirit of chapter 11 of
 // "Hands-On Machine Learning": what the technique does and when it helps.
 // Defaults and ranges are not here: they come from the engine (description.js).
+import description from '../../core/description.js';
+
 export const LAYER_HELP = {
   dense: 'Every input connects to every neuron: output = activation(inputs · kernel + bias).',
   batch_normalization: 'Standardizes each feature over the batch, then learns a scale and an offset. Fights unstable gradients and often allows higher learning rates.',
@@ -9,17 +11,9 @@ export const LAYER_HELP = {
   alpha_dropout: 'Dropout for SELU networks: keeps the mean and variance of the inputs, so self-normalization survives.',
 };
 
-export const ACTIVATION_HELP = {
-  linear: 'no activation (use before batch normalization, or with a separate Activation layer)',
-  sigmoid: 'squashes to (0, 1); saturates at both ends, so gradients vanish in deep nets',
-  tanh: 'squashes to (-1, 1); zero-centred, but still saturates',
-  relu: 'max(0, z): fast and does not saturate for positive inputs; neurons can "die"',
-  leaky_relu: 'a small slope for negative inputs keeps neurons from dying',
-  elu: 'smooth, negative outputs push the mean towards 0; slower to compute',
-  selu: 'self-normalizing with LeCun init and standardized inputs in a plain stack of dense layers',
-  gelu: 'smooth ReLU-like curve used by transformers',
-  softmax: 'turns the outputs into class probabilities (output layer)',
-};
+// An activation's help is the engine's (engine/activations.c activation_info),
+// so a new activation needs no entry here.
+export const ACTIVATION_HELP = Object.fromEntries(Object.entries(description.activation_info).map(([name, a]) => [name, a.help]));
 
 export const INITIALIZER_HELP = {
   glorot_uniform: 'Glorot/Xavier: Var(W) = 2 / (fan_in + fan_out); for sigmoid, tanh, softmax',

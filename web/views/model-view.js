@@ -16,9 +16,10 @@ const NEW_LAYER = {
   dropout: () => ({ type: 'dropout', rate: 0.2 }),
   alpha_dropout: () => ({ type: 'alpha_dropout', rate: 0.1 }),
 };
-const INIT_PARAMS = { random_normal: ['mean', 'stddev'], truncated_normal: ['mean', 'stddev'], random_uniform: ['minval', 'maxval'], constant: ['value'] };
-const ALPHA_KEY = { leaky_relu: 'negative_slope', elu: 'alpha' };
-const KERAS_ALPHA = { leaky_relu: 0.3, elu: 1.0 };
+// Which arguments an initializer takes and an activation's parameter (its Keras
+// name and default) are the engine's (description.js).
+const INIT_PARAMS = description.initializer_params;
+const ACTIVATIONS = description.activation_info;
 
 const actName = (a) => (typeof a === 'string' ? a : a?.type);
 const initName = (i) => (typeof i === 'string' ? i : i?.type);
@@ -148,7 +149,7 @@ export class ModelView {
   #activationFields(layer, path, i, key) {
     const act = layer[key];
     const name = actName(act);
-    const alphaKey = ALPHA_KEY[name];
+    const alphaKey = ACTIVATIONS[name]?.alpha?.keras;
     const out = [selectField({
       path, label: 'activation', value: name, choices: description.activations.map((a) => [a, a]), titles: ACTIVATION_HELP,
       help: name && ACTIVATION_HELP[name] ? `${name}: ${ACTIVATION_HELP[name]}.` : OPTION_HELP.activation, def: layer.type === 'dense' ? DENSE.activation.default : '!required',
@@ -157,7 +158,7 @@ export class ModelView {
     if (alphaKey) {
       const value = typeof act === 'object' ? act[alphaKey] ?? act.alpha ?? act.negative_slope : undefined;
       out.push(numberField({
-        path: `${path}.${alphaKey}`, label: alphaKey.replace('_', ' '), value, help: OPTION_HELP.alpha, def: KERAS_ALPHA[name],
+        path: `${path}.${alphaKey}`, label: alphaKey.replace('_', ' '), value, help: OPTION_HELP.alpha, def: ACTIVATIONS[name].alpha.default,
         onValue: (_, v) => this.actions.mutate((c) => { c.model[i][key] = v === undefined ? name : { type: name, [alphaKey]: v }; }, { rerender: false }),
       }));
     }
