@@ -29,6 +29,7 @@ export default {
       "elu",
       "selu",
       "gelu",
+      "swish",
       "softmax"
      ]
     },
@@ -215,6 +216,7 @@ export default {
       "elu",
       "selu",
       "gelu",
+      "swish",
       "softmax"
      ]
     },
@@ -1103,6 +1105,7 @@ export default {
   "elu",
   "selu",
   "gelu",
+  "swish",
   "softmax"
  ],
  "activation_info": {
@@ -1150,6 +1153,11 @@ export default {
   "gelu": {
    "help": "smooth ReLU-like curve used by transformers",
    "tfjs": "gelu",
+   "alpha": null
+  },
+  "swish": {
+   "help": "z * sigmoid(z): smooth and non-monotonic, like GELU; found by automated search (Ramachandran et al. 2017)",
+   "tfjs": "swish",
    "alpha": null
   },
   "softmax": {

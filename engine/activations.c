@@ -1,6 +1,7 @@
 /* activations.c: the named activations, forward and backward. Formulas follow
  * keras.activations (Keras 3): GELU is the exact erf form (approximate=False),
- * SELU uses the constants of Klambauer et al. (2017). */
+ * SELU uses the constants of Klambauer et al. (2017), Swish is keras.activations.silu
+ * (Ramachandran et al. 2017; "swish" in Keras and TF.js): z * sigmoid(z). */
 #include "nn.h"
 #include "simd.h"
 
@@ -25,7 +26,7 @@ void relu_backward_f32(const float *z, const float *dy, float *dz, size_t n) {
 }
 
 const char *const activation_names[ACT_COUNT + 1] = {
-    "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "softmax", NULL};
+    "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "swish", "softmax", NULL};
 
 const activation_desc activation_info[ACT_COUNT] = {
     [ACT_LINEAR] = {"no activation (use before batch normalization, or with a separate Activation layer)", "linear", NULL, 0},
@@ -39,6 +40,7 @@ const activation_desc activation_info[ACT_COUNT] = {
     [ACT_SELU] = {"self-normalizing with LeCun init and standardized inputs in a plain stack of dense layers", "selu", NULL, 0},
     /* tfjs-layers activations.ts: 'gelu' is the exact erf form, as here, since TF.js 4.x */
     [ACT_GELU] = {"smooth ReLU-like curve used by transformers", "gelu", NULL, 0},
+    [ACT_SWISH] = {"z * sigmoid(z): smooth and non-monotonic, like GELU; found by automated search (Ramachandran et al. 2017)", "swish", NULL, 0},
     [ACT_SOFTMAX] = {"turns the outputs into class probabilities (output layer)", "softmax", NULL, 0},
 };
 
@@ -90,6 +92,9 @@ static void forward_rows(int act, float alpha, const float *z, float *y, int row
     for (size_t i = 0; i < n; i++)
       y[i] = 0.5f * z[i] * (1.0f + eng_erff(z[i] * 0.70710678118654752f));
     break;
+  case ACT_SWISH:
+    for (size_t i = 0; i < n; i++) y[i] = z[i] * sigmoidf(z[i]);
+    break;
   case ACT_SOFTMAX:
     for (int r = 0; r < rows; r++) {
       const float *zr = z + (size_t)r * cols;
@@ -137,6 +142,12 @@ static void backward_rows(int act, float alpha, const float *z, const float *y, 
       float cdf = 0.5f * (1.0f + eng_erff(z[i] * 0.70710678118654752f));
       float pdf = 0.39894228040143268f * eng_expf(-0.5f * z[i] * z[i]);
       dz[i] = dy[i] * (cdf + z[i] * pdf);
+    }
+    break;
+  case ACT_SWISH: /* s + z s (1 - s) = s + y (1 - s) */
+    for (size_t i = 0; i < n; i++) {
+      float s = sigmoidf(z[i]);
+      dz[i] = dy[i] * (s + y[i] * (1.0f - s));
     }
     break;
   case ACT_SOFTMAX: /* dz = y * (dy - sum(dy * y)) */

@@ -8,7 +8,7 @@
 /* ---- activations (activations.c) */
 enum {
   ACT_LINEAR, ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LEAKY_RELU, ACT_ELU, ACT_SELU,
-  ACT_GELU, ACT_SOFTMAX, ACT_COUNT
+  ACT_GELU, ACT_SWISH, ACT_SOFTMAX, ACT_COUNT
 };
 extern const char *const activation_names[ACT_COUNT + 1];
 /* What hosts need to know of an activation beyond its formula (eng_describe

@@ -217,7 +217,7 @@ static void run_case(const char *label, const char *model_spec, const char *cons
 static void test_dense_activations(void) {
   static const char *const acts[] = {"linear", "sigmoid", "tanh", "relu", "leaky_relu",
                                      "leaky_relu alpha=0.1", "elu", "elu alpha=0.7", "selu",
-                                     "gelu", "softmax"};
+                                     "gelu", "swish", "softmax"};
   for (size_t a = 0; a < ENG_COUNT_OF(acts); a++) {
     char l0[128], l1[128], label[96];
     /* Dense with the activation fused. */

@@ -339,6 +339,10 @@ static void test_activation_values(void) {
   activation_forward(ACT_GELU, 0, z, y, 1, 6);
   for (int i = 0; i < 6; i++) CHECK_NEAR(y[i], 0.5 * z[i] * (1 + erf(z[i] / sqrt(2.0))), 1e-6);
   CHECK_NEAR(y[4], 0.8413447460685429, 1e-6);
+  /* Swish (keras.activations.silu): z sigmoid(z); silu(1) = 0.7310585786300049 in Keras. */
+  activation_forward(ACT_SWISH, 0, z, y, 1, 6);
+  for (int i = 0; i < 6; i++) CHECK_NEAR(y[i], z[i] / (1 + exp(-z[i])), 1e-6);
+  CHECK_NEAR(y[4], 0.7310585786300049, 1e-6);
   /* sigmoid, tanh, relu, softmax against libm. */
   activation_forward(ACT_SIGMOID, 0, z, y, 1, 6);
   for (int i = 0; i < 6; i++) CHECK_NEAR(y[i], 1 / (1 + exp(-z[i])), 1e-7);

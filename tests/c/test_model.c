@@ -659,8 +659,8 @@ static void test_spec_errors(void) {
   CHECK_FAILS(eng_model_add(m, "dense units=0"), ENG_ERR_INVALID, "units = 0 is out of range");
   CHECK_FAILS(eng_model_add(m, "dense units=2.5"), ENG_ERR_INVALID, "whole number");
   CHECK_FAILS(eng_model_add(m, "dense units=ten"), ENG_ERR_INVALID, "must be a number, not 'ten'");
-  CHECK_FAILS(eng_model_add(m, "dense units=5 activation=swish"), ENG_ERR_INVALID,
-              "unknown activation 'swish'");
+  CHECK_FAILS(eng_model_add(m, "dense units=5 activation=sinusoid"), ENG_ERR_INVALID,
+              "unknown activation 'sinusoid'");
   CHECK_FAILS(eng_model_add(m, "dense units=5 units=6"), ENG_ERR_INVALID, "given twice");
   CHECK_FAILS(eng_model_add(m, "dense units=5 use_bias=maybe"), ENG_ERR_INVALID, "true or false");
   CHECK_FAILS(eng_model_add(m, "dense units=5 kernel_initializer=orthogonal"), ENG_ERR_INVALID,

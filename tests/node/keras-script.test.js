@@ -209,6 +209,14 @@ test('options beyond the presets: 1cycle, power decay, ELU alpha, initializers, 
   assert.throws(() => kerasScript({ ...base, model: [{ type: 'dense', units: 0 }] }), /model\[0\]\.units/);
 });
 
+test('Swish is written as Keras\'s "swish" (keras.activations.silu), in a Dense layer and as an Activation layer', () => {
+  const config = { data: { dataset: 'fashion-mnist', train: { split: 'train', count: 1000 } }, model: [
+    { type: 'dense', units: 20, activation: 'swish' }, { type: 'activation', activation: 'swish' }, { type: 'dense', units: 10, activation: 'softmax' }] };
+  const script = kerasScript(config);
+  assert.ok(script.includes('keras.layers.Dense(20, activation="swish")'), script);
+  assert.ok(script.includes('keras.layers.Activation("swish")'), script);
+});
+
 test('a schedule given relative to the run is written in the steps it resolves to', () => {
   const piecewise = structuredClone(PRESETS.find((p) => p.id === 'exp09').runs.find((r) => r.id === 'exp09/piecewise').config);
   const full = kerasScript(piecewise);

@@ -126,6 +126,19 @@ test('every activation (GELU, ELU, SELU, tanh, LeakyReLU, sigmoid, softmax layer
   await compareWithTfjs(model, config);
 });
 
+test('Swish (keras.activations.silu, "swish" in TF.js) predicts the same in TensorFlow.js, as a Dense activation and as a layer', async () => {
+  const model = [
+    { type: 'dense', units: 32, activation: 'swish', kernel_initializer: 'he_normal' },
+    { type: 'dense', units: 32 },
+    { type: 'activation', activation: 'swish' },
+    { type: 'dense', units: 10, activation: 'softmax' },
+  ];
+  const { model: trained, config } = await train({ name: 'swish', model, optimizer: { type: 'adam', learning_rate: 0.001 } });
+  const { modelJson } = await compareWithTfjs(trained, config);
+  const layers = modelJson.modelTopology.config.layers;
+  assert.deepEqual([layers[0].config.activation, layers[2].config.activation], ['swish', 'swish']);
+});
+
 test('import: the export read back into a fresh engine model predicts identically', async () => {
   const { model, config } = await train({ name: 'roundtrip', model: BN_DROPOUT });
   const { modelJson, weights } = exportTfjs(model, config);
@@ -217,8 +230,8 @@ test('refusals: malformed model.json, truncated weights.bin, layers and activati
     refuses(text, new Uint8Array(bytes + 4), new RegExp(`expected ${bytes} bytes .*got ${bytes + 4}$`));
     refuses(edit((j) => j.modelTopology.config.layers.splice(1, 0, { class_name: 'Conv2D', config: { name: 'conv2d', filters: 8 } })), weights,
       /^layer 1 \(Conv2D\) is not supported by the engine; it supports InputLayer, Flatten, Dense/);
-    refuses(edit((j) => { j.modelTopology.config.layers[0].config.activation = 'swish'; }), weights,
-      /^layer 0 \(Dense "dense"\): activation "swish" is not supported by the engine/);
+    refuses(edit((j) => { j.modelTopology.config.layers[0].config.activation = 'softsign'; }), weights,
+      /^layer 0 \(Dense "dense"\): activation "softsign" is not supported by the engine/);
     refuses(edit((j) => { j.weightsManifest[0].weights[0].name = 'dense/kernel_x'; }), weights, /weight dense\/kernel is missing/);
     refuses(edit((j) => { j.weightsManifest[0].weights[0].dtype = 'float16'; }), weights, /dtype float16; only float32/);
     refuses(edit((j) => { j.weightsManifest[0].weights[2].shape = [10, 64]; }), weights,
