@@ -5,11 +5,6 @@
 // small gzip can expand to gigabytes.
 import { MAX_DATASET_BYTES, datasetTooLargeMessage } from './limits.js';
 
-export const FASHION_FILES = {
-  train: { images: 'train-images-idx3-ubyte.gz', labels: 'train-labels-idx1-ubyte.gz' },
-  test: { images: 't10k-images-idx3-ubyte.gz', labels: 't10k-labels-idx1-ubyte.gz' },
-};
-
 export const isGzip = (u8) => u8.length >= 2 && u8[0] === 0x1f && u8[1] === 0x8b;
 
 export class TooLargeError extends Error {}

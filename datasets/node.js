@@ -6,16 +6,10 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { EngineError } from '../wasm/engine.js';
 import { MAX_DATASET_BYTES, datasetTooLargeMessage } from './limits.js';
+import { FASHION_FILES, CIFAR_FILES, joinBatches } from './files.js';
 
 export const FASHION_MNIST_DIR = process.env.FASHION_MNIST_DIR || '/usr/share/datasets/fashion-mnist';
-const FASHION_FILES = {
-  train: ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'],
-  test: ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
-};
-export const CIFAR_FILES = {
-  train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'],
-  test: ['test_batch.bin'],
-};
+export { CIFAR_FILES };
 
 // Reads a dataset file, unzipping gzip; stops at MAX_DATASET_BYTES (a small
 // gzip can unzip to gigabytes) and names the file in every error.
@@ -44,11 +38,7 @@ function parse(files, read) {
 // The CIFAR-10 batches are read as one stream; when it is refused, each file is
 // read alone (only then) to tell which one is short or damaged.
 function cifarDataset(engine, files, parts) {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  if (total > MAX_DATASET_BYTES) throw new EngineError(datasetTooLargeMessage(`the CIFAR-10 files together (${files.map((f) => path.basename(f)).join(', ')})`));
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) all.set(p, off), (off += p.length);
+  const all = joinBatches(parts, `the CIFAR-10 files together (${files.map((f) => path.basename(f)).join(', ')})`);
   try {
     return engine.datasetFromCifar(all);
   } catch (err) {
@@ -72,7 +62,8 @@ export function nodeDataLoader(engine, { cifarDir = process.env.CIFAR10_DIR, idx
     let ds;
     if (dataset === 'fashion-mnist') {
       const hint = 'install it with: apt-get install dataset-fashion-mnist (or set FASHION_MNIST_DIR)';
-      const files = FASHION_FILES[split].map((f) => need(path.join(FASHION_MNIST_DIR, f), hint));
+      const { images, labels } = FASHION_FILES[split];
+      const files = [images, labels].map((f) => need(path.join(FASHION_MNIST_DIR, f), hint));
       const [img, lab] = files.map(readMaybeGzip);
       ds = parse(files, () => engine.datasetFromIdx(img, lab));
     } else if (dataset === 'cifar10') {

@@ -1,7 +1,11 @@
 // build-site.js: assembles the static site in dist/site, ready for any static
-// host: the page (web/), the shared modules (wasm/*.js, datasets/browser.js, limits.js),
-// both engine builds (browser flavour), Fashion-MNIST, Chart.js and the
-// coi-serviceworker fallback at the site root.
+// host. The site is the repository's own layout, so every import resolves the
+// same way in the source tree and on the site: index.html, the page (web/), the
+// domain code (core/), the engine's JS side (wasm/*.js), the browser's dataset
+// modules (datasets/browser.js, files.js, limits.js), both engine builds (browser
+// flavour, build/wasm-{mt,st}/web/) and Chart.js (node_modules/chart.js/dist/).
+// Added beside them: Fashion-MNIST (data/) and the coi-serviceworker fallback,
+// which must sit at the site root to control the page.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +39,7 @@ same('index.html');
 copyDir(path.join(root, 'web'), path.join(out, 'web'), (n) => !n.endsWith('.md'));
 copyDir(path.join(root, 'core'), path.join(out, 'core'), (n) => n.endsWith('.js') || n.endsWith('.json'));
 for (const f of ['engine.js', 'arguments.js', 'test-trap.js']) same(`wasm/${f}`);
-for (const f of ['browser.js', 'limits.js']) same(`datasets/${f}`);
+for (const f of ['browser.js', 'files.js', 'limits.js']) same(`datasets/${f}`);
 for (const [variant, files] of [['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']], ['st', ['engine.mjs', 'engine.wasm']]]) {
   for (const f of files) {
     need(path.join(root, `build/wasm-${variant}/web`, f), 'run "npm run build" first');

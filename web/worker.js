@@ -6,8 +6,8 @@ import { Engine, EngineError } from '../wasm/engine.js';
 import { runConfig, selectSubset } from '../core/run.js';
 import { DATASETS } from '../core/config.js';
 import { prepare, resolveRun } from '../core/prepare.js';
-import { FASHION_FILES, fetchBytes, maybeGunzip } from '../datasets/browser.js';
-import { MAX_DATASET_BYTES, datasetTooLargeMessage } from '../datasets/limits.js';
+import { fetchBytes, maybeGunzip } from '../datasets/browser.js';
+import { FASHION_FILES, joinBatches } from '../datasets/files.js';
 import { exportTfjs, importTfjs } from '../core/tfjs-format.js';
 import { RunStore } from './app/store.js';
 import { provokeTrap } from '../wasm/test-trap.js';
@@ -94,11 +94,7 @@ async function loadDataset(id, msg) {
       const parts = msg.files?.[split];
       if (!parts?.length) continue;
       const arrays = await Promise.all(parts.map((b, i) => maybeGunzip(new Uint8Array(b), { name: msg.names?.[split]?.[i] ?? `${split} batch ${i + 1}` })));
-      const size = arrays.reduce((n, a) => n + a.length, 0);
-      if (size > MAX_DATASET_BYTES) throw new EngineError(datasetTooLargeMessage(`the CIFAR-10 ${split} batches together (${(msg.names?.[split] ?? []).join(', ')})`));
-      const all = new Uint8Array(size);
-      let off = 0;
-      for (const a of arrays) all.set(a, off), (off += a.length);
+      const all = joinBatches(arrays, `the CIFAR-10 ${split} batches together (${(msg.names?.[split] ?? []).join(', ')})`);
       try {
         setSplit(name, split, engine.datasetFromCifar(all));
       } catch (err) {
