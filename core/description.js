@@ -1229,6 +1229,14 @@ export default {
   "learning_rate",
   "step"
  ],
+ "statuses": [
+  "ok",
+  "invalid",
+  "nomem",
+  "format",
+  "diverged",
+  "state"
+ ],
  "stats": [
   "mean",
   "std",

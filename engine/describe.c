@@ -85,6 +85,11 @@ static void emit_table(const char *key, const eng_variant_desc *t, int n) {
   emit("}");
 }
 
+/* eng_status by name, so hosts read a status as the engine names it. */
+static const char *const status_names[] = {
+    [ENG_OK] = "ok",           [ENG_ERR_INVALID] = "invalid",   [ENG_ERR_NOMEM] = "nomem",
+    [ENG_ERR_FORMAT] = "format", [ENG_ERR_DIVERGED] = "diverged", [ENG_ERR_STATE] = "state"};
+
 const char *eng_describe(void) {
   if (json) return json;
   json = malloc(cap = 16384);
@@ -135,6 +140,8 @@ const char *eng_describe(void) {
   for (int i = 0; i < ENG_METRIC_COUNT; i++) emit("%s\"%s\"", i ? "," : "", eng_metric_name(i));
   emit("],\"progress\":[");
   for (int i = 0; i < ENG_PROGRESS_COUNT; i++) emit("%s\"%s\"", i ? "," : "", eng_progress_name(i));
+  emit("],\"statuses\":[");
+  for (size_t i = 0; i < ENG_COUNT_OF(status_names); i++) emit("%s\"%s\"", i ? "," : "", status_names[i]);
   emit("],\"stats\":[");
   for (int i = 0; i < ENG_STAT_COUNT; i++) emit("%s\"%s\"", i ? "," : "", eng_stat_name(i));
   emit("]}");

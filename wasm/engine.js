@@ -492,7 +492,7 @@ export class Trainer extends Handle {
       const event = EVENTS[new Int32Array(e.heap(), ev, 1)[0]];
       if (status !== 0) {
         const err = new EngineError(e.lastError());
-        err.diverged = status === 4;
+        err.diverged = e.describe().statuses[status] === 'diverged';
         throw err;
       }
       return event;
