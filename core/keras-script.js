@@ -9,6 +9,7 @@ import description from './description.js';
 import { prepare } from './prepare.js';
 import { needsRun } from './schedule-steps.js';
 import { fileStem } from './file-names.js';
+import { layerKind } from './layers/index.js';
 
 export class KerasScriptError extends Error {
   constructor(message) {
@@ -98,47 +99,18 @@ function activationLayer({ name, alpha }) {
   return null;
 }
 
+// What a layer kind's keras() writes with (core/layers/).
+const WRITERS = { py, pyStr, kwargs, RAW, initializer, regularizer, activationOf, activationLayer };
+
 // Returns [{code, activation (name for the statistics), source (config index)}].
 function kerasLayers(config) {
   const out = [];
   config.model.forEach((l, i) => {
+    const kind = layerKind(l.type);
+    if (!kind) throw new KerasScriptError(`model[${i}]: layer type "${l.type}" has no Keras equivalent here`);
     const name = l.name !== undefined ? pyStr(l.name) : undefined;
     const trainable = l.trainable === false ? 'False' : undefined;
-    if (l.type === 'dense') {
-      const act = activationOf(l.activation);
-      const separate = activationLayer(act);
-      out.push({
-        source: i, activation: separate ? 'linear' : act.name,
-        code: `keras.layers.Dense(${kwargs([
-          [String(l.units), RAW],
-          ['activation', !separate && act.name !== 'linear' ? pyStr(act.name) : undefined],
-          ['use_bias', l.use_bias === false ? 'False' : undefined],
-          ['kernel_initializer', initializer(l.kernel_initializer)],
-          ['bias_initializer', initializer(l.bias_initializer)],
-          ['kernel_regularizer', regularizer(l.kernel_regularizer)],
-          ['kernel_constraint', l.kernel_constraint?.max_norm !== undefined ? `keras.constraints.MaxNorm(max_value=${py(l.kernel_constraint.max_norm)})` : undefined],
-          ['trainable', trainable], ['name', name],
-        ])})`,
-      });
-      if (separate) out.push({ source: i, activation: act.name, code: separate });
-    } else if (l.type === 'activation') {
-      const act = activationOf(l.activation);
-      out.push({ source: i, activation: act.name, code: activationLayer(act) ?? `keras.layers.Activation(${kwargs([[pyStr(act.name), RAW], ['name', name]])})` });
-    } else if (l.type === 'batch_normalization') {
-      out.push({
-        source: i, activation: 'linear',
-        code: `keras.layers.BatchNormalization(${kwargs([
-          ['momentum', l.momentum !== undefined ? py(l.momentum) : undefined], ['epsilon', l.epsilon !== undefined ? py(l.epsilon) : undefined],
-          ['center', l.center === false ? 'False' : undefined], ['scale', l.scale === false ? 'False' : undefined],
-          ['trainable', trainable], ['name', name],
-        ])})`,
-      });
-    } else if (l.type === 'dropout' || l.type === 'alpha_dropout') {
-      const cls = l.type === 'dropout' ? 'Dropout' : 'AlphaDropout';
-      out.push({ source: i, activation: 'linear', code: `keras.layers.${cls}(${kwargs([[py(l.rate), RAW], ['name', name]])})` });
-    } else {
-      throw new KerasScriptError(`model[${i}]: layer type "${l.type}" has no Keras equivalent here`);
-    }
+    for (const entry of kind.keras(l, { ...WRITERS, name, trainable })) out.push({ source: i, ...entry });
   });
   return out;
 }

@@ -11,6 +11,7 @@
 // (784 for Fashion-MNIST, row-major 28x28).
 import description from './description.js';
 import { layerSpec } from './config.js';
+import { layerKind, IMPORT_BY_CLASS } from './layers/index.js';
 import { nameProblem, kerasName, NAME_MAX_LENGTH } from './names.js';
 import { EngineError } from '../wasm/engine.js';
 
@@ -150,68 +151,13 @@ export function exportTfjs(model, config, { weightsFile = WEIGHTS_FILE, generate
   layersCfg.forEach((l, i) => {
     const where = `model[${i}] (${l.type})`;
     const ts = Object.fromEntries(byLayer[i].map((t) => [t.name, t]));
-    if (l.type === 'dense') {
-      const { activation, extra } = activationLayers(l.activation, where);
-      const useBias = l.use_bias !== false;
-      if (!ts.kernel || ts.kernel.shape[1] !== l.units || (useBias && !ts.bias))
-        fail(`${where}: the model's weights do not match the configuration (units ${l.units})`);
-      const reg = l.kernel_regularizer;
-      const layerName = push('Dense', {
-        name: name('dense', l.name), trainable: !frozen(l, i), units: l.units, activation, use_bias: useBias,
-        kernel_initializer: initializerConfig(l.kernel_initializer, 'glorot_uniform'),
-        bias_initializer: initializerConfig(l.bias_initializer, 'zeros'),
-        kernel_regularizer: reg && (reg.l1 || reg.l2) ? { class_name: 'L1L2', config: { l1: reg.l1 ?? 0, l2: reg.l2 ?? 0 } } : null,
-        bias_regularizer: null, activity_regularizer: null,
-        kernel_constraint: l.kernel_constraint?.max_norm ? { class_name: 'MaxNorm', config: { max_value: l.kernel_constraint.max_norm, axis: 0 } } : null,
-        bias_constraint: null,
-      });
-      if (stats && i === 0) {
-        const [rows, cols] = ts.kernel.shape;
-        const kernel = new Float32Array(rows * cols);
-        const offset = new Float64Array(cols);
-        for (let r = 0; r < rows; r++)
-          for (let c = 0; c < cols; c++) {
-            const w = ts.kernel.data[r * cols + c];
-            kernel[r * cols + c] = w * stats.invStd[r];
-            offset[c] += stats.mean[r] * stats.invStd[r] * w;
-          }
-        const bias = Float32Array.from(offset, (o, c) => (useBias ? ts.bias.data[c] : 0) - o);
-        layers[layers.length - 1].config.use_bias = true;
-        addWeight(layerName, 'kernel', { ...ts.kernel, data: kernel });
-        addWeight(layerName, 'bias', { data: bias, shape: [cols] });
-      } else {
-        addWeight(layerName, 'kernel', ts.kernel);
-        if (useBias) addWeight(layerName, 'bias', ts.bias);
-      }
-      pushActivation(extra);
-    } else if (l.type === 'batch_normalization') {
-      const center = l.center !== false;
-      const scale = l.scale !== false;
-      // Without center/scale Keras has no beta/gamma weight; the engine keeps them at 0/1.
-      if (!center && ts.beta.data.some((v) => v !== 0)) fail(`${where}: center is false but beta is not zero`);
-      if (!scale && ts.gamma.data.some((v) => v !== 1)) fail(`${where}: scale is false but gamma is not one`);
-      const layerName = push('BatchNormalization', {
-        name: name('batch_normalization', l.name), trainable: !frozen(l, i), axis: -1,
-        momentum: l.momentum ?? 0.99, epsilon: l.epsilon ?? 0.001, center, scale,
-        beta_initializer: { class_name: 'Zeros', config: {} }, gamma_initializer: { class_name: 'Ones', config: {} },
-        moving_mean_initializer: { class_name: 'Zeros', config: {} }, moving_variance_initializer: { class_name: 'Ones', config: {} },
-        beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
-      });
-      if (scale) addWeight(layerName, 'gamma', ts.gamma);
-      if (center) addWeight(layerName, 'beta', ts.beta);
-      addWeight(layerName, 'moving_mean', ts.moving_mean);
-      addWeight(layerName, 'moving_variance', ts.moving_variance);
-    } else if (l.type === 'activation') {
-      const { activation, extra } = activationLayers(l.activation, where);
-      if (extra) pushActivation(extra);
-      else push('Activation', { name: name('activation', l.name), trainable: true, activation });
-    } else if (l.type === 'dropout') {
-      push('Dropout', { name: name('dropout', l.name), trainable: true, rate: l.rate, noise_shape: null, seed: null });
-    } else if (l.type === 'alpha_dropout') {
-      push('AlphaDropout', { name: name('alpha_dropout', l.name), trainable: true, rate: l.rate });
-    } else {
-      fail(`${where}: layer type "${l.type}" cannot be written in the TF.js format`);
-    }
+    const kind = layerKind(l.type);
+    if (!kind) fail(`${where}: layer type "${l.type}" cannot be written in the TF.js format`);
+    // What a layer kind's tfjsExport() writes with (core/layers/).
+    kind.tfjsExport(l, {
+      ts, where, index: i, frozen: frozen(l, i), stats, fail, activationLayers, initializerConfig,
+      name, push, addWeight, pushActivation, last: () => layers[layers.length - 1],
+    });
   });
 
   const total = chunks.reduce((n, c) => n + c.length, 0);
@@ -240,7 +186,7 @@ export function exportTfjs(model, config, { weightsFile = WEIGHTS_FILE, generate
 // ---------------------------------------------------------------- import
 
 const ENGINE_ACTIVATIONS = description.activations;
-const SUPPORTED_LAYERS = ['InputLayer', 'Flatten', 'Dense', 'BatchNormalization', 'Activation', 'LeakyReLU', 'ELU', 'ReLU', 'Softmax', 'Dropout', 'AlphaDropout'];
+const SUPPORTED_LAYERS = ['InputLayer', 'Flatten', ...Object.keys(IMPORT_BY_CLASS)];
 
 // Keras serializes an activation as a name, or (Keras 3 objects) as
 // {class_name: 'function', config: 'relu'}.
@@ -348,76 +294,13 @@ function translate(json) {
     }
     const layer = { name: lname };
     if (c.trainable === false) layer.trainable = false;
-    if (cls === 'Dense') {
-      need2d();
-      if (!(Number.isInteger(c.units) && c.units > 0)) fail(`${where}: units must be a positive integer`);
-      Object.assign(layer, { type: 'dense', units: c.units, activation: importActivation(c.activation, where) });
-      if (c.use_bias === false) layer.use_bias = false;
-      const ki = importInitializer(c.kernel_initializer, warnings, where);
-      if (ki !== undefined) layer.kernel_initializer = ki;
-      const bi = importInitializer(c.bias_initializer, warnings, where);
-      if (bi !== undefined && bi !== 'zeros') {
-        if (bi === 'ones' || bi?.type === 'constant') layer.bias_initializer = bi;
-        else warnings.push(`${where}: the engine's bias initializers are zeros, ones and constant; zeros is used if trained further`);
-      }
-      const reg = c.kernel_regularizer;
-      if (reg) {
-        const rc = reg.config ?? {};
-        const r = {};
-        if (rc.l1) r.l1 = rc.l1;
-        if (rc.l2) r.l2 = rc.l2;
-        if (Object.keys(r).length) layer.kernel_regularizer = r;
-      }
-      for (const k of ['bias_regularizer', 'activity_regularizer', 'bias_constraint'])
-        if (c[k]) warnings.push(`${where}: ${k} is not in the engine and is ignored (it does not change predictions)`);
-      if (c.kernel_constraint) {
-        if (c.kernel_constraint.class_name === 'MaxNorm' && (c.kernel_constraint.config?.axis ?? 0) === 0)
-          layer.kernel_constraint = { max_norm: c.kernel_constraint.config?.max_value ?? 2 };
-        else warnings.push(`${where}: kernel constraint ${c.kernel_constraint.class_name} is not in the engine and is ignored`);
-      }
-      expected.push([{ key: 'kernel', shape: [width, c.units] }, ...(c.use_bias === false ? [] : [{ key: 'bias', shape: [c.units] }])]);
-      width = c.units;
-      flattenOk = false;
-    } else if (cls === 'BatchNormalization') {
-      need2d();
-      const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis ?? -1;
-      if (axis !== -1 && axis !== 1) fail(`${where}: axis ${JSON.stringify(c.axis)} is not supported (the engine normalizes each feature: axis -1)`);
-      Object.assign(layer, { type: 'batch_normalization', momentum: c.momentum ?? 0.99, epsilon: c.epsilon ?? 0.001 });
-      const center = c.center !== false;
-      const scale = c.scale !== false;
-      if (!center) layer.center = false;
-      if (!scale) layer.scale = false;
-      expected.push([
-        ...(scale ? [{ key: 'gamma', shape: [width] }] : []), ...(center ? [{ key: 'beta', shape: [width] }] : []),
-        { key: 'moving_mean', shape: [width] }, { key: 'moving_variance', shape: [width] },
-      ]);
-      flattenOk = false;
-    } else if (cls === 'Activation') {
-      Object.assign(layer, { type: 'activation', activation: importActivation(c.activation, where) });
-      expected.push([]);
-    } else if (cls === 'LeakyReLU') {
-      Object.assign(layer, { type: 'activation', activation: { type: 'leaky_relu', alpha: c.alpha ?? c.negative_slope ?? 0.3 } });
-      expected.push([]);
-    } else if (cls === 'ELU') {
-      const alpha = c.alpha ?? 1;
-      Object.assign(layer, { type: 'activation', activation: alpha === 1 ? 'elu' : { type: 'elu', alpha } });
-      expected.push([]);
-    } else if (cls === 'ReLU') {
-      if ((c.max_value ?? null) !== null || (c.threshold ?? 0) !== 0 || (c.negative_slope ?? 0) !== 0)
-        fail(`${where}: ReLU with max_value, threshold or negative_slope is not supported by the engine`);
-      Object.assign(layer, { type: 'activation', activation: 'relu' });
-      expected.push([]);
-    } else if (cls === 'Softmax') {
-      if ((c.axis ?? -1) !== -1 && c.axis !== 1) fail(`${where}: softmax over axis ${c.axis} is not supported`);
-      Object.assign(layer, { type: 'activation', activation: 'softmax' });
-      expected.push([]);
-    } else if (cls === 'Dropout' || cls === 'AlphaDropout') {
-      if (c.noise_shape) fail(`${where}: noise_shape is not supported by the engine`);
-      const rate = c.rate ?? 0;
-      if (!(rate >= 0 && rate < 1)) fail(`${where}: rate must be in [0, 1)`);
-      Object.assign(layer, { type: cls === 'Dropout' ? 'dropout' : 'alpha_dropout', rate });
-      expected.push([]);
-    }
+    // What a layer kind's reader works with (core/layers/): it fills the layer
+    // and returns the weights it expects; width and flattenOk are the walk's.
+    expected.push(IMPORT_BY_CLASS[cls](c, layer, {
+      where, warnings, fail, need2d, importActivation, importInitializer,
+      get width() { return width; }, set width(v) { width = v; },
+      get flattenOk() { return flattenOk; }, set flattenOk(v) { flattenOk = v; },
+    }));
     model.push(layer);
   });
   if (model.length === 0) fail('model.json has no layers the engine can run');

@@ -1,15 +1,8 @@
 // help.js: one or two sentences per control, in the spirit of chapter 11 of
 // "Hands-On Machine Learning": what the technique does and when it helps.
 // Defaults and ranges are not here: they come from the engine (description.js).
+// A layer kind's help is its module's (core/layers/).
 import description from '../../core/description.js';
-
-export const LAYER_HELP = {
-  dense: 'Every input connects to every neuron: output = activation(inputs · kernel + bias).',
-  batch_normalization: 'Standardizes each feature over the batch, then learns a scale and an offset. Fights unstable gradients and often allows higher learning rates.',
-  activation: 'Applies a function on its own, e.g. after batch normalization ("Dense → BN → ReLU").',
-  dropout: 'In training, zeroes a random fraction of the inputs each step (and scales the rest up), so neurons cannot rely on each other. Off at inference.',
-  alpha_dropout: 'Dropout for SELU networks: keeps the mean and variance of the inputs, so self-normalization survives.',
-};
 
 // An activation's help is the engine's (engine/activations.c activation_info),
 // so a new activation needs no entry here.

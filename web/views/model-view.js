@@ -1,57 +1,36 @@
 // model-view.js: the layer list of the selected run: add, remove, reorder
 // layers and edit their options. Option lists, defaults and ranges come from
-// the engine's tables (description.js); explanations from app/help.js.
+// the engine's tables (description.js); a layer kind's name, help and new
+// layer from its module (core/layers/); explanations from app/help.js.
 import description from '../../core/description.js';
+import { LAYER_KINDS, layerKind } from '../../core/layers/index.js';
+import { variantName } from '../../core/layers/variant-name.js';
 import { h, replace, fmt } from './dom.js';
 import { numberField, selectField, checkField, optionField } from './form.js';
-import { LAYER_HELP, ACTIVATION_HELP, INITIALIZER_HELP, OPTION_HELP } from '../app/help.js';
+import { ACTIVATION_HELP, INITIALIZER_HELP, OPTION_HELP } from '../app/help.js';
 
 const L = description.layers;
 const DENSE = L.dense.options;
-const LAYER_NAMES = { dense: 'Dense', batch_normalization: 'Batch norm', activation: 'Activation', dropout: 'Dropout', alpha_dropout: 'Alpha dropout' };
-const NEW_LAYER = {
-  dense: () => ({ type: 'dense', units: 100, activation: 'relu', kernel_initializer: 'he_normal' }),
-  batch_normalization: () => ({ type: 'batch_normalization' }),
-  activation: () => ({ type: 'activation', activation: 'relu' }),
-  dropout: () => ({ type: 'dropout', rate: 0.2 }),
-  alpha_dropout: () => ({ type: 'alpha_dropout', rate: 0.1 }),
-};
 // Which arguments an initializer takes and an activation's parameter (its Keras
 // name and default) are the engine's (description.js).
 const INIT_PARAMS = description.initializer_params;
 const ACTIVATIONS = description.activation_info;
 
-const actName = (a) => (typeof a === 'string' ? a : a?.type);
-const initName = (i) => (typeof i === 'string' ? i : i?.type);
-
+// A layer's one-line summary and the model's parameter count, from its kinds (core/layers/).
 export function layerSummary(layer) {
   if (!layer || typeof layer !== 'object') return '?';
-  switch (layer.type) {
-    case 'dense': {
-      const bits = [`Dense(${layer.units ?? '?'}, ${actName(layer.activation) ?? 'linear'})`];
-      if (layer.kernel_initializer) bits.push(initName(layer.kernel_initializer));
-      const reg = layer.kernel_regularizer;
-      if (reg?.l1) bits.push(`L1 ${reg.l1}`);
-      if (reg?.l2) bits.push(`L2 ${reg.l2}`);
-      if (layer.kernel_constraint?.max_norm) bits.push(`max-norm ${layer.kernel_constraint.max_norm}`);
-      return bits.join(' · ');
-    }
-    case 'activation': return `Activation(${actName(layer.activation)})`;
-    case 'dropout': return `Dropout(${layer.rate})`;
-    case 'alpha_dropout': return `AlphaDropout(${layer.rate})`;
-    case 'batch_normalization': return 'BatchNormalization';
-    default: return String(layer.type);
-  }
+  return layerKind(layer.type)?.summary(layer) ?? String(layer.type);
 }
 
 export function countParams(model, features) {
   let n = 0;
   let width = features;
   for (const l of model) {
-    if (l?.type === 'dense' && Number.isInteger(l.units)) {
-      n += width * l.units + (l.use_bias === false ? 0 : l.units);
-      width = l.units;
-    } else if (l?.type === 'batch_normalization') n += 4 * width;
+    const kind = layerKind(l?.type);
+    if (!kind) continue;
+    const added = kind.params(l, width);
+    n += added.params;
+    width = added.width;
   }
   return n;
 }
@@ -68,7 +47,7 @@ export class ModelView {
     const model = Array.isArray(config.model) ? config.model : [];
     const list = h('ol.layers', model.map((layer, i) => this.#card(layer, i, model.length)));
     const add = h('div.add-layer', h('span.muted', 'Add before the output layer:'),
-      Object.keys(NEW_LAYER).map((type) => h('button.chip', { type: 'button', title: LAYER_HELP[type], onclick: () => this.#add(type) }, `+ ${LAYER_NAMES[type]}`)));
+      Object.entries(LAYER_KINDS).map(([type, kind]) => h('button.chip', { type: 'button', title: kind.help, onclick: () => this.#add(type) }, `+ ${kind.label}`)));
     replace(this.root,
       h('p.model-io', h('strong', 'Input'), ` ${features} features (each image flattened, pixels / 255) → `, h('strong', 'output'), ' one probability per class.',
         h('span.params', ` ≈ ${fmt.int(countParams(model, features))} parameters`)),
@@ -79,7 +58,7 @@ export class ModelView {
   #add(type) {
     this.actions.mutate((c) => {
       const at = Math.max(0, c.model.length - 1);
-      c.model.splice(at, 0, NEW_LAYER[type]());
+      c.model.splice(at, 0, LAYER_KINDS[type].create());
       this.#open = new Set([...this.#open].map((i) => (i >= at ? i + 1 : i)).concat(at));
     });
   }
@@ -107,15 +86,15 @@ export class ModelView {
   #card(layer, i, count) {
     const path = `model[${i}]`;
     const type = layer?.type;
-    const typeSelect = h('select.layer-type', { 'aria-label': `layer ${i + 1} type`, onchange: (e) => this.actions.mutate((c) => { c.model[i] = NEW_LAYER[e.target.value](); }) },
-      Object.keys(NEW_LAYER).map((t) => h('option', { value: t, selected: t === type }, LAYER_NAMES[t])));
+    const typeSelect = h('select.layer-type', { 'aria-label': `layer ${i + 1} type`, onchange: (e) => this.actions.mutate((c) => { c.model[i] = LAYER_KINDS[e.target.value].create(); }) },
+      Object.entries(LAYER_KINDS).map(([t, kind]) => h('option', { value: t, selected: t === type }, kind.label)));
     const details = h('details.layer', { open: this.#open.has(i), dataset: { path }, ontoggle: () => (details.open ? this.#open.add(i) : this.#open.delete(i)) },
       h('summary',
         h('span.layer-index', String(i + 1)),
         h('span.layer-summary', layerSummary(layer)),
         i === count - 1 ? h('span.tag', 'output') : null),
       h('div.layer-body',
-        h('div.field', h('label', h('span.label-text', 'Layer type'), h('span.keras', `Keras: ${L[type]?.keras ?? '?'}`)), typeSelect, h('p.help', LAYER_HELP[type] ?? '')),
+        h('div.field', h('label', h('span.label-text', 'Layer type'), h('span.keras', `Keras: ${L[type]?.keras ?? '?'}`)), typeSelect, h('p.help', layerKind(type)?.help ?? '')),
         this.#fields(layer, path, i)),
       h('p.field-error', { dataset: { errorFor: path } }));
     // The tools sit beside the summary, not inside it: a button inside a
@@ -142,13 +121,14 @@ export class ModelView {
           optionField({ path: `${path}.epsilon`, name: 'epsilon', desc: o.epsilon, value: layer.epsilon, help: OPTION_HELP.epsilon_bn, onValue: set }),
         ];
       }
-      default: return h('p.muted', 'Unknown layer type: choose one above.');
+      // A kind without options of its own has no fields.
+      default: return layerKind(layer?.type) ? [] : h('p.muted', 'Unknown layer type: choose one above.');
     }
   }
 
   #activationFields(layer, path, i, key) {
     const act = layer[key];
-    const name = actName(act);
+    const name = variantName(act);
     const alphaKey = ACTIVATIONS[name]?.alpha?.keras;
     const out = [selectField({
       path, label: 'activation', value: name, choices: description.activations.map((a) => [a, a]), titles: ACTIVATION_HELP,
@@ -167,7 +147,7 @@ export class ModelView {
 
   #denseFields(layer, path, i) {
     const set = (p, v) => this.actions.set(p, v);
-    const init = initName(layer.kernel_initializer);
+    const init = variantName(layer.kernel_initializer);
     const fields = [
       numberField({ path: `${path}.units`, label: 'units', value: layer.units, help: OPTION_HELP.units, def: '!required', step: 1, onValue: set }),
       ...this.#activationFields(layer, `${path}.activation`, i, 'activation'),

@@ -1,0 +1,44 @@
+// activation.js: keras.layers.Activation (and the activation layers Keras and
+// TF.js files may hold: LeakyReLU, ELU, ReLU, Softmax) in every form the
+// playground gives a layer kind (see dense.js for the parts).
+import { variantName } from './variant-name.js';
+
+const activation = (layer, value) => (Object.assign(layer, { type: 'activation', activation: value }), []);
+
+export default {
+  label: 'Activation',
+  help: 'Applies a function on its own, e.g. after batch normalization ("Dense → BN → ReLU").',
+  create: () => ({ type: 'activation', activation: 'relu' }),
+  summary: (layer) => `Activation(${variantName(layer.activation)})`,
+  params: (layer, width) => ({ params: 0, width }),
+
+  keras(l, k) {
+    const act = k.activationOf(l.activation);
+    return [{ activation: act.name, code: k.activationLayer(act) ?? `keras.layers.Activation(${k.kwargs([[k.pyStr(act.name), k.RAW], ['name', k.name]])})` }];
+  },
+
+  tfjsExport(l, x) {
+    const { activation: name, extra } = x.activationLayers(l.activation, x.where);
+    if (extra) x.pushActivation(extra);
+    else x.push('Activation', { name: x.name('activation', l.name), trainable: true, activation: name });
+  },
+
+  tfjsImport: {
+    Activation: (c, layer, m) => activation(layer, m.importActivation(c.activation, m.where)),
+    // TF.js's LeakyReLU layer default (alpha 0.3), which Keras 3 names negative_slope.
+    LeakyReLU: (c, layer) => activation(layer, { type: 'leaky_relu', alpha: c.alpha ?? c.negative_slope ?? 0.3 }),
+    ELU(c, layer) {
+      const alpha = c.alpha ?? 1;
+      return activation(layer, alpha === 1 ? 'elu' : { type: 'elu', alpha });
+    },
+    ReLU(c, layer, m) {
+      if ((c.max_value ?? null) !== null || (c.threshold ?? 0) !== 0 || (c.negative_slope ?? 0) !== 0)
+        m.fail(`${m.where}: ReLU with max_value, threshold or negative_slope is not supported by the engine`);
+      return activation(layer, 'relu');
+    },
+    Softmax(c, layer, m) {
+      if ((c.axis ?? -1) !== -1 && c.axis !== 1) m.fail(`${m.where}: softmax over axis ${c.axis} is not supported`);
+      return activation(layer, 'softmax');
+    },
+  },
+};

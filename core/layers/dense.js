@@ -1,0 +1,128 @@
+// dense.js: keras.layers.Dense in every form the playground gives a layer kind:
+// the page's name, help and new layer, its summary and parameters, its Keras
+// code and its TF.js export and import. Its options, defaults and ranges are the
+// engine's (engine/layers.c, description.js); validation is core/config.js's.
+import { variantName } from './variant-name.js';
+
+export default {
+  label: 'Dense',
+  help: 'Every input connects to every neuron: output = activation(inputs · kernel + bias).',
+  create: () => ({ type: 'dense', units: 100, activation: 'relu', kernel_initializer: 'he_normal' }),
+
+  summary(layer) {
+    const bits = [`Dense(${layer.units ?? '?'}, ${variantName(layer.activation) ?? 'linear'})`];
+    if (layer.kernel_initializer) bits.push(variantName(layer.kernel_initializer));
+    const reg = layer.kernel_regularizer;
+    if (reg?.l1) bits.push(`L1 ${reg.l1}`);
+    if (reg?.l2) bits.push(`L2 ${reg.l2}`);
+    if (layer.kernel_constraint?.max_norm) bits.push(`max-norm ${layer.kernel_constraint.max_norm}`);
+    return bits.join(' · ');
+  },
+
+  // The parameters it adds on inputs of the given width, and its output width.
+  params(layer, width) {
+    if (!Number.isInteger(layer.units)) return { params: 0, width };
+    return { params: width * layer.units + (layer.use_bias === false ? 0 : layer.units), width: layer.units };
+  },
+
+  // k: the Keras script's writers (keras-script.js), name and trainable included.
+  keras(l, k) {
+    const act = k.activationOf(l.activation);
+    const separate = k.activationLayer(act);
+    const out = [{
+      activation: separate ? 'linear' : act.name,
+      code: `keras.layers.Dense(${k.kwargs([
+        [String(l.units), k.RAW],
+        ['activation', !separate && act.name !== 'linear' ? k.pyStr(act.name) : undefined],
+        ['use_bias', l.use_bias === false ? 'False' : undefined],
+        ['kernel_initializer', k.initializer(l.kernel_initializer)],
+        ['bias_initializer', k.initializer(l.bias_initializer)],
+        ['kernel_regularizer', k.regularizer(l.kernel_regularizer)],
+        ['kernel_constraint', l.kernel_constraint?.max_norm !== undefined ? `keras.constraints.MaxNorm(max_value=${k.py(l.kernel_constraint.max_norm)})` : undefined],
+        ['trainable', k.trainable], ['name', k.name],
+      ])})`,
+    }];
+    if (separate) out.push({ activation: act.name, code: separate });
+    return out;
+  },
+
+  // x: the TF.js exporter's context (tfjs-format.js exportTfjs).
+  tfjsExport(l, x) {
+    const { ts, where } = x;
+    const { activation, extra } = x.activationLayers(l.activation, where);
+    const useBias = l.use_bias !== false;
+    if (!ts.kernel || ts.kernel.shape[1] !== l.units || (useBias && !ts.bias))
+      x.fail(`${where}: the model's weights do not match the configuration (units ${l.units})`);
+    const reg = l.kernel_regularizer;
+    const layerName = x.push('Dense', {
+      name: x.name('dense', l.name), trainable: !x.frozen, units: l.units, activation, use_bias: useBias,
+      kernel_initializer: x.initializerConfig(l.kernel_initializer, 'glorot_uniform'),
+      bias_initializer: x.initializerConfig(l.bias_initializer, 'zeros'),
+      kernel_regularizer: reg && (reg.l1 || reg.l2) ? { class_name: 'L1L2', config: { l1: reg.l1 ?? 0, l2: reg.l2 ?? 0 } } : null,
+      bias_regularizer: null, activity_regularizer: null,
+      kernel_constraint: l.kernel_constraint?.max_norm ? { class_name: 'MaxNorm', config: { max_value: l.kernel_constraint.max_norm, axis: 0 } } : null,
+      bias_constraint: null,
+    });
+    // Standardized inputs ((x - mean) / std per feature) are folded into the first
+    // Dense layer, so the TF.js model takes pixels / 255 like every other export:
+    // kernel'[i][j] = kernel[i][j] / std[i], bias'[j] = bias[j] - sum_i mean[i] / std[i] kernel[i][j].
+    if (x.stats && x.index === 0) {
+      const { stats } = x;
+      const [rows, cols] = ts.kernel.shape;
+      const kernel = new Float32Array(rows * cols);
+      const offset = new Float64Array(cols);
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++) {
+          const w = ts.kernel.data[r * cols + c];
+          kernel[r * cols + c] = w * stats.invStd[r];
+          offset[c] += stats.mean[r] * stats.invStd[r] * w;
+        }
+      const bias = Float32Array.from(offset, (o, c) => (useBias ? ts.bias.data[c] : 0) - o);
+      x.last().config.use_bias = true;
+      x.addWeight(layerName, 'kernel', { ...ts.kernel, data: kernel });
+      x.addWeight(layerName, 'bias', { data: bias, shape: [cols] });
+    } else {
+      x.addWeight(layerName, 'kernel', ts.kernel);
+      if (useBias) x.addWeight(layerName, 'bias', ts.bias);
+    }
+    x.pushActivation(extra);
+  },
+
+  // The Keras classes it is read from; m: the TF.js importer's context
+  // (tfjs-format.js layerList); returns the weights the layer expects.
+  tfjsImport: {
+    Dense(c, layer, m) {
+      const { where, warnings } = m;
+      m.need2d();
+      if (!(Number.isInteger(c.units) && c.units > 0)) m.fail(`${where}: units must be a positive integer`);
+      Object.assign(layer, { type: 'dense', units: c.units, activation: m.importActivation(c.activation, where) });
+      if (c.use_bias === false) layer.use_bias = false;
+      const ki = m.importInitializer(c.kernel_initializer, warnings, where);
+      if (ki !== undefined) layer.kernel_initializer = ki;
+      const bi = m.importInitializer(c.bias_initializer, warnings, where);
+      if (bi !== undefined && bi !== 'zeros') {
+        if (bi === 'ones' || bi?.type === 'constant') layer.bias_initializer = bi;
+        else warnings.push(`${where}: the engine's bias initializers are zeros, ones and constant; zeros is used if trained further`);
+      }
+      const reg = c.kernel_regularizer;
+      if (reg) {
+        const rc = reg.config ?? {};
+        const r = {};
+        if (rc.l1) r.l1 = rc.l1;
+        if (rc.l2) r.l2 = rc.l2;
+        if (Object.keys(r).length) layer.kernel_regularizer = r;
+      }
+      for (const k of ['bias_regularizer', 'activity_regularizer', 'bias_constraint'])
+        if (c[k]) warnings.push(`${where}: ${k} is not in the engine and is ignored (it does not change predictions)`);
+      if (c.kernel_constraint) {
+        if (c.kernel_constraint.class_name === 'MaxNorm' && (c.kernel_constraint.config?.axis ?? 0) === 0)
+          layer.kernel_constraint = { max_norm: c.kernel_constraint.config?.max_value ?? 2 };
+        else warnings.push(`${where}: kernel constraint ${c.kernel_constraint.class_name} is not in the engine and is ignored`);
+      }
+      const expected = [{ key: 'kernel', shape: [m.width, c.units] }, ...(c.use_bias === false ? [] : [{ key: 'bias', shape: [c.units] }])];
+      m.width = c.units;
+      m.flattenOk = false;
+      return expected;
+    },
+  },
+};
