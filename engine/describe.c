@@ -11,11 +11,14 @@
 
 static char *json;
 static size_t len, cap;
+static bool failed; /* a growth failed: the document is incomplete and is not returned */
+
+void *(*describe_realloc)(void *, size_t) = realloc;
 
 static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void emit(const char *fmt, ...) {
   va_list ap;
-  for (;;) {
+  while (!failed) {
     va_start(ap, fmt);
     int n = vsnprintf(json + len, cap - len, fmt, ap);
     va_end(ap);
@@ -23,9 +26,12 @@ static void emit(const char *fmt, ...) {
       len += (size_t)n;
       return;
     }
-    char *p = realloc(json, cap = cap * 2 + 4096);
-    if (!p) return;
-    json = p;
+    char *p = describe_realloc(json, cap * 2 + 4096);
+    if (!p) {
+      failed = true;
+      return;
+    }
+    json = p, cap = cap * 2 + 4096;
   }
 }
 
@@ -92,9 +98,9 @@ static const char *const status_names[] = {
 
 const char *eng_describe(void) {
   if (json) return json;
-  json = malloc(cap = 16384);
-  if (!json) return "{}";
-  len = 0;
+  /* 16 KB holds the tables today; emit grows it if they outgrow it. */
+  json = describe_realloc(NULL, 16384);
+  cap = json ? 16384 : 0, len = 0, failed = !json;
   emit("{\"version\":\"%s\",", eng_version());
   emit("\"memory_limit_bytes\":%llu,", (unsigned long long)ENG_MEMORY_LIMIT);
   emit_table("layers", layer_table, LAYER_COUNT), emit(",");
@@ -145,5 +151,13 @@ const char *eng_describe(void) {
   emit("],\"stats\":[");
   for (int i = 0; i < ENG_STAT_COUNT; i++) emit("%s\"%s\"", i ? "," : "", eng_stat_name(i));
   emit("]}");
+  if (failed) {
+    /* A truncated document would parse as (or fail as) something else in the host:
+     * say what happened instead, and try again on the next call. */
+    free(json);
+    json = NULL;
+    eng_fail(ENG_ERR_NOMEM, "out of memory describing the engine's tables");
+    return NULL;
+  }
   return json;
 }

@@ -39,7 +39,8 @@ typedef enum {
 /* The message of the last failure (empty string if none). */
 const char *eng_last_error(void);
 /* All variant tables (layers, activations, initializers, optimizers, schedules,
- * callbacks, model/fit options) as one JSON document. */
+ * callbacks, model/fit options) as one JSON document; NULL (and the reason in
+ * eng_last_error) when memory runs out, never a truncated document. */
 const char *eng_describe(void);
 const char *eng_version(void);
 

@@ -85,10 +85,16 @@ typedef struct {
 eng_status eng_parse_spec(const char *spec, const char *kind, const eng_variant_desc *table,
                           int n_variants, eng_options *out);
 int eng_opt_index(const eng_variant_desc *v, const char *name);
-/* Convenience: the value of a named option of the parsed spec's variant. */
+/* Convenience: the value of a named option of the parsed spec's variant: NaN
+ * (None) or NULL when the variant has no option of that name. */
 double eng_opt_num(const eng_options *o, const eng_variant_desc *table, const char *name);
 const char *eng_opt_name(const eng_options *o, const eng_variant_desc *table, const char *name);
+/* The index in names of a named option's value (activation, initializer, monitor);
+ * fails if the variant has no such option or its value is not in names. */
+eng_status eng_opt_choice(const eng_options *o, const eng_variant_desc *table, const char *name,
+                          const char *const *names, int *out);
 bool eng_opt_given(const eng_options *o, const eng_variant_desc *table, const char *name);
+/* Index of name in a NULL-terminated list; -1 if absent or name is NULL. */
 int eng_name_index(const char *const *names, const char *name);
 
 /* ---- random numbers (rng.c): PCG32, one stream per purpose. */

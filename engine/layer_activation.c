@@ -5,7 +5,8 @@
 
 static eng_status act_configure(layer *l, uint32_t in) {
   l->in = l->out = in;
-  l->act = eng_name_index(activation_names, eng_opt_name(&l->opt, layer_table, "activation"));
+  eng_status st = eng_opt_choice(&l->opt, layer_table, "activation", activation_names, &l->act);
+  if (st != ENG_OK) return st;
   double alpha = eng_opt_num(&l->opt, layer_table, "alpha");
   l->alpha = (float)(isnan(alpha) ? activation_default_alpha(l->act) : alpha);
   l->trainable = true;

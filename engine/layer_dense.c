@@ -9,7 +9,16 @@ static eng_status dense_configure(layer *l, uint32_t in) {
   const eng_options *o = &l->opt;
   l->in = in;
   l->out = (uint32_t)eng_opt_num(o, layer_table, "units");
-  l->act = eng_name_index(activation_names, eng_opt_name(o, layer_table, "activation"));
+  eng_status st = eng_opt_choice(o, layer_table, "activation", activation_names, &l->act);
+  if (st == ENG_OK) st = eng_opt_choice(o, layer_table, "kernel_initializer", initializer_names, &l->init[0]);
+  if (st == ENG_OK) st = eng_opt_choice(o, layer_table, "bias_initializer", initializer_names, &l->init[1]);
+  if (st != ENG_OK) return st;
+  l->init_p[0] = (init_params){eng_opt_num(o, layer_table, "kernel_mean"),
+                               eng_opt_num(o, layer_table, "kernel_stddev"),
+                               eng_opt_num(o, layer_table, "kernel_minval"),
+                               eng_opt_num(o, layer_table, "kernel_maxval"),
+                               eng_opt_num(o, layer_table, "kernel_value")};
+  l->init_p[1] = (init_params){0, 0, 0, 0, eng_opt_num(o, layer_table, "bias_value")};
   double alpha = eng_opt_num(o, layer_table, "alpha");
   l->alpha = (float)(isnan(alpha) ? activation_default_alpha(l->act) : alpha);
   l->l1 = eng_opt_num(o, layer_table, "kernel_l1");
@@ -29,19 +38,8 @@ static uint64_t dense_activation_count(const layer *l, uint32_t batch) {
 }
 
 static void dense_init(layer *l, eng_rng *rng) {
-  const eng_options *o = &l->opt;
-  init_params p = {eng_opt_num(o, layer_table, "kernel_mean"),
-                   eng_opt_num(o, layer_table, "kernel_stddev"),
-                   eng_opt_num(o, layer_table, "kernel_minval"),
-                   eng_opt_num(o, layer_table, "kernel_maxval"),
-                   eng_opt_num(o, layer_table, "kernel_value")};
-  int init = eng_name_index(initializer_names, eng_opt_name(o, layer_table, "kernel_initializer"));
-  initializer_fill(init, &p, l->in, l->out, l->kernel, (size_t)l->in * l->out, rng);
-  if (l->bias) {
-    init_params bp = {0, 0, 0, 0, eng_opt_num(o, layer_table, "bias_value")};
-    int binit = eng_name_index(initializer_names, eng_opt_name(o, layer_table, "bias_initializer"));
-    initializer_fill(binit, &bp, l->out, l->out, l->bias, l->out, rng);
-  }
+  initializer_fill(l->init[0], &l->init_p[0], l->in, l->out, l->kernel, (size_t)l->in * l->out, rng);
+  if (l->bias) initializer_fill(l->init[1], &l->init_p[1], l->out, l->out, l->bias, l->out, rng);
 }
 
 static void dense_forward(eng_model *m, layer *l, const float *x, int n, bool training,

@@ -61,6 +61,8 @@ typedef struct layer {
   uint32_t in, out;
   int act;            /* dense / activation layers */
   float alpha;        /* activation parameter */
+  int init[2];        /* dense: kernel and bias initializers, with their parameters */
+  init_params init_p[2];
   bool trainable;
   double l1, l2, max_norm, rate, momentum, epsilon;
   bool center, scale; /* batch normalization */
@@ -137,6 +139,10 @@ enum { CB_EARLY_STOPPING, CB_REDUCE_LR, CB_CHECKPOINT, CB_COUNT };
 extern const eng_variant_desc callback_table[CB_COUNT];
 extern const eng_variant_desc model_table[1];
 extern const eng_variant_desc fit_table[1];
+
+/* ---- describe.c: how eng_describe grows its document (realloc; the allocation
+ * failure test replaces it). */
+extern void *(*describe_realloc)(void *, size_t);
 
 /* ---- the model */
 #define ENG_MAX_LAYERS 64

@@ -10,6 +10,7 @@
 #include <string.h>
 
 int eng_name_index(const char *const *names, const char *name) {
+  if (!name) return -1;
   for (int i = 0; names[i]; i++)
     if (strcmp(names[i], name) == 0) return i;
   return -1;
@@ -21,20 +22,25 @@ int eng_opt_index(const eng_variant_desc *v, const char *name) {
   return -1;
 }
 
-static int opt_index_checked(const eng_options *o, const eng_variant_desc *table, const char *name) {
-  int i = eng_opt_index(&table[o->variant], name);
-  /* Asking for an option a variant does not declare is a programming error in the
-   * engine itself; returning a harmless slot keeps it from crashing. */
-  return i < 0 ? 0 : i;
-}
-
 double eng_opt_num(const eng_options *o, const eng_variant_desc *table, const char *name) {
   int i = eng_opt_index(&table[o->variant], name);
   return i < 0 ? NAN : o->num[i];
 }
 
 const char *eng_opt_name(const eng_options *o, const eng_variant_desc *table, const char *name) {
-  return o->name[opt_index_checked(o, table, name)];
+  /* An option the variant does not declare has no value: NULL, never another
+   * option's slot (issue 11), so eng_name_index gives -1 and the caller fails. */
+  int i = eng_opt_index(&table[o->variant], name);
+  return i < 0 ? NULL : o->name[i];
+}
+
+eng_status eng_opt_choice(const eng_options *o, const eng_variant_desc *table, const char *name,
+                          const char *const *names, int *out) {
+  *out = eng_name_index(names, eng_opt_name(o, table, name));
+  if (*out < 0)
+    return eng_fail(ENG_ERR_INVALID, "%s has no option '%s' naming one of its choices (an engine bug)",
+                    table[o->variant].name, name);
+  return ENG_OK;
 }
 
 bool eng_opt_given(const eng_options *o, const eng_variant_desc *table, const char *name) {

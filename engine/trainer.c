@@ -142,8 +142,11 @@ eng_status eng_trainer_add_callback(eng_trainer *t, const char *spec) {
   if (strlen(spec) >= sizeof c->spec)
     return eng_fail(ENG_ERR_INVALID, "callback spec is too long (at most %zu characters)", sizeof c->spec - 1);
   snprintf(c->spec, sizeof c->spec, "%s", spec);
-  const char *mon = eng_opt_name(&c->opt, callback_table, "monitor");
-  c->metric = monitor_metric[eng_name_index(monitors, mon)];
+  int monitor;
+  st = eng_opt_choice(&c->opt, callback_table, "monitor", monitors, &monitor);
+  if (st != ENG_OK) return st;
+  const char *mon = monitors[monitor];
+  c->metric = monitor_metric[monitor];
   c->maximize = strstr(mon, "acc") != NULL; /* Keras mode "auto" */
   if (!t->val && (c->metric == ENG_METRIC_VAL_LOSS || c->metric == ENG_METRIC_VAL_ACCURACY))
     return eng_fail(ENG_ERR_INVALID, "callback %s monitors %s but there is no validation data",
