@@ -93,7 +93,6 @@ const char *eng_opt_name(const eng_options *o, const eng_variant_desc *table, co
  * fails if the variant has no such option or its value is not in names. */
 eng_status eng_opt_choice(const eng_options *o, const eng_variant_desc *table, const char *name,
                           const char *const *names, int *out);
-bool eng_opt_given(const eng_options *o, const eng_variant_desc *table, const char *name);
 /* Index of name in a NULL-terminated list; -1 if absent or name is NULL. */
 int eng_name_index(const char *const *names, const char *name);
 

@@ -43,11 +43,6 @@ eng_status eng_opt_choice(const eng_options *o, const eng_variant_desc *table, c
   return ENG_OK;
 }
 
-bool eng_opt_given(const eng_options *o, const eng_variant_desc *table, const char *name) {
-  int i = eng_opt_index(&table[o->variant], name);
-  return i >= 0 && o->given[i];
-}
-
 static bool parse_number(const char *s, double *out) {
   if (strcmp(s, "none") == 0 || strcmp(s, "None") == 0 || strcmp(s, "null") == 0) {
     *out = NAN;

@@ -6,7 +6,6 @@
 #include <math.h>
 
 #define BIG 1e12
-static const eng_opt_desc constant_opts[] = {{"dummy", OPT_FLOAT, 0, 0, 0, NULL, NULL, false, ""}};
 static const eng_opt_desc exponential_opts[] = {
     {"initial_learning_rate", OPT_FLOAT, NAN, 0, BIG, NULL, NULL, true, "rate at step 0"},
     {"decay_steps", OPT_FLOAT, NAN, 1e-9, BIG, NULL, NULL, true, "steps per decay_rate factor"},
@@ -28,7 +27,7 @@ static const eng_opt_desc one_cycle_opts[] = {
     {"last_learning_rate", OPT_FLOAT, NAN, 0, BIG, NULL, NULL, false, "default start/1000"}};
 
 const eng_variant_desc schedule_table[SCHED_COUNT] = {
-    {"constant", NULL, constant_opts, 0, "the optimizer's learning_rate throughout"},
+    {"constant", NULL, NULL, 0, "the optimizer's learning_rate throughout"},
     {"exponential_decay", "ExponentialDecay", exponential_opts, ENG_COUNT_OF(exponential_opts),
      "lr = initial * decay_rate ^ (step / decay_steps)"},
     {"piecewise_constant_decay", "PiecewiseConstantDecay", piecewise_opts,

@@ -69,9 +69,6 @@ ABI eng_trainer *abi_trainer_create(eng_model *m, const eng_dataset *train, cons
   eng_trainer *t = NULL;
   return eng_trainer_create(m, train, val, spec, &t) == ENG_OK ? t : NULL;
 }
-ABI int abi_sizeof_metrics(void) { return ENG_METRIC_COUNT; }
-ABI int abi_sizeof_progress(void) { return ENG_PROGRESS_COUNT; }
-ABI int abi_sizeof_stats(void) { return ENG_STAT_COUNT; }
 /* out: blob pointer, length. */
 ABI int abi_trainer_save(const eng_trainer *t, const char *metadata, uint32_t *out) {
   uint8_t *blob = NULL;
