@@ -63,33 +63,9 @@ eng_status eng_model_add(eng_model *m, const char *spec) {
 }
 
 eng_status eng_model_set_optimizer(eng_model *m, const char *spec) {
-  optimizer_state o = {0};
-  eng_status st = eng_parse_spec(spec, "optimizer", optimizer_table, OPT_COUNT, &o.opt);
+  optimizer_state o;
+  eng_status st = optimizer_configure(spec, &o);
   if (st != ENG_OK) return st;
-  /* Keras treats a clip value of 0 as "no clipping" (`if self.clipnorm and self.clipnorm > 0`). */
-  static const char *const clip_names[] = {"clipvalue", "clipnorm", "global_clipnorm"};
-  for (int k = 0; k < 3; k++) {
-    int oi = eng_opt_index(&optimizer_table[o.opt.variant], clip_names[k]);
-    if (oi >= 0 && o.opt.num[oi] == 0) o.opt.num[oi] = NAN;
-  }
-  int clips = !isnan(eng_opt_num(&o.opt, optimizer_table, "clipvalue")) +
-              !isnan(eng_opt_num(&o.opt, optimizer_table, "clipnorm")) +
-              !isnan(eng_opt_num(&o.opt, optimizer_table, "global_clipnorm"));
-  if (clips > 1)
-    return eng_fail(ENG_ERR_INVALID,
-                    "optimizer %s: set only one of clipvalue, clipnorm and global_clipnorm",
-                    optimizer_table[o.opt.variant].name);
-  snprintf(o.spec, sizeof o.spec, "%s", spec);
-  const eng_variant_desc *tab = optimizer_table;
-  o.clipvalue = eng_opt_num(&o.opt, tab, "clipvalue"), o.clipnorm = eng_opt_num(&o.opt, tab, "clipnorm");
-  o.global_clipnorm = eng_opt_num(&o.opt, tab, "global_clipnorm");
-  o.weight_decay = eng_opt_num(&o.opt, tab, "weight_decay");
-  o.beta_1 = eng_opt_num(&o.opt, tab, "beta_1"), o.beta_2 = eng_opt_num(&o.opt, tab, "beta_2");
-  o.epsilon = eng_opt_num(&o.opt, tab, "epsilon"), o.rho = eng_opt_num(&o.opt, tab, "rho");
-  o.momentum = eng_opt_num(&o.opt, tab, "momentum");
-  o.nesterov = eng_opt_num(&o.opt, tab, "nesterov") == 1, o.centered = eng_opt_num(&o.opt, tab, "centered") == 1;
-  o.learning_rate = eng_opt_num(&o.opt, tab, "learning_rate");
-  o.u_product = 1.0;
   m->optimizer = o;
   m->iterations = 0;
   /* Changing the optimizer restarts its state (as compiling a new Keras optimizer does). */

@@ -114,10 +114,14 @@ typedef struct {
   /* Hyperparameters resolved once from opt (NaN where the variant has none):
    * the training step reads these, not the option table. */
   double clipvalue, clipnorm, global_clipnorm, weight_decay, beta_1, beta_2, epsilon, momentum, rho;
+  double initial_accumulator_value; /* Adagrad: where its accumulator starts */
   bool nesterov, centered;
   double learning_rate; /* current base rate (ReduceLROnPlateau changes it) */
   double u_product;     /* Nadam's running product of momentum coefficients */
 } optimizer_state;
+/* Parses an optimizer spec and resolves its hyperparameters (the table's rules
+ * read only these); out is untouched on failure. */
+eng_status optimizer_configure(const char *spec, optimizer_state *out);
 /* One optimizer step over all trainable tensors with rate lr; step is the
  * number of updates done before this one (Keras's `iterations`). Returns the
  * index of the first tensor whose update was not finite (a NaN or infinite
