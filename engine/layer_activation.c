@@ -15,6 +15,7 @@ static eng_status act_configure(layer *l, uint32_t in) {
 
 static uint64_t act_param_count(const layer *l) { return 0; }
 static uint64_t act_activation_count(const layer *l, uint32_t batch) { return (uint64_t)batch * l->out; }
+static void act_place(layer *l, float *a, size_t per) { l->y = a; }
 static void act_init(layer *l, eng_rng *rng) {}
 
 static void act_forward(eng_model *m, layer *l, const float *x, int n, bool training,
@@ -32,5 +33,10 @@ static void act_backward(eng_model *m, layer *l, const float *x, const float *dy
   activation_backward(l->act, l->alpha, x, l->y, dy, dx, n, (int)l->out);
 }
 
-const layer_ops activation_ops = {act_configure, act_param_count, act_activation_count,
-                                  act_init, act_forward, act_backward};
+const layer_ops activation_ops = {.configure = act_configure,
+                                  .param_count = act_param_count,
+                                  .activation_count = act_activation_count,
+                                  .place = act_place,
+                                  .init = act_init,
+                                  .forward = act_forward,
+                                  .backward = act_backward};

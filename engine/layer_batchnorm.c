@@ -18,9 +18,19 @@ static eng_status bn_configure(layer *l, uint32_t in) {
 
 static uint64_t bn_param_count(const layer *l) { return 4 * (uint64_t)l->out; }
 
+static void bn_declare(eng_model *m, layer *l, uint32_t index) {
+  /* Keras creates no gamma with scale=false and no beta with center=false: fixed. */
+  model_add_tensor(m, index, "gamma", l->out, 0, true, false, &l->gamma, &l->d_gamma)->fixed = !l->scale;
+  model_add_tensor(m, index, "beta", l->out, 0, true, false, &l->beta, &l->d_beta)->fixed = !l->center;
+  model_add_tensor(m, index, "moving_mean", l->out, 0, false, false, &l->moving_mean, NULL);
+  model_add_tensor(m, index, "moving_variance", l->out, 0, false, false, &l->moving_var, NULL);
+}
+
 static uint64_t bn_activation_count(const layer *l, uint32_t batch) {
   return 2 * (uint64_t)batch * l->out + 2 * (uint64_t)l->out; /* x-hat, y, mean, 1/std */
 }
+
+static void bn_place(layer *l, float *a, size_t per) { l->z = a, l->y = a + per, l->stat = a + 2 * per; }
 
 static void bn_init(layer *l, eng_rng *rng) {
   for (uint32_t j = 0; j < l->out; j++) {
@@ -136,5 +146,11 @@ static void bn_backward(eng_model *m, layer *l, const float *x, const float *dy,
   eng_parallel_range(bn_backward_range, &job, l->out, bn_min_features(n));
 }
 
-const layer_ops batchnorm_ops = {bn_configure, bn_param_count, bn_activation_count,
-                                 bn_init, bn_forward, bn_backward};
+const layer_ops batchnorm_ops = {.configure = bn_configure,
+                                 .param_count = bn_param_count,
+                                 .declare = bn_declare,
+                                 .activation_count = bn_activation_count,
+                                 .place = bn_place,
+                                 .init = bn_init,
+                                 .forward = bn_forward,
+                                 .backward = bn_backward};

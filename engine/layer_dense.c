@@ -25,16 +25,26 @@ static eng_status dense_configure(layer *l, uint32_t in) {
   l->l2 = eng_opt_num(o, layer_table, "kernel_l2");
   l->max_norm = eng_opt_num(o, layer_table, "max_norm");
   l->trainable = eng_opt_num(o, layer_table, "trainable") != 0;
+  l->use_bias = eng_opt_num(o, layer_table, "use_bias") != 0;
   return ENG_OK;
 }
 
 static uint64_t dense_param_count(const layer *l) {
-  bool use_bias = eng_opt_num(&l->opt, layer_table, "use_bias") != 0;
-  return (uint64_t)l->in * l->out + (use_bias ? l->out : 0);
+  return (uint64_t)l->in * l->out + (l->use_bias ? l->out : 0);
+}
+
+static void dense_declare(eng_model *m, layer *l, uint32_t index) {
+  model_add_tensor(m, index, "kernel", l->in, l->out, true, true, &l->kernel, &l->d_kernel);
+  if (l->use_bias) model_add_tensor(m, index, "bias", l->out, 0, true, false, &l->bias, &l->d_bias);
 }
 
 static uint64_t dense_activation_count(const layer *l, uint32_t batch) {
   return 3 * (uint64_t)batch * l->out; /* z, y, dz */
+}
+
+static void dense_place(layer *l, float *a, size_t per) {
+  /* a linear dense layer's output is its pre-activation: no copy */
+  l->z = a, l->y = l->act == ACT_LINEAR ? a : a + per, l->aux = a + 2 * per;
 }
 
 static void dense_init(layer *l, eng_rng *rng) {
@@ -96,5 +106,34 @@ static void dense_backward(eng_model *m, layer *l, const float *x, const float *
   }
 }
 
-const layer_ops dense_ops = {dense_configure, dense_param_count, dense_activation_count,
-                             dense_init, dense_forward, dense_backward};
+static double dense_penalty(const layer *l) {
+  if (!(l->l1 > 0 || l->l2 > 0)) return 0;
+  return penalty_f32(l->kernel, NULL, (size_t)l->in * l->out, (float)l->l1, (float)l->l2);
+}
+
+static void dense_constrain(layer *l) {
+  if (!isnan(l->max_norm)) {
+    /* keras MaxNorm(axis=0): w * clip(norm, 0, max) / (epsilon + norm), per neuron. */
+    for (uint32_t j = 0; j < l->out; j++) {
+      double s = 0;
+      for (uint32_t i = 0; i < l->in; i++) s += (double)l->kernel[(size_t)i * l->out + j] * l->kernel[(size_t)i * l->out + j];
+      double norm = sqrt(s), desired = norm < l->max_norm ? norm : l->max_norm;
+      float f = (float)(desired / (1e-7 + norm));
+      for (uint32_t i = 0; i < l->in; i++) l->kernel[(size_t)i * l->out + j] *= f;
+    }
+  }
+  if (l->kernel_mask)
+    for (size_t i = 0; i < (size_t)l->in * l->out; i++) l->kernel[i] *= l->kernel_mask[i];
+}
+
+const layer_ops dense_ops = {.configure = dense_configure,
+                             .param_count = dense_param_count,
+                             .declare = dense_declare,
+                             .activation_count = dense_activation_count,
+                             .place = dense_place,
+                             .init = dense_init,
+                             .forward = dense_forward,
+                             .backward = dense_backward,
+                             .penalty = dense_penalty,
+                             .constrain = dense_constrain,
+                             .fused_activation = true};

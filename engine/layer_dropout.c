@@ -17,6 +17,7 @@ static uint64_t dropout_param_count(const layer *l) { return 0; }
 static uint64_t dropout_activation_count(const layer *l, uint32_t batch) {
   return 2 * (uint64_t)batch * l->out; /* y, mask */
 }
+static void dropout_place(layer *l, float *a, size_t per) { l->y = a, l->aux = a + per; }
 static void dropout_init(layer *l, eng_rng *rng) {}
 
 /* keep[i] = 1 with probability 1 - rate; threshold on 32 random bits: draw i
@@ -62,8 +63,13 @@ static void dropout_backward(eng_model *m, layer *l, const float *x, const float
   for (size_t i = 0; i < (size_t)n * l->out; i++) dx[i] = dy[i] * l->aux[i];
 }
 
-const layer_ops dropout_ops = {dropout_configure, dropout_param_count, dropout_activation_count,
-                               dropout_init, dropout_forward, dropout_backward};
+const layer_ops dropout_ops = {.configure = dropout_configure,
+                               .param_count = dropout_param_count,
+                               .activation_count = dropout_activation_count,
+                               .place = dropout_place,
+                               .init = dropout_init,
+                               .forward = dropout_forward,
+                               .backward = dropout_backward};
 
 /* AlphaDropout: aux holds a * keep (the backward factor). */
 static void alpha_dropout_forward(eng_model *m, layer *l, const float *x, int n, bool training,
@@ -84,6 +90,10 @@ static void alpha_dropout_forward(eng_model *m, layer *l, const float *x, int n,
   }
 }
 
-const layer_ops alpha_dropout_ops = {dropout_configure, dropout_param_count,
-                                     dropout_activation_count, dropout_init,
-                                     alpha_dropout_forward, dropout_backward};
+const layer_ops alpha_dropout_ops = {.configure = dropout_configure,
+                                     .param_count = dropout_param_count,
+                                     .activation_count = dropout_activation_count,
+                                     .place = dropout_place,
+                                     .init = dropout_init,
+                                     .forward = alpha_dropout_forward,
+                                     .backward = dropout_backward};

@@ -57,3 +57,9 @@ const eng_variant_desc layer_table[LAYER_COUNT] = {
      "dropout that keeps SELU's mean and variance"},
 };
 ENG_TABLE_CHECK(layer_table, LAYER_COUNT);
+
+const layer_ops *const layer_ops_table[LAYER_COUNT] = {
+    [LAYER_DENSE] = &dense_ops, [LAYER_BATCH_NORM] = &batchnorm_ops,
+    [LAYER_ACTIVATION] = &activation_ops, [LAYER_DROPOUT] = &dropout_ops,
+    [LAYER_ALPHA_DROPOUT] = &alpha_dropout_ops};
+ENG_TABLE_CHECK(layer_ops_table, LAYER_COUNT);

@@ -16,10 +16,6 @@ static const eng_opt_desc model_opts[] = {
 const eng_variant_desc model_table[1] = {
     {"model", "Sequential", model_opts, ENG_COUNT_OF(model_opts), "model-wide options"}};
 
-static const layer_ops *const ops_of[LAYER_COUNT] = {&dense_ops, &batchnorm_ops, &activation_ops,
-                                                     &dropout_ops, &alpha_dropout_ops};
-ENG_TABLE_CHECK(ops_of, LAYER_COUNT);
-
 eng_status eng_model_create(uint32_t input_features, const char *spec, eng_model **out) {
   *out = NULL;
   if (input_features == 0) return eng_fail(ENG_ERR_INVALID, "model: input size must be positive");
@@ -49,6 +45,7 @@ eng_status eng_model_add(eng_model *m, const char *spec) {
     return eng_fail(ENG_ERR_INVALID, "too many layers (at most %d)", ENG_MAX_LAYERS);
   layer *l = &m->layers[m->n_layers];
   memset(l, 0, sizeof *l);
+  l->act = ACT_LINEAR; /* kinds without an activation pass values through */
   char kind[32];
   snprintf(kind, sizeof kind, "layer %u", m->n_layers);
   eng_status st = eng_parse_spec(spec, kind, layer_table, LAYER_COUNT, &l->opt);
@@ -56,7 +53,7 @@ eng_status eng_model_add(eng_model *m, const char *spec) {
   l->kind = l->opt.variant;
   snprintf(l->spec, sizeof l->spec, "%s", spec);
   uint32_t in = m->n_layers ? m->layers[m->n_layers - 1].out : m->input_features;
-  st = ops_of[l->kind]->configure(l, in);
+  st = ops_of(l)->configure(l, in);
   if (st != ENG_OK) return st;
   m->n_layers++;
   return ENG_OK;
@@ -94,8 +91,8 @@ eng_status eng_model_set_schedule(eng_model *m, const char *spec) {
   return ENG_OK;
 }
 
-static void add_tensor(eng_model *m, uint32_t li, const char *name, uint32_t rows, uint32_t cols,
-                       bool has_grad, bool is_kernel) {
+tensor *model_add_tensor(eng_model *m, uint32_t li, const char *name, uint32_t rows, uint32_t cols,
+                         bool has_grad, bool is_kernel, float **bind_data, float **bind_grad) {
   tensor *t = &m->tensors[m->n_tensors++];
   memset(t, 0, sizeof *t);
   t->layer = li;
@@ -105,11 +102,12 @@ static void add_tensor(eng_model *m, uint32_t li, const char *name, uint32_t row
   t->size = (uint64_t)rows * (cols ? cols : 1);
   t->grad = has_grad ? (float *)1 : NULL; /* marker until arenas exist */
   t->is_kernel = is_kernel;
+  t->bind_data = bind_data, t->bind_grad = bind_grad;
+  return t;
 }
 
 static bool last_is_softmax(const eng_model *m) {
-  const layer *l = &m->layers[m->n_layers - 1];
-  return (l->kind == LAYER_DENSE || l->kind == LAYER_ACTIVATION) && l->act == ACT_SOFTMAX;
+  return m->layers[m->n_layers - 1].act == ACT_SOFTMAX;
 }
 
 void model_update_first_trainable(eng_model *m) {
@@ -129,7 +127,7 @@ eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
     return eng_fail(ENG_ERR_INVALID,
                     "the last layer must use activation softmax for sparse categorical "
                     "cross-entropy (or set from_logits)");
-  m->tensors = calloc(4 * m->n_layers, sizeof(tensor));
+  m->tensors = calloc(ENG_MAX_LAYER_TENSORS * m->n_layers, sizeof(tensor));
   if (!m->tensors) return eng_fail(ENG_ERR_NOMEM, "out of memory building the model");
   /* Every size in 64 bits: in WASM size_t is 32 bits, and 65536 units at batch
    * 65536 would wrap to zero (issue 10). */
@@ -137,21 +135,13 @@ eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
   uint32_t width = m->input_features;
   for (uint32_t li = 0; li < m->n_layers; li++) {
     layer *l = &m->layers[li];
-    if (l->kind == LAYER_DENSE) {
-      add_tensor(m, li, "kernel", l->in, l->out, true, true);
-      if (eng_opt_num(&l->opt, layer_table, "use_bias") != 0) add_tensor(m, li, "bias", l->out, 0, true, false);
-      if ((uint64_t)l->in * l->out > transpose) transpose = (uint64_t)l->in * l->out;
-    } else if (l->kind == LAYER_BATCH_NORM) {
-      add_tensor(m, li, "gamma", l->out, 0, true, false);
-      m->tensors[m->n_tensors - 1].fixed = !l->scale; /* Keras: no gamma variable */
-      add_tensor(m, li, "beta", l->out, 0, true, false);
-      m->tensors[m->n_tensors - 1].fixed = !l->center; /* Keras: no beta variable */
-      add_tensor(m, li, "moving_mean", l->out, 0, false, false);
-      add_tensor(m, li, "moving_variance", l->out, 0, false, false);
-    }
-    acts = eng_size_add(acts, ops_of[l->kind]->activation_count(l, max_batch));
+    if (ops_of(l)->declare) ops_of(l)->declare(m, l, li);
+    acts = eng_size_add(acts, ops_of(l)->activation_count(l, max_batch));
     if (l->out > width) width = l->out;
   }
+  /* The backward pass transposes a kernel (dx = dz . kernel^T) into m->transpose. */
+  for (uint32_t ti = 0; ti < m->n_tensors; ti++)
+    if (m->tensors[ti].is_kernel && m->tensors[ti].size > transpose) transpose = m->tensors[ti].size;
   uint64_t n_params = 0, n_grads = 0;
   for (uint32_t ti = 0; ti < m->n_tensors; ti++) {
     n_params = eng_size_add(n_params, m->tensors[ti].size);
@@ -203,27 +193,14 @@ eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
       g += t->size;
       s += 3 * t->size;
     }
-    layer *l = &m->layers[t->layer];
-    if (strcmp(t->name, "kernel") == 0) l->kernel = t->data, l->d_kernel = t->grad;
-    else if (strcmp(t->name, "bias") == 0) l->bias = t->data, l->d_bias = t->grad;
-    else if (strcmp(t->name, "gamma") == 0) l->gamma = t->data, l->d_gamma = t->grad;
-    else if (strcmp(t->name, "beta") == 0) l->beta = t->data, l->d_beta = t->grad;
-    else if (strcmp(t->name, "moving_mean") == 0) l->moving_mean = t->data;
-    else if (strcmp(t->name, "moving_variance") == 0) l->moving_var = t->data;
+    if (t->bind_data) *t->bind_data = t->data;
+    if (t->bind_grad) *t->bind_grad = t->grad;
   }
   float *a = m->acts;
   for (uint32_t li = 0; li < m->n_layers; li++) {
     layer *l = &m->layers[li];
-    size_t per = (size_t)max_batch * l->out;
-    switch (l->kind) {
-    case LAYER_DENSE: /* a linear dense layer's output is its pre-activation: no copy */
-      l->z = a, l->y = l->act == ACT_LINEAR ? a : a + per, l->aux = a + 2 * per;
-      break;
-    case LAYER_BATCH_NORM: l->z = a, l->y = a + per, l->stat = a + 2 * per; break;
-    case LAYER_ACTIVATION: l->y = a; break;
-    default: l->y = a, l->aux = a + per; break;
-    }
-    a += ops_of[l->kind]->activation_count(l, max_batch);
+    ops_of(l)->place(l, a, (size_t)max_batch * l->out);
+    a += ops_of(l)->activation_count(l, max_batch);
   }
   float *sc = m->scratch;
   m->input = sc;
@@ -241,7 +218,7 @@ eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
   model_update_first_trainable(m);
   eng_rng init_rng;
   eng_rng_seed(&init_rng, m->seed, ENG_STREAM_INIT);
-  for (uint32_t li = 0; li < m->n_layers; li++) ops_of[m->layers[li].kind]->init(&m->layers[li], &init_rng);
+  for (uint32_t li = 0; li < m->n_layers; li++) ops_of(&m->layers[li])->init(&m->layers[li], &init_rng);
   eng_rng_seed(&m->dropout_rng, m->seed, ENG_STREAM_DROPOUT);
   /* Optimizer slots start at zero (Adagrad: at its initial accumulator value). */
   return eng_model_set_optimizer(m, m->optimizer.spec);
@@ -250,7 +227,7 @@ eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
 uint64_t model_weight_count(const eng_model *m) {
   uint64_t n = 0;
   for (uint32_t li = 0; li < m->n_layers; li++)
-    n = eng_size_add(n, ops_of[m->layers[li].kind]->param_count(&m->layers[li]));
+    n = eng_size_add(n, ops_of(&m->layers[li])->param_count(&m->layers[li]));
   return n;
 }
 
@@ -296,7 +273,7 @@ const float *model_forward(eng_model *m, int n, bool training, bool update_state
   const float *x = m->input;
   for (uint32_t li = 0; li < m->n_layers; li++) {
     layer *l = &m->layers[li];
-    ops_of[l->kind]->forward(m, l, x, n, training, update_state);
+    ops_of(l)->forward(m, l, x, n, training, update_state);
     x = l->y;
   }
   if (m->from_logits) {
@@ -309,7 +286,7 @@ const float *model_forward(eng_model *m, int n, bool training, bool update_state
 const float *model_logits(const eng_model *m) {
   const layer *last = &m->layers[m->n_layers - 1];
   if (m->from_logits) return last->y;
-  if (last->kind == LAYER_DENSE) return last->z;
+  if (ops_of(last)->fused_activation) return last->z;
   return m->n_layers > 1 ? m->layers[m->n_layers - 2].y : m->input;
 }
 
@@ -337,8 +314,7 @@ double model_penalty(const eng_model *m) {
   double total = 0;
   for (uint32_t li = 0; li < m->n_layers; li++) {
     const layer *l = &m->layers[li];
-    if (l->kind == LAYER_DENSE && (l->l1 > 0 || l->l2 > 0))
-      total += penalty_f32(l->kernel, NULL, (size_t)l->in * l->out, (float)l->l1, (float)l->l2);
+    if (ops_of(l)->penalty) total += ops_of(l)->penalty(l);
   }
   return total;
 }
@@ -362,7 +338,7 @@ double model_backward(eng_model *m, const uint8_t *labels, int n, float *layer_g
   int start = L - 1;
   bool dz_given = false;
   if (!m->from_logits) {
-    if (m->layers[L - 1].kind == LAYER_DENSE) dz_given = true;
+    if (ops_of(&m->layers[L - 1])->fused_activation) dz_given = true;
     else {
       if (layer_grad_std) layer_grad_std[L - 1] = (float)std_of(dy, (size_t)n * c);
       start = L - 2;
@@ -374,7 +350,7 @@ double model_backward(eng_model *m, const uint8_t *labels, int n, float *layer_g
     if (layer_grad_std) layer_grad_std[i] = (float)std_of(dy, (size_t)n * l->out);
     const float *x = i ? m->layers[i - 1].y : m->input;
     bool need_dx = i > 0 && (layer_grad_std || i > m->first_trainable);
-    ops_of[l->kind]->backward(m, l, x, dy, need_dx ? dx : NULL, n, dz_given && i == L - 1);
+    ops_of(l)->backward(m, l, x, dy, need_dx ? dx : NULL, n, dz_given && i == L - 1);
     if (!need_dx) break;
     float *t = dy;
     dy = dx;
@@ -384,9 +360,8 @@ double model_backward(eng_model *m, const uint8_t *labels, int n, float *layer_g
   double penalty = 0;
   for (int i = 0; i < L; i++) {
     layer *l = &m->layers[i];
-    if (l->kind != LAYER_DENSE || (l->l1 == 0 && l->l2 == 0)) continue;
-    if (i < m->first_trainable && !layer_grad_std)
-      l->penalty = penalty_f32(l->kernel, NULL, (size_t)l->in * l->out, (float)l->l1, (float)l->l2);
+    if (!ops_of(l)->penalty) continue;
+    if (i < m->first_trainable && !layer_grad_std) l->penalty = ops_of(l)->penalty(l);
     penalty += l->penalty;
   }
   return penalty;
@@ -395,22 +370,9 @@ double model_backward(eng_model *m, const uint8_t *labels, int n, float *layer_g
 void model_apply_constraints(eng_model *m) {
   for (uint32_t li = 0; li < m->n_layers; li++) {
     layer *l = &m->layers[li];
-    if (l->kind != LAYER_DENSE || !l->trainable) continue;
-    if (!isnan(l->max_norm)) {
-      /* keras MaxNorm(axis=0): w * clip(norm, 0, max) / (epsilon + norm), per neuron. */
-      for (uint32_t j = 0; j < l->out; j++) {
-        double s = 0;
-        for (uint32_t i = 0; i < l->in; i++) s += (double)l->kernel[(size_t)i * l->out + j] * l->kernel[(size_t)i * l->out + j];
-        double norm = sqrt(s), desired = norm < l->max_norm ? norm : l->max_norm;
-        float f = (float)(desired / (1e-7 + norm));
-        for (uint32_t i = 0; i < l->in; i++) l->kernel[(size_t)i * l->out + j] *= f;
-      }
-    }
-    if (l->kernel_mask)
-      for (size_t i = 0; i < (size_t)l->in * l->out; i++) l->kernel[i] *= l->kernel_mask[i];
+    if (l->trainable && ops_of(l)->constrain) ops_of(l)->constrain(l);
   }
 }
-
 
 eng_status model_snapshot(const eng_model *m, float **out) {
   if (!*out) {

@@ -142,7 +142,7 @@ eng_status eng_model_prune(eng_model *m, double fraction) {
     return eng_fail(ENG_ERR_INVALID, "prune fraction must be in [0, 1), got %g", fraction);
   for (uint32_t li = 0; li < m->n_layers; li++) {
     layer *l = &m->layers[li];
-    if (l->kind != LAYER_DENSE) continue;
+    if (!l->kernel) continue; /* magnitude pruning prunes kernels */
     size_t n = (size_t)l->in * l->out;
     if (fraction == 0) {
       free(l->kernel_mask);
@@ -179,7 +179,7 @@ double eng_model_sparsity(const eng_model *m) {
   size_t zeros = 0, total = 0;
   for (uint32_t li = 0; li < m->n_layers; li++) {
     const layer *l = &m->layers[li];
-    if (l->kind != LAYER_DENSE || !l->kernel) continue;
+    if (!l->kernel) continue;
     size_t n = (size_t)l->in * l->out;
     for (size_t i = 0; i < n; i++) zeros += l->kernel[i] == 0.0f;
     total += n;
@@ -282,7 +282,7 @@ eng_status eng_model_layer_stats(eng_model *m, const eng_dataset *ds, uint32_t c
     model_forward(m, n, false, false);
     for (uint32_t li = 0; li < L; li++) {
       const layer *l = &m->layers[li];
-      int act = (l->kind == LAYER_DENSE || l->kind == LAYER_ACTIVATION) ? l->act : ACT_LINEAR;
+      int act = l->act;
       double s1 = 0, s2 = 0, sat = 0, dead = 0;
       for (size_t i = 0; i < (size_t)n * l->out; i++) {
         float y = l->y[i];
@@ -312,7 +312,7 @@ eng_status eng_model_layer_stats(eng_model *m, const eng_dataset *ds, uint32_t c
     row[ENG_STAT_SATURATED] = sum[4 * li + 2] / total;
     row[ENG_STAT_DEAD] = sum[4 * li + 3] / total;
     row[ENG_STAT_GRAD_STD] = grad_std[li];
-    if (l->kind == LAYER_DENSE) {
+    if (l->kernel) {
       double g2 = 0, w2 = 0;
       for (size_t i = 0; i < (size_t)l->in * l->out; i++) {
         g2 += (double)l->d_kernel[i] * l->d_kernel[i];

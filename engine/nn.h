@@ -59,11 +59,12 @@ typedef struct layer {
   eng_options opt;
   char spec[512];
   uint32_t in, out;
-  int act;            /* dense / activation layers */
+  int act;            /* dense / activation layers; ACT_LINEAR for the other kinds */
   float alpha;        /* activation parameter */
   int init[2];        /* dense: kernel and bias initializers, with their parameters */
   init_params init_p[2];
   bool trainable;
+  bool use_bias;      /* dense */
   double l1, l2, max_norm, rate, momentum, epsilon;
   bool center, scale; /* batch normalization */
   /* tensors (pointers into the model's arenas) */
@@ -86,24 +87,42 @@ typedef struct {
   uint64_t size;       /* rows * cols, in 64 bits (checked against the memory limit) */
   float *data, *grad, *slots; /* grad/slots NULL when not trainable by nature */
   bool is_kernel;
+  float **bind_data, **bind_grad; /* the layer's pointers set to data and grad at build */
   /* BatchNormalization gamma with scale=false, beta with center=false: a constant
    * 1 / 0 that Keras does not create; kept so the layout and file format stay
    * the same, never updated and not counted as a parameter. */
   bool fixed;
 } tensor;
 
+/* Everything the model needs to know about a layer kind (one row per kind, in
+ * layers.c; each kind's file defines its row). Optional entries may be NULL. */
 typedef struct layer_ops {
-  eng_status (*configure)(layer *l, uint32_t in);
+  eng_status (*configure)(layer *l, uint32_t in); /* options resolved once, here */
   uint64_t (*param_count)(const layer *l); /* floats in the parameter arena */
+  /* Declares the layer's tensors (model_add_tensor), in file-format order. */
+  void (*declare)(struct eng_model *m, layer *l, uint32_t index);
   uint64_t (*activation_count)(const layer *l, uint32_t batch); /* floats per model batch */
+  /* Points the layer's per-batch buffers into its activation_count floats at a
+   * (per = batch x out). */
+  void (*place)(layer *l, float *a, size_t per);
   void (*init)(layer *l, eng_rng *rng);
   void (*forward)(struct eng_model *m, layer *l, const float *x, int n, bool training,
                   bool update_state);
   /* dy: gradient w.r.t. output (or w.r.t. z when dz_given); dx may be NULL. */
   void (*backward)(struct eng_model *m, layer *l, const float *x, const float *dy, float *dx,
                    int n, bool dz_given);
+  /* The weight penalty's value (L1/L2), without its gradient (the backward pass
+   * adds that and sets l->penalty itself). */
+  double (*penalty)(const layer *l);
+  /* Weight constraints after an optimizer step of a trainable layer (MaxNorm, pruning masks). */
+  void (*constrain)(layer *l);
+  /* The activation is applied inside the layer to z, the logits the loss reads:
+   * the loss's gradient goes straight to z (dz_given). */
+  bool fused_activation;
 } layer_ops;
 extern const layer_ops dense_ops, batchnorm_ops, activation_ops, dropout_ops, alpha_dropout_ops;
+extern const layer_ops *const layer_ops_table[LAYER_COUNT];
+static inline const layer_ops *ops_of(const layer *l) { return layer_ops_table[l->kind]; }
 
 /* ---- optimizers (optimizers.c) */
 enum { OPT_SGD, OPT_ADAGRAD, OPT_RMSPROP, OPT_ADAM, OPT_ADAMW, OPT_NADAM, OPT_ADAMAX, OPT_COUNT };
@@ -183,6 +202,12 @@ struct eng_model {
 };
 
 /* model.c */
+#define ENG_MAX_LAYER_TENSORS 4
+/* A layer's tensor (at most ENG_MAX_LAYER_TENSORS per layer): its data (and grad
+ * when has_grad) are stored in *bind_data (*bind_grad) once the arenas exist. */
+tensor *model_add_tensor(struct eng_model *m, uint32_t index, const char *name, uint32_t rows,
+                         uint32_t cols, bool has_grad, bool is_kernel, float **bind_data,
+                         float **bind_grad);
 void model_load_batch(struct eng_model *m, const eng_dataset *ds, const uint32_t *index,
                       uint32_t start, int n);
 /* Forward over m->input (n rows); returns the output (probabilities). */

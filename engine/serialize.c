@@ -213,7 +213,7 @@ static bool get_training_state(reader *r, eng_model *m) {
     if (!get_u32(r, &li) || li >= m->n_layers) return false;
     layer *l = &m->layers[li];
     size_t n = (size_t)l->in * l->out;
-    if (l->kind != LAYER_DENSE || l->kernel_mask || (r->len - r->pos) / 4 < n) return false;
+    if (!l->kernel || l->kernel_mask || (r->len - r->pos) / 4 < n) return false;
     if (!(l->kernel_mask = malloc(n * sizeof(float))) || !get_floats(r, l->kernel_mask, n)) return false;
   }
   return true;
