@@ -72,21 +72,10 @@ eng_status eng_model_set_optimizer(eng_model *m, const char *spec) {
 
 eng_status eng_model_set_schedule(eng_model *m, const char *spec) {
   eng_options o;
-  eng_status st = eng_parse_spec(spec, "schedule", schedule_table, SCHED_COUNT, &o);
+  schedule_params p;
+  eng_status st = schedule_configure(spec, &o, &p);
   if (st != ENG_OK) return st;
-  if (o.variant == SCHED_PIECEWISE) {
-    int bi = eng_opt_index(&schedule_table[SCHED_PIECEWISE], "boundaries");
-    int vi = eng_opt_index(&schedule_table[SCHED_PIECEWISE], "values");
-    if (o.list_len[vi] != o.list_len[bi] + 1)
-      return eng_fail(ENG_ERR_INVALID,
-                      "schedule piecewise_constant_decay: values needs one more item than "
-                      "boundaries (%d boundaries, %d values)", o.list_len[bi], o.list_len[vi]);
-    for (int i = 1; i < o.list_len[bi]; i++)
-      if (!(o.list[bi][i] > o.list[bi][i - 1]))
-        return eng_fail(ENG_ERR_INVALID,
-                        "schedule piecewise_constant_decay: boundaries must increase");
-  }
-  m->schedule = o;
+  m->schedule = o, m->schedule_params = p;
   snprintf(m->schedule_spec, sizeof m->schedule_spec, "%s", spec);
   return ENG_OK;
 }

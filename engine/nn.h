@@ -155,7 +155,22 @@ void optimizer_reset_slots(struct eng_model *m);
 enum { SCHED_CONSTANT, SCHED_EXPONENTIAL, SCHED_PIECEWISE, SCHED_INVERSE_TIME, SCHED_ONE_CYCLE,
        SCHED_COUNT };
 extern const eng_variant_desc schedule_table[SCHED_COUNT];
-double schedule_lr(const eng_options *o, double base_lr, int64_t step);
+/* A schedule's options resolved once (NaN where the variant has none). */
+typedef struct {
+  int variant;
+  double initial_learning_rate, decay_steps, decay_rate, power;
+  double max_learning_rate, total_steps, start_learning_rate, last_learning_rate;
+  bool staircase;
+  int n_boundaries; /* piecewise: values has one more */
+  double boundaries[ENG_MAX_LIST], values[ENG_MAX_LIST];
+} schedule_params;
+/* Parses a schedule spec and checks what the option table cannot (piecewise
+ * lengths and order); out is untouched on failure. */
+eng_status schedule_configure(const char *spec, eng_options *opt, schedule_params *out);
+void schedule_resolve(const eng_options *o, schedule_params *out);
+/* The rate at an optimizer step (number of updates done before it). */
+double schedule_at(const schedule_params *s, double base_lr, int64_t step);
+double schedule_lr(const eng_options *o, double base_lr, int64_t step); /* resolve + at */
 
 /* ---- callbacks (trainer.c) */
 enum { CB_EARLY_STOPPING, CB_REDUCE_LR, CB_CHECKPOINT, CB_COUNT };
@@ -183,6 +198,7 @@ struct eng_model {
   uint32_t n_tensors;
   optimizer_state optimizer;
   eng_options schedule;
+  schedule_params schedule_params; /* resolved from schedule */
   char schedule_spec[512];
   int64_t iterations;
   bool built;

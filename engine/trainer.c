@@ -132,6 +132,12 @@ eng_status eng_trainer_create(eng_model *m, const eng_dataset *train, const eng_
   return ENG_OK;
 }
 
+/* A whole-number option of a callback (0 where the variant has none: (int)NaN is undefined). */
+static int callback_int(const eng_options *o, const char *name) {
+  double v = eng_opt_num(o, callback_table, name);
+  return isnan(v) ? 0 : (int)v;
+}
+
 eng_status eng_trainer_add_callback(eng_trainer *t, const char *spec) {
   if (t->n_callbacks >= MAX_CALLBACKS) return eng_fail(ENG_ERR_INVALID, "too many callbacks");
   if (t->epoch > 0 || t->batch > 0) return eng_fail(ENG_ERR_STATE, "callbacks must be added before training starts");
@@ -148,6 +154,14 @@ eng_status eng_trainer_add_callback(eng_trainer *t, const char *spec) {
   const char *mon = monitors[monitor];
   c->metric = monitor_metric[monitor];
   c->maximize = strstr(mon, "acc") != NULL; /* Keras mode "auto" */
+  const eng_options *o = &c->opt;
+  c->min_delta = eng_opt_num(o, callback_table, "min_delta");
+  c->factor = eng_opt_num(o, callback_table, "factor");
+  c->min_lr = eng_opt_num(o, callback_table, "min_lr");
+  c->patience = callback_int(o, "patience");
+  c->cooldown = callback_int(o, "cooldown");
+  c->start_from_epoch = callback_int(o, "start_from_epoch");
+  c->restore_best_weights = eng_opt_num(o, callback_table, "restore_best_weights") != 0;
   if (!t->val && (c->metric == ENG_METRIC_VAL_LOSS || c->metric == ENG_METRIC_VAL_ACCURACY))
     return eng_fail(ENG_ERR_INVALID, "callback %s monitors %s but there is no validation data",
                     callback_table[c->opt.variant].name, mon);
@@ -178,7 +192,7 @@ eng_status eng_trainer_restore_checkpoint(eng_trainer *t) {
 
 static double current_lr(const eng_trainer *t) {
   const eng_model *m = t->m;
-  return schedule_lr(&m->schedule, m->optimizer.learning_rate, m->iterations);
+  return schedule_at(&m->schedule_params, m->optimizer.learning_rate, m->iterations);
 }
 
 static void epoch_begin(eng_trainer *t) {
@@ -220,38 +234,36 @@ static eng_status epoch_end(eng_trainer *t) {
   bool stop = false;
   for (int ci = 0; ci < t->n_callbacks; ci++) {
     callback *c = &t->callbacks[ci];
-    const eng_options *o = &c->opt;
     double current = mt[c->metric];
     if (c->opt.variant == CB_REDUCE_LR) {
       /* keras ReduceLROnPlateau.on_epoch_end */
-      double min_delta = eng_opt_num(o, callback_table, "min_delta");
       if (c->cooldown_counter > 0) c->cooldown_counter--, c->wait = 0;
       /* Keras tests in_cooldown() again after the decrement. */
-      if (improved(c, current, min_delta)) {
+      if (improved(c, current, c->min_delta)) {
         c->best = current, c->wait = 0;
-      } else if (c->cooldown_counter == 0 && ++c->wait >= (int)eng_opt_num(o, callback_table, "patience")) {
-        double old_lr = m->optimizer.learning_rate, min_lr = eng_opt_num(o, callback_table, "min_lr");
+      } else if (c->cooldown_counter == 0 && ++c->wait >= c->patience) {
+        double old_lr = m->optimizer.learning_rate, min_lr = c->min_lr;
         if (old_lr > (float)min_lr) {
-          double new_lr = old_lr * eng_opt_num(o, callback_table, "factor");
+          double new_lr = old_lr * c->factor;
           m->optimizer.learning_rate = new_lr > min_lr ? new_lr : min_lr;
-          c->cooldown_counter = (int)eng_opt_num(o, callback_table, "cooldown");
+          c->cooldown_counter = c->cooldown;
           c->wait = 0;
           mt[ENG_METRIC_LR_REDUCED] = 1;
         }
       }
     } else if (c->opt.variant == CB_EARLY_STOPPING) {
       /* keras EarlyStopping.on_epoch_end */
-      if ((int)t->epoch < (int)eng_opt_num(o, callback_table, "start_from_epoch")) continue;
+      if ((int)t->epoch < c->start_from_epoch) continue;
       c->wait++;
-      if (improved(c, current, eng_opt_num(o, callback_table, "min_delta"))) {
+      if (improved(c, current, c->min_delta)) {
         c->best = current, c->best_epoch = (int)t->epoch + 1, c->wait = 0;
-        if (eng_opt_num(o, callback_table, "restore_best_weights") != 0) {
+        if (c->restore_best_weights) {
           eng_status st = model_snapshot(m, &c->best_weights);
           if (st != ENG_OK) return st;
         }
         continue;
       }
-      if (c->wait >= (int)eng_opt_num(o, callback_table, "patience") && t->epoch > 0) {
+      if (c->wait >= c->patience && t->epoch > 0) {
         stop = true;
         mt[ENG_METRIC_STOPPED] = 1;
         if (c->best_weights) {

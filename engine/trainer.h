@@ -11,6 +11,10 @@ typedef struct {
   char spec[512];    /* as given (a checkpoint re-creates the callback from it) */
   int metric;
   bool maximize;
+  /* Options resolved when the callback is added (NaN where the variant has none). */
+  double min_delta, factor, min_lr;
+  int patience, cooldown, start_from_epoch;
+  bool restore_best_weights;
   double best;
   int wait, cooldown_counter, best_epoch;
   float *best_weights;
