@@ -46,6 +46,13 @@ const activation_desc activation_info[ACT_COUNT] = {
 
 double activation_default_alpha(int act) { return activation_info[act].alpha_default; }
 
+void activation_saturation(int act, float *low, float *high) {
+  /* Where a saturating activation's gradient is nearly zero (the book's chapter 11 plots). */
+  *low = -INFINITY, *high = INFINITY;
+  if (act == ACT_SIGMOID) *low = 0.01f, *high = 0.99f;
+  else if (act == ACT_TANH) *low = -0.98f, *high = 0.98f;
+}
+
 static inline float sigmoidf(float z) {
   /* Stable for large |z|: never exponentiates a large positive number. */
   if (z >= 0) return 1.0f / (1.0f + eng_expf(-z));

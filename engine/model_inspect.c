@@ -282,13 +282,13 @@ eng_status eng_model_layer_stats(eng_model *m, const eng_dataset *ds, uint32_t c
     model_forward(m, n, false, false);
     for (uint32_t li = 0; li < L; li++) {
       const layer *l = &m->layers[li];
-      int act = l->act;
+      float low, high;
+      activation_saturation(l->act, &low, &high);
       double s1 = 0, s2 = 0, sat = 0, dead = 0;
       for (size_t i = 0; i < (size_t)n * l->out; i++) {
         float y = l->y[i];
         s1 += y, s2 += (double)y * y;
-        if (act == ACT_SIGMOID) sat += y < 0.01f || y > 0.99f;
-        else if (act == ACT_TANH) sat += y < -0.98f || y > 0.98f;
+        sat += y < low || y > high;
         dead += y == 0.0f;
       }
       sum[4 * li] += s1, sum[4 * li + 1] += s2, sum[4 * li + 2] += sat, sum[4 * li + 3] += dead;

@@ -24,6 +24,9 @@ typedef struct {
 extern const activation_desc activation_info[ACT_COUNT];
 /* Keras's default parameter: LeakyReLU negative_slope 0.3, ELU alpha 1.0. */
 double activation_default_alpha(int act);
+/* Outputs below low or above high count as saturated in the layer statistics
+ * (-inf and inf: the activation does not saturate). */
+void activation_saturation(int act, float *low, float *high);
 void activation_forward(int act, float alpha, const float *z, float *y, int rows, int cols);
 /* dz = dy * act'(z) (softmax: the Jacobian-vector product). */
 void activation_backward(int act, float alpha, const float *z, const float *y, const float *dy,
