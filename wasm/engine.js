@@ -140,7 +140,7 @@ export class Engine {
   copyF64(ptr, n) { return Array.from(new Float64Array(this.heap(), ptr, n)); }
 
   describe() {
-    if (!this.#describe) this.#describe = JSON.parse(this.#string(this.M._eng_describe()));
+    if (!this.#describe) this.#describe = JSON.parse(this.#string(this.#checkPtr(this.M._eng_describe(), "describing the engine's tables")));
     return this.#describe;
   }
   setThreads(n) {
