@@ -51,6 +51,10 @@ const char *eng_version(void);
 int eng_set_threads(int threads);
 int eng_get_threads(void);
 void eng_pool_stop(void);
+/* 1 in the relaxed-SIMD WASM build, whose matrix multiply uses fused
+ * multiply-add (f32x4.relaxed_madd: results differ in the last bits from the
+ * plain build, identical for any thread count); 0 in the plain and native builds. */
+int eng_simd_relaxed(void);
 
 /* ---------------------------------------------------------------- datasets */
 typedef struct eng_dataset {

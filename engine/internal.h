@@ -129,8 +129,8 @@ void eng_parallel_range(eng_range_fn fn, void *ctx, size_t n, size_t min_chunk);
  * depend on tiling or threads. */
 void gemm_f32(int M, int N, int K, const float *a, int a_rs, int a_cs, const float *b,
               int ldb, float *c, int ldc, bool accumulate);
-void gemm_f32_reference(int M, int N, int K, const float *a, int a_rs, int a_cs,
-                        const float *b, int ldb, float *c, int ldc, bool accumulate);
+/* gemm_f32_reference (the scalar reference) and the micro-kernel: */
+#include "gemm_tile.h"
 /* L1/L2 kernel penalty: returns l1 sum|w| + l2 sum w^2 and, if grad is not
  * NULL, adds its gradient. */
 double penalty_f32(const float *w, float *grad, size_t n, float l1, float l2);

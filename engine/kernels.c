@@ -1,8 +1,10 @@
 /* kernels.c: the matrix multiply every dense layer uses (forward, and both
- * backward products), written once with WebAssembly SIMD, plus its scalar
- * reference. Each C element is accumulated over k in increasing order with
- * separate multiply and add (no FMA), so tiles, threads and SIMD vs scalar all
- * give identical bits. */
+ * backward products) split over the pool (its micro-kernel is gemm_tile.c),
+ * plus its scalar reference. Each C element is accumulated over k in increasing
+ * order, so tiles and threads give identical bits; with separate multiply and
+ * add (the plain build, and natively) SIMD and scalar agree too, while the
+ * relaxed-SIMD build's fused multiply-add rounds once per step. */
+#include "gemm_tile.h"
 #include "internal.h"
 #include "simd.h"
 
@@ -19,70 +21,6 @@ void gemm_f32_reference(int M, int N, int K, const float *a, int a_rs, int a_cs,
     }
 }
 
-/* 4 rows x 8 columns of C held in 8 registers; A values broadcast, B rows loaded. */
-static inline void tile_4x8(int K, const float *a, int a_rs, int a_cs, const float *b, int ldb,
-                            float *c, int ldc, bool accumulate) {
-  v128_t c00, c01, c10, c11, c20, c21, c30, c31;
-  if (accumulate) {
-    c00 = wasm_v128_load(c), c01 = wasm_v128_load(c + 4);
-    c10 = wasm_v128_load(c + ldc), c11 = wasm_v128_load(c + ldc + 4);
-    c20 = wasm_v128_load(c + 2 * ldc), c21 = wasm_v128_load(c + 2 * ldc + 4);
-    c30 = wasm_v128_load(c + 3 * ldc), c31 = wasm_v128_load(c + 3 * ldc + 4);
-  } else {
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f);
-  }
-  const float *a0 = a, *a1 = a + a_rs, *a2 = a + 2 * a_rs, *a3 = a + 3 * a_rs;
-  for (int k = 0; k < K; k++) {
-    v128_t b0 = wasm_v128_load(b + k * ldb), b1 = wasm_v128_load(b + k * ldb + 4);
-    v128_t x;
-    x = wasm_f32x4_splat(a0[k * a_cs]);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
-    x = wasm_f32x4_splat(a1[k * a_cs]);
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
-    x = wasm_f32x4_splat(a2[k * a_cs]);
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));
-    x = wasm_f32x4_splat(a3[k * a_cs]);
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
-  }
-  wasm_v128_store(c, c00), wasm_v128_store(c + 4, c01);
-  wasm_v128_store(c + ldc, c10), wasm_v128_store(c + ldc + 4, c11);
-  wasm_v128_store(c + 2 * ldc, c20), wasm_v128_store(c + 2 * ldc + 4, c21);
-  wasm_v128_store(c + 3 * ldc, c30), wasm_v128_store(c + 3 * ldc + 4, c31);
-}
-
-/* 1 row x 4 columns (edges). */
-static inline void tile_1x4(int K, const float *a, int a_cs, const float *b, int ldb, float *c,
-                            bool accumulate) {
-  v128_t acc = accumulate ? wasm_v128_load(c) : wasm_f32x4_splat(0.0f);
-  for (int k = 0; k < K; k++)
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(a[k * a_cs]), wasm_v128_load(b + k * ldb)));
-  wasm_v128_store(c, acc);
-}
-
-/* C columns [j0, j1) for all rows. */
-__attribute__((noinline)) static void gemm_columns(int M, int j0, int j1, int K, const float *a,
-                                                   int a_rs, int a_cs, const float *b, int ldb,
-                                                   float *c, int ldc, bool accumulate) {
-  int j = j0;
-  for (; j + 8 <= j1; j += 8) {
-    int i = 0;
-    for (; i + 4 <= M; i += 4)
-      tile_4x8(K, a + i * a_rs, a_rs, a_cs, b + j, ldb, c + i * ldc + j, ldc, accumulate);
-    for (; i < M; i++) {
-      tile_1x4(K, a + i * a_rs, a_cs, b + j, ldb, c + i * ldc + j, accumulate);
-      tile_1x4(K, a + i * a_rs, a_cs, b + j + 4, ldb, c + i * ldc + j + 4, accumulate);
-    }
-  }
-  for (; j + 4 <= j1; j += 4)
-    for (int i = 0; i < M; i++)
-      tile_1x4(K, a + i * a_rs, a_cs, b + j, ldb, c + i * ldc + j, accumulate);
-  if (j < j1) gemm_f32_reference(M, j1 - j, K, a, a_rs, a_cs, b + j, ldb, c + j, ldc, accumulate);
-}
-
 typedef struct {
   int M, N, K, a_rs, a_cs, ldb, ldc, chunk;
   const float *a, *b;
@@ -94,7 +32,7 @@ static void gemm_task(void *ctx, int task) {
   const gemm_job *g = ctx;
   int j0 = task * g->chunk, j1 = j0 + g->chunk < g->N ? j0 + g->chunk : g->N;
   if (j0 < j1)
-    gemm_columns(g->M, j0, j1, g->K, g->a, g->a_rs, g->a_cs, g->b, g->ldb, g->c, g->ldc,
+    gemm_tile_columns(g->M, j0, j1, g->K, g->a, g->a_rs, g->a_cs, g->b, g->ldb, g->c, g->ldc,
                  g->accumulate);
 }
 

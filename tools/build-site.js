@@ -38,12 +38,15 @@ const same = (relative) => copy(path.join(root, relative), path.join(out, relati
 same('index.html');
 copyDir(path.join(root, 'web'), path.join(out, 'web'), (n) => !n.endsWith('.md'));
 copyDir(path.join(root, 'core'), path.join(out, 'core'), (n) => n.endsWith('.js') || n.endsWith('.json'));
-for (const f of ['engine.js', 'arguments.js', 'test-trap.js']) same(`wasm/${f}`);
+for (const f of ['engine.js', 'arguments.js', 'test-trap.js', 'features.js', 'threads.js']) same(`wasm/${f}`);
 for (const f of ['browser.js', 'files.js', 'limits.js']) same(`datasets/${f}`);
 for (const [variant, files] of [['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']], ['st', ['engine.mjs', 'engine.wasm']]]) {
-  for (const f of files) {
-    need(path.join(root, `build/wasm-${variant}/web`, f), 'run "npm run build" first');
-    same(`build/wasm-${variant}/web/${f}`);
+  // web: plain SIMD; web-relaxed: relaxed SIMD (the worker picks).
+  for (const dir of ['web', 'web-relaxed']) {
+    for (const f of files) {
+      need(path.join(root, `build/wasm-${variant}/${dir}`, f), 'run "npm run build" first');
+      same(`build/wasm-${variant}/${dir}/${f}`);
+    }
   }
 }
 for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {

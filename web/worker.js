@@ -11,6 +11,8 @@ import { FASHION_FILES, joinBatches } from '../datasets/files.js';
 import { exportTfjs, importTfjs } from '../core/tfjs-format.js';
 import { RunStore } from './app/store.js';
 import { provokeTrap } from '../wasm/test-trap.js';
+import { hasSimd, hasRelaxedSimd } from '../wasm/features.js';
+import { defaultThreads } from '../wasm/threads.js';
 
 const PROTOCOL = 1;
 let engine = null;
@@ -25,17 +27,20 @@ const event = (type, id, payload) => post({ type, id, ...payload });
 
 async function loadEngine(options = {}) {
   if (engine) return engine.info;
-  if (typeof WebAssembly !== 'object' || !WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]))) {
+  if (!hasSimd()) {
     throw new EngineError('this browser does not support WebAssembly SIMD; use a current Chrome, Edge, Firefox or Safari');
   }
   const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
   const variant = options.variant === 'single' || !isolated ? 'single' : 'threads';
-  const base = new URL(`../build/wasm-${variant === 'threads' ? 'mt' : 'st'}/web/engine.mjs`, self.location.href).href;
+  // Relaxed SIMD (fused multiply-add) where the browser validates it (Chrome 114+,
+  // Firefox 146+); Safari and older browsers get the plain SIMD build.
+  const relaxed = options.simd !== 'plain' && hasRelaxedSimd();
+  const base = new URL(`../build/wasm-${variant === 'threads' ? 'mt' : 'st'}/${relaxed ? 'web-relaxed' : 'web'}/engine.mjs`, self.location.href).href;
   const { default: factory } = await import(base);
   const M = await factory();
-  engine = new Engine(M, { variant, simd: true, threads: 1, host: 'browser', isolated });
+  engine = new Engine(M, { variant, simd: true, relaxed: M._eng_simd_relaxed() === 1, threads: 1, host: 'browser', isolated });
   const cores = self.navigator?.hardwareConcurrency || 1;
-  engine.setThreads(variant === 'threads' ? Math.min(4, options.threads ?? cores) : 1);
+  engine.setThreads(variant === 'threads' ? (options.threads ?? defaultThreads(cores)) : 1);
   return engine.info;
 }
 

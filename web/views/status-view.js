@@ -53,8 +53,10 @@ export class StatusView {
 
   engine(info) {
     const threads = info.variant === 'threads' ? `${info.threads} threads` : 'single thread';
-    replace(this.badge, h('span.dot', { class: info.variant === 'threads' ? 'on' : 'off' }), `Engine ${info.version} · WebAssembly${info.simd ? ' SIMD' : ''} · ${threads}`);
-    this.badge.title = info.variant === 'threads' ? 'SIMD + pthreads build: the page is cross-origin isolated' : 'SIMD-only build: no SharedArrayBuffer in this page';
+    replace(this.badge, h('span.dot', { class: info.variant === 'threads' ? 'on' : 'off' }), `Engine ${info.version} · WebAssembly${info.relaxed ? ' relaxed SIMD' : info.simd ? ' SIMD' : ''} · ${threads}`);
+    this.badge.title = (info.variant === 'threads' ? 'SIMD + pthreads build: the page is cross-origin isolated' : 'SIMD-only build: no SharedArrayBuffer in this page') +
+      (info.relaxed ? '; relaxed SIMD: fused multiply-add (this browser has it)' : '; plain SIMD (this browser has no relaxed SIMD, or it was turned off)');
+    this.badge.dataset.simd = info.relaxed ? 'relaxed' : 'plain';
     this.badge.dataset.variant = info.variant;
     this.badge.dataset.threads = String(info.threads);
   }
