@@ -41,7 +41,7 @@ export function historyCsv(history) {
 }
 
 // result: what runConfig returns; engineInfo: engine.info ({version, variant,
-// simd, threads, host}); config: the run configuration.
+// simd, relaxed, threads, host}); config: the run configuration.
 // options.created: a date to record (left out by default, so equal runs give equal files).
 // Returns { csv, json } (strings).
 export function resultsBundle(result, engineInfo = {}, config = null, { created } = {}) {
@@ -58,6 +58,7 @@ export function resultsBundle(result, engineInfo = {}, config = null, { created 
       version: engineInfo.version ?? result.engine_version ?? null,
       variant: engineInfo.variant ?? result.variant ?? null,
       simd: engineInfo.simd ?? null,
+      relaxed: engineInfo.relaxed ?? null, // fused multiply-add: last bits differ from the plain build
       threads: engineInfo.threads ?? result.threads ?? null,
       host: engineInfo.host ?? null,
     },

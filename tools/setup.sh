@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake clang libclang-rt-14-dev zlib1g-dev libsimde-dev emscripten chromium dataset-fashion-mnist python3 python3-numpy)
+packages=(build-essential cmake clang libclang-rt-14-dev clang-19 lld-19 zlib1g-dev libsimde-dev emscripten chromium dataset-fashion-mnist python3 python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

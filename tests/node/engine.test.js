@@ -1,24 +1,29 @@
-// The real WASM builds (threads and single-threaded) in Node: same numbers as
-// the native build, independent of the thread count, and clear errors.
+// The real WASM builds (threads and single-threaded, plain and relaxed SIMD) in
+// Node: the plain build gives the native build's numbers, the relaxed one agrees
+// within float rounding, neither depends on the thread count; clear errors.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineWithData, trainNative, smallConfig } from './helpers.js';
 import { runConfig } from '../../core/run.js';
 import { EngineError } from '../../wasm/engine.js';
+import { loadEngine, relaxedSimdAvailable } from '../../wasm/node.js';
 
 const engines = [];
-async function make(variant, threads) {
-  const e = await engineWithData(variant, threads);
+async function make(variant, threads, simd = 'auto') {
+  const e = await engineWithData(variant, threads, simd);
   engines.push(e.engine);
   return e;
 }
+// Node 20 runs relaxed SIMD once wasm/node.js turns its V8 flag on.
+const relaxed = relaxedSimdAvailable();
 after(() => engines.forEach((e) => e.close()));
 
 const LAYERS = ['dense units=64 activation=relu kernel_initializer=he_normal', 'dense units=10 activation=softmax'];
 
 for (const variant of ['threads', 'single']) {
   test(`${variant} build matches the native build for the same seed`, async () => {
-    const { engine, loadSplit } = await make(variant);
+    const { engine, loadSplit } = await make(variant, undefined, 'plain');
+    assert.equal(engine.info.relaxed, false);
     const result = await runConfig(engine, loadSplit, smallConfig());
     assert.equal(result.error, undefined);
     const native = trainNative(['--train', '3000', '--val', '1000', '--epochs', '2', '--model', 'model seed=7', ...LAYERS]);
@@ -34,14 +39,64 @@ for (const variant of ['threads', 'single']) {
   });
 }
 
-test('1 and 2 threads give identical results', async () => {
-  const { engine, loadSplit } = await make('threads');
-  const config = smallConfig({ model: [{ type: 'dense', units: 200, activation: 'relu', kernel_initializer: 'he_normal' }, { type: 'batch_normalization' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 10, activation: 'softmax' }] });
-  assert.equal(engine.setThreads(1), 1);
-  const one = await runConfig(engine, loadSplit, config);
-  assert.equal(engine.setThreads(2), 2);
-  const two = await runConfig(engine, loadSplit, config);
-  assert.deepEqual(two.history.map((m) => [m.loss, m.accuracy, m.val_loss]), one.history.map((m) => [m.loss, m.accuracy, m.val_loss]));
+const BN_MODEL = [{ type: 'dense', units: 200, activation: 'relu', kernel_initializer: 'he_normal' }, { type: 'batch_normalization' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 10, activation: 'softmax' }];
+for (const simd of ['plain', 'relaxed']) {
+  test(`1 and 2 threads give identical results (${simd} SIMD)`, { skip: simd === 'relaxed' && !relaxed && 'no relaxed SIMD in this Node' }, async () => {
+    const { engine, loadSplit } = await make('threads', undefined, simd);
+    assert.equal(engine.info.relaxed, simd === 'relaxed');
+    const config = smallConfig({ model: BN_MODEL });
+    assert.equal(engine.setThreads(1), 1);
+    const one = await runConfig(engine, loadSplit, config);
+    assert.equal(engine.setThreads(2), 2);
+    const two = await runConfig(engine, loadSplit, config);
+    assert.deepEqual(two.history.map((m) => [m.loss, m.accuracy, m.val_loss]), one.history.map((m) => [m.loss, m.accuracy, m.val_loss]));
+  });
+}
+
+test('relaxed SIMD (fused multiply-add) agrees with plain SIMD within float rounding', { skip: !relaxed && 'no relaxed SIMD in this Node' }, async () => {
+  const plain = await make('threads', undefined, 'plain');
+  const fused = await make('threads', undefined, 'relaxed');
+  assert.equal(plain.engine.info.relaxed, false);
+  assert.equal(fused.engine.info.relaxed, true);
+  // The same weights through both builds: each output within a few float ulps.
+  const result = await runConfig(plain.engine, plain.loadSplit, smallConfig({ model: BN_MODEL, fit: { epochs: 1, batch_size: 32 } }), { keepModel: true });
+  const bytes = result.model.save('');
+  const data = (await plain.loadSplit('fashion-mnist', 'test')).slice(0, 500);
+  const fusedData = (await fused.loadSplit('fashion-mnist', 'test')).slice(0, 500);
+  const p = result.model.predict(data, 0, 500);
+  const model = fused.engine.loadModel(bytes);
+  const f = model.predict(fusedData, 0, 500);
+  let worst = 0;
+  for (let i = 0; i < p.length; i++) worst = Math.max(worst, Math.abs(p[i] - f[i]));
+  assert.ok(worst < 1e-5, `largest probability difference ${worst}`);
+  // Training: each step rounds a little differently, the curves stay together.
+  const config = smallConfig({ model: BN_MODEL });
+  const a = await runConfig(plain.engine, plain.loadSplit, config);
+  const b = await runConfig(fused.engine, fused.loadSplit, config);
+  for (let i = 0; i < a.history.length; i++) {
+    assert.ok(Math.abs(a.history[i].loss - b.history[i].loss) < 1e-3 * a.history[i].loss, `epoch ${i + 1} loss ${a.history[i].loss} vs ${b.history[i].loss}`);
+    assert.ok(Math.abs(a.history[i].val_accuracy - b.history[i].val_accuracy) < 0.01, `epoch ${i + 1} val_accuracy`);
+  }
+  model.free();
+  result.model.free();
+  data.free();
+  fusedData.free();
+});
+
+test('without relaxed SIMD (Safari, older browsers and Nodes) the plain SIMD build loads', async () => {
+  // Simulate a WebAssembly that rejects every module with a relaxed instruction.
+  const validate = WebAssembly.validate;
+  const isRelaxedOpcode = (b, i) => b[i] === 0xfd && b[i + 1] >= 0x80 && b[i + 1] <= 0x93 && b[i + 2] === 0x02;
+  WebAssembly.validate = (bytes) => !new Uint8Array(bytes).some((_, i, b) => isRelaxedOpcode(b, i)) && validate(bytes);
+  try {
+    assert.equal(relaxedSimdAvailable(), false);
+    const engine = await loadEngine({ variant: 'threads', threads: 1 });
+    engines.push(engine);
+    assert.equal(engine.info.relaxed, false);
+    await assert.rejects(loadEngine({ simd: 'relaxed' }), (err) => err instanceof EngineError && /relaxed SIMD/.test(err.message));
+  } finally {
+    WebAssembly.validate = validate;
+  }
 });
 
 test('corrupt dataset bytes give clear errors and the module keeps working', async () => {

@@ -7,8 +7,8 @@ import { nodeDataLoader } from '../../datasets/node.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export async function engineWithData(variant = 'threads', threads) {
-  const engine = await loadEngine({ variant, threads });
+export async function engineWithData(variant = 'threads', threads, simd = 'auto') {
+  const engine = await loadEngine({ variant, threads, simd });
   const loadSplit = nodeDataLoader(engine);
   return { engine, loadSplit };
 }

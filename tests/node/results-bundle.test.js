@@ -46,7 +46,7 @@ test('CSV header and rows match the history; JSON has the configuration, seed an
   assert.equal(doc.run, 'bundle');
   assert.equal(doc.seed, 11);
   assert.deepEqual(doc.config, config);
-  assert.deepEqual(doc.engine, { version: engine.info.version, variant: 'threads', simd: true, threads: engine.info.threads, host: 'node' });
+  assert.deepEqual(doc.engine, { version: engine.info.version, variant: 'threads', simd: true, relaxed: engine.info.relaxed, threads: engine.info.threads, host: 'node' });
   assert.match(doc.engine.version, /^\d+\.\d+\.\d+/);
   assert.deepEqual(doc.columns, METRIC_NAMES);
   assert.deepEqual(doc.history, result.history);

@@ -100,7 +100,7 @@ export class Session {
   // What a results file records about the engine (as engine.info in the CLI).
   #engineInfo() {
     const i = this.client.info;
-    return i ? { version: i.version, variant: i.variant, simd: i.simd, threads: i.threads, host: i.host ?? 'browser' } : null;
+    return i ? { version: i.version, variant: i.variant, simd: i.simd, relaxed: i.relaxed ?? false, threads: i.threads, host: i.host ?? 'browser' } : null;
   }
   nextColor() { return PALETTE[this.#colorIndex++ % PALETTE.length]; }
 
