@@ -51,6 +51,17 @@ const char *eng_version(void);
 int eng_set_threads(int threads);
 int eng_get_threads(void);
 void eng_pool_stop(void);
+/* How the pool uses its threads. ENG_THREADS_ADAPTIVE (the default) measures,
+ * on the running workload, jobs with the worker threads against jobs on the
+ * calling thread alone and keeps the faster, so that threads never make a busy
+ * machine (another process holding a core) slower than one thread;
+ * ENG_THREADS_ALL always uses the workers, ENG_THREADS_ONE never does. Results
+ * never depend on it. Returns the previous policy. */
+enum { ENG_THREADS_ADAPTIVE = 0, ENG_THREADS_ALL = 1, ENG_THREADS_ONE = 2 };
+int eng_set_thread_policy(int policy);
+/* Share of the pool's busy time since the last call during which adaptive jobs
+ * ran on the calling thread alone (1 without workers). */
+double eng_thread_alone_share(void);
 /* 1 in the relaxed-SIMD WASM build, whose matrix multiply uses fused
  * multiply-add (f32x4.relaxed_madd: results differ in the last bits from the
  * plain build, identical for any thread count); 0 in the plain and native builds. */

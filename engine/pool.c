@@ -10,6 +10,8 @@
 #ifdef ENG_NO_THREADS
 int eng_set_threads(int threads) { (void)threads; return 1; }
 int eng_get_threads(void) { return 1; }
+int eng_set_thread_policy(int policy) { (void)policy; return ENG_THREADS_ADAPTIVE; }
+double eng_thread_alone_share(void) { return 1.0; }
 void eng_pool_stop(void) {}
 void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
   for (int i = 0; i < n_tasks; i++) fn(ctx, i);
@@ -18,6 +20,7 @@ void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <time.h>
 #ifdef __EMSCRIPTEN__
 #include <emscripten/threading.h>
 #endif
@@ -146,8 +149,79 @@ int eng_set_threads(int threads) {
 
 int eng_get_threads(void) { return pool.n_workers + 1; }
 
+/* Threads that never hurt. On a busy machine (another process holding a core)
+ * a worker loses whole time slices while the caller waits for the task it
+ * claimed, and idle workers' polling takes CPU from the caller's serial work:
+ * two threads measured 1.3x slower than one (issue 14). So the pool measures
+ * both ways on the real workload and keeps the faster: a window of jobs with
+ * the workers, one with the caller alone (the workers go to sleep), then the
+ * faster way for KEEP seconds (doubling while the choice stays the same, so a
+ * quiet machine pays little for the check), and again. Progress is counted in
+ * tasks, whose mix repeats with every training step; a gap between two jobs
+ * counts at most GAP seconds (longer gaps are the host idling, e.g. the page's
+ * event loop between training slices). Which thread runs a task never changes
+ * its result, so neither does this. */
+#define ADAPT_MEASURE_S 0.05
+#define ADAPT_KEEP_MIN_S 0.5
+#define ADAPT_KEEP_MAX_S 4.0
+#define ADAPT_GAP_S 0.005
+enum { MEASURE_WORKERS, MEASURE_ALONE, KEEP };
+static struct {
+  int policy, phase;
+  bool alone, kept;         /* jobs run on the caller alone now; the last kept choice */
+  double alone_s, counted_s; /* for eng_thread_alone_share */
+  double last, elapsed;     /* time of the last job; time counted in this window */
+  double tasks, pending;    /* tasks done in this window; tasks of the last job */
+  double rate_workers, keep_s;
+} adapt = {.policy = ENG_THREADS_ADAPTIVE, .phase = MEASURE_WORKERS, .keep_s = ADAPT_KEEP_MIN_S};
+
+static double seconds_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Called by the caller before each job that could use the workers. */
+static bool adapt_alone(int n_tasks) {
+  if (adapt.policy != ENG_THREADS_ADAPTIVE) return adapt.policy == ENG_THREADS_ONE;
+  double now = seconds_now(), gap = now - adapt.last;
+  adapt.last = now;
+  if (gap > ADAPT_GAP_S) gap = ADAPT_GAP_S;
+  adapt.elapsed += gap, adapt.counted_s += gap;
+  if (adapt.alone) adapt.alone_s += gap;
+  adapt.tasks += adapt.pending; /* the last job's tasks took (part of) this gap */
+  adapt.pending = n_tasks;
+  if (adapt.elapsed >= (adapt.phase == KEEP ? adapt.keep_s : ADAPT_MEASURE_S)) {
+    double rate = adapt.tasks / adapt.elapsed;
+    if (adapt.phase == MEASURE_WORKERS) {
+      adapt.rate_workers = rate;
+      adapt.phase = MEASURE_ALONE, adapt.alone = true;
+    } else if (adapt.phase == MEASURE_ALONE) {
+      bool alone = rate > adapt.rate_workers;
+      adapt.keep_s = alone == adapt.kept && adapt.keep_s < ADAPT_KEEP_MAX_S ? adapt.keep_s * 2 : ADAPT_KEEP_MIN_S;
+      adapt.phase = KEEP, adapt.alone = adapt.kept = alone;
+    } else {
+      adapt.phase = MEASURE_WORKERS, adapt.alone = false;
+    }
+    adapt.elapsed = adapt.tasks = 0;
+  }
+  return adapt.alone;
+}
+
+int eng_set_thread_policy(int policy) {
+  int old = adapt.policy;
+  if (policy >= ENG_THREADS_ADAPTIVE && policy <= ENG_THREADS_ONE) adapt.policy = policy;
+  return old;
+}
+
+double eng_thread_alone_share(void) {
+  double share = adapt.counted_s > 0 ? adapt.alone_s / adapt.counted_s : (pool.n_workers == 0);
+  adapt.alone_s = adapt.counted_s = 0;
+  return pool.n_workers == 0 ? 1.0 : share;
+}
+
 void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
-  if (pool.n_workers == 0 || n_tasks <= 1 || n_tasks > MAX_TASKS) {
+  if (pool.n_workers == 0 || n_tasks <= 1 || n_tasks > MAX_TASKS || adapt_alone(n_tasks)) {
     for (int i = 0; i < n_tasks; i++) fn(ctx, i);
     return;
   }

@@ -1,6 +1,8 @@
 // bench-child.js: one measurement of tools/bench.js, in a fresh process.
-//   wasm <threads|single> <n> <quick|full> | native <n> <quick|full> | tfjs <quick|full> | extras
+//   wasm <threads|single> <n|default> <quick|full> <relaxed|plain> [adaptive|all]
+//   | native <n> <quick|full> | tfjs <quick|full> | extras
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -22,15 +24,20 @@ function w1Config(count, batch = 32) {
   return c;
 }
 
-async function wasmEpoch(variant, threads, quick) {
-  const engine = await loadEngine({ variant, threads });
+// threads: a number, or 'default' (what the CLI and the page use: wasm/threads.js).
+// policy: 'adaptive' (the default) or 'all' (always use the workers: the old pool).
+async function wasmEpoch(variant, threads, quick, simd, policy = 'adaptive') {
+  const engine = await loadEngine({ variant, threads: threads === 'default' ? undefined : Number(threads), simd });
+  if (policy === 'all') engine.M._eng_set_thread_policy(1);
   const loadSplit = nodeDataLoader(engine);
   await loadSplit('fashion-mnist', 'train');
   await runConfig(engine, loadSplit, w1Config(3200)); // warm-up: the JIT's optimizing tier
   const count = quick ? 11000 : 55000;
+  engine.M._eng_thread_alone_share(); // reset
   const r = await runConfig(engine, loadSplit, w1Config(count), { sliceMs: 200 });
+  const alone = engine.M._eng_thread_alone_share();
   engine.close();
-  return { seconds: r.history[0].seconds * (55000 / count), threads: engine.info.threads, variant };
+  return { seconds: r.history[0].seconds * (55000 / count), threads: engine.info.threads, variant, relaxed: engine.info.relaxed, alone };
 }
 
 function nativeEpoch(threads, quick) {
@@ -72,21 +79,60 @@ async function tfjsEpoch(quick) {
   return { seconds: seconds * (55000 / n), version: tf.version.tfjs, extrapolated: quick };
 }
 
+// The standalone 4x8 kernel (tools/peak/peak_kernel.c, built by clang-19 into
+// build/wasm-st/peak): GFLOP/s at M x N x K (N rounded up to a multiple of 8),
+// one thread, best of three timed calls after a warm-up.
+async function peakKernel(simd) {
+  const file = path.join(root, `build/wasm-st/peak/peak-${simd}.wasm`);
+  const { instance } = await WebAssembly.instantiate(fs.readFileSync(file));
+  const { fill, gemm } = instance.exports;
+  return (M, N, K) => {
+    N = Math.ceil(N / 8) * 8;
+    fill(M, N, K);
+    const reps = Math.max(1, Math.round(1e8 / (2 * M * N * K)));
+    gemm(M, N, K, reps);
+    let best = 0;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      gemm(M, N, K, reps);
+      best = Math.max(best, (2 * M * N * K * reps) / ((performance.now() - t0) * 1e6));
+    }
+    return best;
+  };
+}
+
 async function extras() {
-  const engine = await loadEngine({ variant: 'threads', threads: 1 });
   const shapes = [
     [32, 300, 784, 0, 'layer 1 forward'], [784, 300, 32, 1, 'layer 1 kernel gradient'],
     [32, 200, 300, 0, 'layer 2 forward'], [300, 200, 32, 1, 'layer 2 kernel gradient'], [32, 300, 200, 0, 'layer 2 input gradient'],
   ];
-  engine.benchGemm(32, 64, 128, 0, 2000); // warm-up
-  const peak = { shape: '32 x 64 x 128', gflops: Math.max(...[0, 1, 2].map(() => engine.benchGemm(32, 64, 128, 0, 4000))) };
+  // Both variants in this process, measured shape by shape, interleaved.
+  const variants = {};
+  for (const simd of ['plain', 'relaxed']) {
+    try {
+      const e = await loadEngine({ variant: 'threads', threads: 1, simd });
+      e.benchGemm(32, 64, 128, 0, 2000); // warm-up
+      variants[simd] = { engine: e, peak: await peakKernel(simd) };
+    } catch (err) {
+      variants[simd] = { error: err.message };
+    }
+  }
   const gemm = shapes.map(([M, N, K, layout, use]) => {
-    engine.setThreads(1);
-    const t1 = Math.max(engine.benchGemm(M, N, K, layout, 300), engine.benchGemm(M, N, K, layout, 300));
-    engine.setThreads(2);
-    const t2 = Math.max(engine.benchGemm(M, N, K, layout, 300), engine.benchGemm(M, N, K, layout, 300));
-    return { M, N, K, use, t1, t2 };
+    const row = { M, N, K, use };
+    for (const [simd, v] of Object.entries(variants)) {
+      if (!v.engine) continue;
+      const e = v.engine;
+      e.setThreads(1);
+      const iters = Math.max(20, Math.round(6e8 / (2 * M * N * K)));
+      const t1 = Math.max(e.benchGemm(M, N, K, layout, iters), e.benchGemm(M, N, K, layout, iters));
+      e.setThreads(2);
+      const t2 = Math.max(e.benchGemm(M, N, K, layout, iters), e.benchGemm(M, N, K, layout, iters));
+      row[simd] = { t1, t2, peak: v.peak(M, N, K) };
+    }
+    return row;
   });
+  for (const v of Object.values(variants)) v.engine?.close();
+  const engine = await loadEngine({ variant: 'threads' });
   const loadSplit = nodeDataLoader(engine);
   const batches = [];
   for (const batch of [32, 128, 256]) {
@@ -98,11 +144,11 @@ async function extras() {
   const memory_mb = engine.memoryBytes() / 2 ** 20;
   r.model?.free();
   engine.close();
-  return { peak, gemm, batches, memory_mb };
+  return { gemm, errors: Object.fromEntries(Object.entries(variants).filter(([, v]) => v.error).map(([k, v]) => [k, v.error])), batches, memory_mb, relaxed: engine.info.relaxed, threads: engine.info.threads };
 }
 
 let result;
-if (kind === 'wasm') result = await wasmEpoch(rest[0], Number(rest[1]), rest[2] === 'quick');
+if (kind === 'wasm') result = await wasmEpoch(rest[0], rest[1], rest[2] === 'quick', rest[3] ?? 'auto', rest[4]);
 else if (kind === 'native') result = nativeEpoch(Number(rest[0]), rest[1] === 'quick');
 else if (kind === 'tfjs') result = await tfjsEpoch(rest[0] === 'quick');
 else if (kind === 'extras') result = await extras();

@@ -2,9 +2,11 @@
 // Dense -> BN -> ReLU -> Dropout 0.2, L2 1e-4, SGD Nesterov 0.01/0.9), batch 32, one
 // epoch over 55,000 Fashion-MNIST images. Every variant runs in its own process,
 // interleaved round by round so the machine's drift hits all alike; the table shows
-// the minimum (and median) of the rounds.
-//   node tools/bench.js [--rounds N] [--no-tfjs] [--no-browser] [--quick]
-import { spawnSync } from 'node:child_process';
+// the minimum (and median) of the rounds. Then the same with one core held busy by
+// another process (`yes`, killed at the end), the GEMM against the standalone
+// peak kernel, and the browser.
+//   node tools/bench.js [--rounds N] [--no-tfjs] [--no-browser] [--no-contention] [--quick]
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,22 +31,52 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`W1 benchmark on ${os.cpus()[0].model}, ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 if (load() > 0.5) console.log(`warning: load average ${load().toFixed(2)}: another process is using the CPU; numbers will be noisy`);
 
+const mode = quick ? 'quick' : 'full';
 const variants = [
-  ['wasm threads x2', 'wasm', ['threads', '2']],
-  ['wasm threads x1', 'wasm', ['threads', '1']],
-  ['wasm single (no pthreads)', 'wasm', ['single', '1']],
-  ['native x2', 'native', ['2']],
-  ['native x1', 'native', ['1']],
+  ['wasm relaxed SIMD, default threads', 'wasm', ['threads', 'default', mode, 'relaxed']],
+  ['wasm relaxed SIMD x2', 'wasm', ['threads', '2', mode, 'relaxed']],
+  ['wasm relaxed SIMD x1', 'wasm', ['threads', '1', mode, 'relaxed']],
+  ['wasm plain SIMD x2', 'wasm', ['threads', '2', mode, 'plain']],
+  ['wasm plain SIMD x1', 'wasm', ['threads', '1', mode, 'plain']],
+  ['wasm single (no pthreads), relaxed', 'wasm', ['single', '1', mode, 'relaxed']],
+  ['native x2', 'native', ['2', mode]],
+  ['native x1', 'native', ['1', mode]],
 ];
-const times = new Map(variants.map(([name]) => [name, []]));
+const times = new Map();
 const errors = new Map();
-for (let r = 0; r < rounds; r++) {
-  for (const [name, kind, extra] of variants) {
-    const res = runChild(kind, [...extra, quick ? 'quick' : 'full']);
-    if (res.error) errors.set(name, res.error);
-    else times.get(name).push(res.seconds);
+const info = new Map();
+// Runs every variant once per round, in order, so drift hits all alike.
+function measure(list, label) {
+  for (const [name] of list) times.set(name, []);
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, kind, extra] of list) {
+      const res = runChild(kind, extra);
+      if (res.error) errors.set(name, res.error);
+      else times.get(name).push(res.seconds), info.set(name, res);
+    }
+    process.stdout.write(`${label}round ${r + 1}/${rounds} done (load ${load().toFixed(2)})\n`);
   }
-  process.stdout.write(`round ${r + 1}/${rounds} done (load ${load().toFixed(2)})\n`);
+}
+measure(variants, '');
+
+// Contention: one core held busy by another process, as a student's laptop
+// with a video call. The default thread setting against 1 thread, and the old
+// pool (always both threads) for comparison. `yes` is killed at the end and
+// cannot outlive a time limit.
+const contention = [
+  ['default threads (adaptive)', 'wasm', ['threads', 'default', mode, 'relaxed']],
+  ['1 thread', 'wasm', ['threads', '1', mode, 'relaxed']],
+  ['2 threads, always both (the old pool)', 'wasm', ['threads', '2', mode, 'relaxed', 'all']],
+];
+if (!args.includes('--no-contention')) {
+  const hog = spawn('timeout', ['1200', 'yes'], { stdio: 'ignore' });
+  const stop = () => hog.kill();
+  process.on('exit', stop);
+  try {
+    measure(contention, 'with one core busy: ');
+  } finally {
+    stop();
+  }
 }
 
 let tfjs = null;
@@ -55,8 +87,9 @@ if (!args.includes('--no-tfjs')) {
 
 const rows = [];
 const best = (name) => Math.min(...times.get(name));
+const has = (name) => times.get(name)?.length > 0;
 for (const [name] of variants) {
-  if (!times.get(name).length) {
+  if (!has(name)) {
     rows.push(`| ${name} | error: ${errors.get(name)} | | | |`);
     continue;
   }
@@ -67,20 +100,37 @@ if (tfjs) rows.push(tfjs.error ? `| TF.js 4 WASM backend | error: ${tfjs.error} 
 
 console.log('\n| W1 epoch | seconds (min of rounds) | samples/s | speed-up vs TF.js WASM |\n|---|---|---|---|');
 rows.forEach((r) => console.log(r));
-const t1 = times.get('wasm threads x1');
-const t2 = times.get('wasm threads x2');
-const n1 = times.get('native x1');
-if (t1.length && t2.length) console.log(`\n2 threads vs 1 (WASM): ${(best('wasm threads x1') / best('wasm threads x2')).toFixed(2)}x`);
-if (t1.length && n1.length) console.log(`WASM (1 thread) / native (1 thread): ${(best('wasm threads x1') / best('native x1')).toFixed(2)}x`);
+const ratio = (a, b, text) => has(a) && has(b) && console.log(`${text}: ${(best(a) / best(b)).toFixed(2)}x`);
+console.log('');
+const def = info.get('wasm relaxed SIMD, default threads');
+if (def) console.log(`default: ${def.threads} threads (${os.availableParallelism?.() ?? os.cpus().length} cores), ${def.relaxed ? 'relaxed' : 'plain'} SIMD`);
+ratio('wasm relaxed SIMD x1', 'wasm relaxed SIMD x2', '2 threads vs 1 (WASM, relaxed)');
+ratio('wasm plain SIMD x1', 'wasm plain SIMD x2', '2 threads vs 1 (WASM, plain)');
+ratio('wasm plain SIMD x2', 'wasm relaxed SIMD x2', 'relaxed vs plain SIMD (2 threads)');
+ratio('wasm plain SIMD x1', 'wasm relaxed SIMD x1', 'relaxed vs plain SIMD (1 thread)');
+ratio('wasm relaxed SIMD x1', 'native x1', 'WASM relaxed (1 thread) / native (1 thread)');
+ratio('wasm plain SIMD x1', 'native x1', 'WASM plain (1 thread) / native (1 thread)');
+
+if (has('default threads (adaptive)')) {
+  console.log('\nWith one core held busy (`yes > /dev/null`), W1 epoch, WASM relaxed:');
+  console.log('| threads | seconds (min of rounds) | vs 1 thread | time on the caller alone |\n|---|---|---|---|');
+  for (const [name] of contention) {
+    if (!has(name)) { console.log(`| ${name} | error: ${errors.get(name)} | | |`); continue; }
+    const r = info.get(name);
+    console.log(`| ${name} | ${best(name).toFixed(2)} (median ${median(times.get(name)).toFixed(2)}) | ${has('1 thread') ? (best('1 thread') / best(name)).toFixed(2) + 'x' : '–'} | ${r.threads > 1 ? Math.round(100 * r.alone) + '%' : '–'} |`);
+  }
+}
 
 const extras = runChild('extras', []);
 if (extras.error) console.log(`\nextras failed: ${extras.error}`);
 else {
-  console.log(`\nGEMM microbenchmark (WASM SIMD, GFLOP/s; peak = the same 4x8 register-blocked kernel on a cache-resident ${extras.peak.shape}):`);
-  console.log(`peak 1 thread: ${extras.peak.gflops.toFixed(1)}`);
-  console.log('| shape (M x N x K) | use in W1 | 1 thread | % of peak | 2 threads |\n|---|---|---|---|---|');
-  for (const g of extras.gemm) console.log(`| ${g.M} x ${g.N} x ${g.K} | ${g.use} | ${g.t1.toFixed(1)} | ${((100 * g.t1) / extras.peak.gflops).toFixed(0)}% | ${g.t2.toFixed(1)} |`);
-  console.log('\nBatch size scaling (WASM, 2 threads, one epoch of W1):');
+  console.log('\nGEMM at the W1 shapes, GFLOP/s: the engine (1 thread) against the standalone 4x8 register-blocked kernel');
+  console.log('(tools/peak, no edges, N rounded up to 8) of the same SIMD kind, and the engine on 2 threads:');
+  for (const [simd, e] of Object.entries(extras.errors)) console.log(`${simd}: error: ${e}`);
+  console.log('| shape (M x N x K) | use in W1 | plain: engine / peak | % | relaxed: engine / peak | % | relaxed, 2 threads |\n|---|---|---|---|---|---|---|');
+  const cell = (v) => (v ? [`${v.t1.toFixed(1)} / ${v.peak.toFixed(1)}`, `${Math.round((100 * v.t1) / v.peak)}%`] : ['–', '–']);
+  for (const g of extras.gemm) console.log(`| ${g.M} x ${g.N} x ${g.K} | ${g.use} | ${cell(g.plain).join(' | ')} | ${cell(g.relaxed).join(' | ')} | ${g.relaxed ? g.relaxed.t2.toFixed(1) : '–'} |`);
+  console.log(`\nBatch size scaling (WASM ${extras.relaxed ? 'relaxed' : 'plain'}, ${extras.threads} threads, one epoch of W1):`);
   console.log('| batch | samples/s |\n|---|---|');
   for (const b of extras.batches) console.log(`| ${b.batch} | ${Math.round(b.samples_per_second)} |`);
   console.log(`\nWASM memory with the whole training set resident and the W1 model built: ${extras.memory_mb.toFixed(0)} MB`);

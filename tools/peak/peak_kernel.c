@@ -17,11 +17,14 @@ static float A[CAP], B[CAP], C[CAP];
 
 __attribute__((export_name("capacity"))) int capacity(void) { return CAP; }
 
-/* Fills A and B with small values, then runs C = A B `reps` times; returns a
- * checksum so the work stays observable. */
-__attribute__((export_name("gemm"))) float gemm(int M, int N, int K, int reps) {
+/* Fills A (M x K) and B (K x N) with small values. */
+__attribute__((export_name("fill"))) void fill(int M, int N, int K) {
   for (int i = 0; i < M * K; i++) A[i] = (float)(i % 7) * 0.125f - 0.375f;
   for (int i = 0; i < K * N; i++) B[i] = (float)(i % 5) * 0.25f - 0.5f;
+}
+
+/* C = A B, `reps` times; returns a checksum so the work stays observable. */
+__attribute__((export_name("gemm"))) float gemm(int M, int N, int K, int reps) {
   for (int r = 0; r < reps; r++)
     for (int j = 0; j < N; j += 8)
       for (int i = 0; i < M; i += 4) {
