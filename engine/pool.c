@@ -183,12 +183,13 @@ static double seconds_now(void) {
 
 /* Called by the caller before each job that could use the workers. */
 static bool adapt_alone(int n_tasks) {
-  if (adapt.policy != ENG_THREADS_ADAPTIVE) return adapt.policy == ENG_THREADS_ONE;
   double now = seconds_now(), gap = now - adapt.last;
   adapt.last = now;
   if (gap > ADAPT_GAP_S) gap = ADAPT_GAP_S;
-  adapt.elapsed += gap, adapt.counted_s += gap;
+  adapt.counted_s += gap;
   if (adapt.alone) adapt.alone_s += gap;
+  if (adapt.policy != ENG_THREADS_ADAPTIVE) return adapt.alone = adapt.policy == ENG_THREADS_ONE;
+  adapt.elapsed += gap;
   adapt.tasks += adapt.pending; /* the last job's tasks took (part of) this gap */
   adapt.pending = n_tasks;
   if (adapt.elapsed >= (adapt.phase == KEEP ? adapt.keep_s : ADAPT_MEASURE_S)) {
@@ -210,7 +211,11 @@ static bool adapt_alone(int n_tasks) {
 
 int eng_set_thread_policy(int policy) {
   int old = adapt.policy;
-  if (policy >= ENG_THREADS_ADAPTIVE && policy <= ENG_THREADS_ONE) adapt.policy = policy;
+  if (policy >= ENG_THREADS_ADAPTIVE && policy <= ENG_THREADS_ONE && policy != old) {
+    adapt.policy = policy;
+    /* Adaptive starts over with a fresh measurement. */
+    adapt.phase = MEASURE_WORKERS, adapt.alone = false, adapt.elapsed = adapt.tasks = adapt.pending = 0;
+  }
   return old;
 }
 
