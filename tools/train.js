@@ -225,7 +225,7 @@ async function main() {
   }
   const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
   const tty = process.stderr.isTTY && !opts.json;
-  if (!opts.json) console.log(`engine ${engine.info.version}: WASM ${engine.info.variant === 'threads' ? 'SIMD + pthreads' : 'SIMD, single thread'}, ${engine.info.threads} thread(s)`);
+  if (!opts.json) console.log(`engine ${engine.info.version}: WASM ${engine.info.relaxed ? 'relaxed ' : ''}${engine.info.variant === 'threads' ? 'SIMD + pthreads' : 'SIMD, single thread'}, ${engine.info.threads} thread(s)`);
   const models = new Map();
   const needed = new Set(runs.map((r) => r.config.transfer?.from).filter(Boolean));
   const results = [];

@@ -18,6 +18,7 @@ import { createViews } from './views/app-view.js';
 
 const params = new URLSearchParams(location.search);
 const forceSingle = params.get('threads') === 'off';
+const forcePlainSimd = params.get('simd') === 'plain'; // what Safari runs, for comparison
 
 // coi-serviceworker (first script in <head>) registers itself on the first
 // visit and reloads the page once. Nothing starts before that is settled.
@@ -349,7 +350,7 @@ async function main() {
 
   const store = await new RunStore().open();
   client = new EngineClient(new URL('./worker.js', import.meta.url), {
-    initOptions: forceSingle ? { variant: 'single' } : {},
+    initOptions: { ...(forceSingle ? { variant: 'single' } : {}), ...(forcePlainSimd ? { simd: 'plain' } : {}) },
     onLog: (text) => console.warn('worker:', text),
     onCrash: ({ message, restarted }) => {
       const hadFashion = session.datasets.has('fashion-mnist');

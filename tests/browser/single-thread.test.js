@@ -24,6 +24,9 @@ describe('playground page without cross-origin isolation', () => {
     await waitReady(page, 'data');
     assert.equal(await page.evaluate(() => crossOriginIsolated), false);
     assert.match(await page.textContent('#engine-badge'), /single thread/);
+    // Chromium has relaxed SIMD: the worker picked that build and the badge says so.
+    assert.match(await page.textContent('#engine-badge'), /relaxed SIMD/);
+    assert.equal(await page.getAttribute('#engine-badge', 'data-simd'), 'relaxed');
     const notice = page.locator('#isolation-notice');
     assert.ok(await notice.isVisible());
     const text = await notice.textContent();
@@ -55,6 +58,21 @@ describe('playground page without cross-origin isolation', () => {
     assert.equal(await page.isVisible('#isolation-notice'), false);
     assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
     assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
+  it('loads and trains with the plain SIMD build (what Safari gets) when asked', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, serviceWorkers: 'block' });
+    const page = await openPage(context, url + (url.includes('?') ? '&' : '?') + 'simd=plain');
+    await waitReady(page, 'data');
+    assert.equal(await page.getAttribute('#engine-badge', 'data-simd'), 'plain');
+    assert.doesNotMatch(await page.textContent('#engine-badge'), /relaxed/);
+    await quickTry(page, 1, 1000);
+    await page.click('[data-action="train"]');
+    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
+    await waitIdle(page);
+    assert.match((await tableRows(page))[0].text, /0\.\d{4} @1/);
+    assert.deepEqual(page.errors.filter((e) => !/scope/.test(e)), []);
     await context.close();
   });
 });
