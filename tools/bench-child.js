@@ -135,6 +135,26 @@ async function extras() {
     }
     return row;
   });
+  // Every GEMM of a W1 step (batch 32; per layer forward, kernel gradient and,
+  // past the first layer, input gradient), as seconds per epoch (55,000 / 32
+  // steps) on 1 and 2 threads: the measured per-kernel times of the scaling model.
+  const stepGemms = [];
+  const e = variants.relaxed?.engine ?? variants.plain?.engine;
+  if (e) {
+    const layers = [[784, 300], [300, 200], [200, 100], [100, 10]];
+    for (const [l, [inp, out]] of layers.entries()) {
+      stepGemms.push([32, out, inp, 0], [inp, out, 32, 1]);
+      if (l > 0) stepGemms.push([32, inp, out, 0]);
+    }
+    for (const g of stepGemms) {
+      const [M, N, K, layout] = g;
+      const iters = Math.max(1, Math.round(FLOPS / (2 * M * N * K)));
+      const perEpoch = (gflops) => (2 * M * N * K * (55000 / 32)) / (gflops * 1e9);
+      const best = [0, 0];
+      for (let r = 0; r < 5; r++) for (const t of [1, 2]) e.setThreads(t), (best[t - 1] = Math.max(best[t - 1], e.benchGemm(M, N, K, layout, iters)));
+      g.push(perEpoch(best[0]), perEpoch(best[1]));
+    }
+  }
   for (const v of Object.values(variants)) v.engine?.close();
   const engine = await loadEngine({ variant: 'threads' });
   const loadSplit = nodeDataLoader(engine);
@@ -148,7 +168,7 @@ async function extras() {
   const memory_mb = engine.memoryBytes() / 2 ** 20;
   r.model?.free();
   engine.close();
-  return { gemm, errors: Object.fromEntries(Object.entries(variants).filter(([, v]) => v.error).map(([k, v]) => [k, v.error])), batches, memory_mb, relaxed: engine.info.relaxed, threads: engine.info.threads };
+  return { gemm, stepGemms, errors: Object.fromEntries(Object.entries(variants).filter(([, v]) => v.error).map(([k, v]) => [k, v.error])), batches, memory_mb, relaxed: engine.info.relaxed, threads: engine.info.threads };
 }
 
 let result;

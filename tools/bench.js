@@ -130,6 +130,33 @@ else {
   console.log('| shape (M x N x K) | use in W1 | plain: engine / peak | % | relaxed: engine / peak | % | relaxed, 2 threads |\n|---|---|---|---|---|---|---|');
   const cell = (v) => (v ? [`${v.t1.toFixed(1)} / ${v.peak.toFixed(1)}`, `${Math.round((100 * v.t1) / v.peak)}%`] : ['–', '–']);
   for (const g of extras.gemm) console.log(`| ${g.M} x ${g.N} x ${g.K} | ${g.use} | ${cell(g.plain).join(' | ')} | ${cell(g.relaxed).join(' | ')} | ${g.relaxed ? g.relaxed.t2.toFixed(1) : '–'} |`);
+  // Scaling model for 4 and 8 cores (this machine has 2). Per-epoch GEMM time on
+  // p threads: each GEMM's measured 1-thread time times the share of columns the
+  // busiest thread gets under gemm_f32's split (4p column chunks, multiples of 8;
+  // products under 2e5 flops are not split). The rest of the step, R(p) = S + E/p,
+  // is fitted to the measured epochs on 1 and 2 threads minus their GEMM time
+  // (S: serial work and per-job synchronisation). It assumes a free physical core
+  // per thread and no extra cost per added thread, so it is an upper bound.
+  const t1 = has('wasm relaxed SIMD x1') && best('wasm relaxed SIMD x1');
+  const t2 = has('wasm relaxed SIMD x2') && best('wasm relaxed SIMD x2');
+  if (t1 && t2 && extras.stepGemms.length) {
+    const split = ([M, N, K], p) => {
+      if (p === 1 || 2 * M * N * K < 2e5) return 1;
+      const chunk = Math.ceil(Math.ceil(N / (4 * p)) / 8) * 8;
+      return Math.min(N, chunk * Math.ceil(Math.ceil(N / chunk) / p)) / N;
+    };
+    const G = (p) => extras.stepGemms.reduce((s, g) => s + g[4] * split(g, p), 0);
+    const G2measured = extras.stepGemms.reduce((s, g) => s + g[5], 0);
+    const R1 = t1 - G(1), R2 = t2 - G2measured;
+    const E = Math.max(0, 2 * (R1 - R2)), S = Math.max(0, R1 - E);
+    const model = (p) => G(p) + S + E / p;
+    console.log(`\nScaling model (W1 epoch, WASM relaxed): GEMM ${G(1).toFixed(2)} s on 1 thread (${G2measured.toFixed(2)} s measured on 2), ` +
+      `other parallel work ${E.toFixed(2)} s, serial + synchronisation ${S.toFixed(2)} s`);
+    console.log('| threads | 1 | 2 | 4 | 8 |\n|---|---|---|---|---|');
+    console.log(`| measured, seconds | ${t1.toFixed(2)} | ${t2.toFixed(2)} | – | – |`);
+    console.log(`| model, seconds | ${[1, 2, 4, 8].map((p) => model(p).toFixed(2)).join(' | ')} |`);
+    console.log(`| model, speed-up vs 1 | ${[1, 2, 4, 8].map((p) => (model(1) / model(p)).toFixed(2) + 'x').join(' | ')} |`);
+  }
   console.log(`\nBatch size scaling (WASM ${extras.relaxed ? 'relaxed' : 'plain'}, ${extras.threads} threads, one epoch of W1):`);
   console.log('| batch | samples/s |\n|---|---|');
   for (const b of extras.batches) console.log(`| ${b.batch} | ${Math.round(b.samples_per_second)} |`);
