@@ -1,6 +1,6 @@
 // bench-child.js: one measurement of tools/bench.js, in a fresh process.
 //   wasm <threads|single> <n|default> <quick|full> <relaxed|plain> [adaptive|all]
-//   | native <n> <quick|full> | tfjs <quick|full> | extras
+//   | native <n> <quick|full> | tfjs <quick|full> | extras [quick]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -96,7 +96,7 @@ async function peakKernel(simd) {
   };
 }
 
-async function extras() {
+async function extras(quick) {
   const shapes = [
     [32, 300, 784, 0, 'layer 1 forward'], [784, 300, 32, 1, 'layer 1 kernel gradient'],
     [32, 200, 300, 0, 'layer 2 forward'], [300, 200, 32, 1, 'layer 2 kernel gradient'], [32, 300, 200, 0, 'layer 2 input gradient'],
@@ -160,7 +160,7 @@ async function extras() {
   const loadSplit = nodeDataLoader(engine);
   const batches = [];
   for (const batch of [32, 128, 256]) {
-    const r = await runConfig(engine, loadSplit, w1Config(55000, batch), { sliceMs: 200 });
+    const r = await runConfig(engine, loadSplit, w1Config(quick ? 11000 : 55000, batch), { sliceMs: 200 });
     batches.push({ batch, samples_per_second: r.history[0].samples_per_second });
   }
   // Memory: the whole training split resident, the 55,000-image subset and the W1 model.
@@ -175,6 +175,6 @@ let result;
 if (kind === 'wasm') result = await wasmEpoch(rest[0], rest[1], rest[2] === 'quick', rest[3] ?? 'auto', rest[4]);
 else if (kind === 'native') result = nativeEpoch(Number(rest[0]), rest[1] === 'quick');
 else if (kind === 'tfjs') result = await tfjsEpoch(rest[0] === 'quick');
-else if (kind === 'extras') result = await extras();
+else if (kind === 'extras') result = await extras(rest[0] === 'quick');
 else throw new Error(`unknown benchmark kind ${kind}`);
 console.log(JSON.stringify(result));

@@ -121,7 +121,7 @@ if (has('default threads (adaptive)')) {
   }
 }
 
-const extras = runChild('extras', []);
+const extras = runChild('extras', [mode]);
 if (extras.error) console.log(`\nextras failed: ${extras.error}`);
 else {
   console.log('\nGEMM at the W1 shapes, GFLOP/s: the engine (1 thread) against the standalone 4x8 register-blocked kernel');

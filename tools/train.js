@@ -27,6 +27,8 @@ options:
   --seed S            override the seed
   --threads N         engine threads (default: all cores, at most 4)
   --variant V         threads (SIMD + pthreads, default) or single (SIMD only)
+  --simd S            auto (relaxed SIMD where Node has it, default), relaxed or plain
+                      (plain: no fused multiply-add, the native build's exact numbers)
   --json              one JSON object per line instead of the Keras-like log
   --cifar-dir DIR     folder with the CIFAR-10 binary batches (experiment 14)
   --export DIR        write each trained run to DIR/<run>/: model.bin (engine format),
@@ -59,6 +61,7 @@ function parseArgs(argv) {
     else if (a === '--seed') opts.seed = int('--seed');
     else if (a === '--threads') opts.threads = int('--threads');
     else if (a === '--variant') opts.variant = value();
+    else if (a === '--simd') opts.simd = value();
     else if (a === '--cifar-dir') opts.cifarDir = value();
     else if (a === '--export') opts.exportDir = value();
     else if (a === '--keras-script') opts.kerasScript = true;
@@ -68,6 +71,7 @@ function parseArgs(argv) {
     else positional.push(a);
   }
   if (opts.variant && !['threads', 'single'].includes(opts.variant)) fail('--variant must be threads or single');
+  if (opts.simd && !['auto', 'relaxed', 'plain'].includes(opts.simd)) fail('--simd must be auto, relaxed or plain');
   if (opts.epochs === 0) fail('--epochs must be at least 1');
   if (opts.threads === 0) fail('--threads must be at least 1');
   if (opts.stopAfterEpoch === 0) fail('--stop-after-epoch must be at least 1');
@@ -212,7 +216,7 @@ async function main() {
     }
     return;
   }
-  const engine = await loadEngine({ variant: opts.variant ?? 'threads', threads: opts.threads });
+  const engine = await loadEngine({ variant: opts.variant ?? 'threads', threads: opts.threads, simd: opts.simd });
   const loadSplit = nodeDataLoader(engine, { cifarDir: opts.cifarDir });
   if (checkpoint) {
     let meta;
