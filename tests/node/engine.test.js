@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { engineWithData, trainNative, smallConfig } from './helpers.js';
 import { runConfig } from '../../core/run.js';
 import { EngineError } from '../../wasm/engine.js';
+import os from 'node:os';
 import { loadEngine, relaxedSimdAvailable } from '../../wasm/node.js';
+import { defaultThreads } from '../../wasm/threads.js';
 
 const engines = [];
 async function make(variant, threads, simd = 'auto') {
@@ -81,6 +83,14 @@ test('relaxed SIMD (fused multiply-add) agrees with plain SIMD within float roun
   result.model.free();
   data.free();
   fusedData.free();
+});
+
+test('the default thread count follows the cores, capped at 4', async () => {
+  assert.deepEqual([1, 2, 3, 4, 8, 64].map(defaultThreads), [1, 2, 3, 4, 4, 4]);
+  assert.equal(defaultThreads(undefined), 1);
+  const engine = await loadEngine();
+  engines.push(engine);
+  assert.equal(engine.info.threads, defaultThreads(os.availableParallelism()));
 });
 
 test('without relaxed SIMD (Safari, older browsers and Nodes) the plain SIMD build loads', async () => {
