@@ -183,7 +183,7 @@ static double seconds_now(void) {
 
 /* Called by the caller before each job that could use the workers. */
 static bool adapt_alone(int n_tasks) {
-  double now = seconds_now(), gap = now - adapt.last;
+  double now = seconds_now(), gap = adapt.last > 0 ? now - adapt.last : 0;
   adapt.last = now;
   if (gap > ADAPT_GAP_S) gap = ADAPT_GAP_S;
   adapt.counted_s += gap;
