@@ -32,12 +32,12 @@ static inline void tile_4x8(int K, const float *a, int a_rs, int a_cs, const flo
   }
   if (a_rs == 1) {
     /* A read transposed (the kernel gradient x^T dz): a(i..i+3, k) are adjacent,
-     * one load and four lane broadcasts. */
-    for (int k = 0; k < K; k++, a += a_cs, b += ldb) {
-      v128_t x = wasm_v128_load(a);
-      TILE_4X8_STEP(wasm_i32x4_shuffle(x, x, 0, 0, 0, 0), wasm_i32x4_shuffle(x, x, 1, 1, 1, 1),
-                    wasm_i32x4_shuffle(x, x, 2, 2, 2, 2), wasm_i32x4_shuffle(x, x, 3, 3, 3, 3), b);
-    }
+     * four broadcast loads at constant offsets. (One load and four lane shuffles
+     * measured slower: shuffles compete with the multiply-adds for the FP pipes,
+     * broadcast loads use only the load ports.) */
+    for (int k = 0; k < K; k++, a += a_cs, b += ldb)
+      TILE_4X8_STEP(wasm_v128_load32_splat(a), wasm_v128_load32_splat(a + 1),
+                    wasm_v128_load32_splat(a + 2), wasm_v128_load32_splat(a + 3), b);
   } else {
     const float *a0 = a, *a1 = a + a_rs, *a2 = a + 2 * a_rs, *a3 = a + 3 * a_rs;
     for (int k = 0; k < K; k++, b += ldb) {
