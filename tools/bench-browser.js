@@ -34,7 +34,8 @@ try {
     engine: window.__marks.engine, data: window.__marks.data, progress: window.__firstProgress, epoch: window.__firstEpoch,
     start: window.__trainStart, longTasks: window.__longTasks.filter((t) => t.start > window.__trainStart && t.duration > 50).length,
     longestTask: Math.max(0, ...window.__longTasks.filter((t) => t.start > window.__trainStart).map((t) => t.duration)),
-    variant: document.querySelector('header')?.innerText.match(/(\d+) threads?|single thread/)?.[0] ?? '',
+    variant: (document.querySelector('header')?.innerText.match(/(\d+) threads?|single thread/)?.[0] ?? '') +
+      (document.querySelector('#engine-badge')?.dataset.simd ? `, ${document.querySelector('#engine-badge').dataset.simd} SIMD` : ''),
   }));
   await page.click('[data-action="stop"]').catch(() => {});
   console.log(JSON.stringify({
