@@ -38,9 +38,15 @@ it('every import reachable from index.html resolves to a file in the source tree
 
 it('the worker loads the engine build and the data from where the build and the site put them', () => {
   const worker = fs.readFileSync(path.join(root, 'web/worker.js'), 'utf8');
-  const engine = worker.match(/new URL\(`([^`]+engine\.mjs)`/)[1];
+  // The URL is a template with two holes: the build (mt/st) and the SIMD kind (web/web-relaxed).
+  const parts = worker.match(/new URL\(`([^`]+engine\.mjs)`/)[1].split(/\$\{[^}]+\}/);
+  assert.equal(parts.length, 3, `the engine URL's holes: ${parts.join(' | ')}`);
   for (const variant of ['mt', 'st']) {
-    const url = engine.replace(/\$\{[^}]+\}/, variant);
-    assert.equal(path.relative(root, path.resolve(root, 'web', url)), `build/wasm-${variant}/web/engine.mjs`);
+    for (const kind of ['web', 'web-relaxed']) {
+      const url = `${parts[0]}${variant}${parts[1]}${kind}${parts[2]}`;
+      const file = path.resolve(root, 'web', url);
+      assert.equal(path.relative(root, file), `build/wasm-${variant}/${kind}/engine.mjs`);
+      assert.ok(fs.existsSync(file), `${path.relative(root, file)} is built`);
+    }
   }
 });
