@@ -359,7 +359,7 @@ export function kerasScript(config, { id, label, title, trainCount } = {}) {
     `"""${pythonText(heading)}`,
     '',
     'The playground run as Keras 3 code on TensorFlow, generated from its configuration',
-    'by chapter11-playground (wasm/keras-script.js): the same data split, model,',
+    'by chapter11-playground (core/keras-script.js): the same data split, model,',
     'initializers, regularizers, constraints, optimizer, schedule and callbacks. The',
     'numbers come out close to the playground\'s, not identical: initialization,',
     'shuffling and dropout draw from different random streams in the two engines.',

@@ -170,7 +170,7 @@ export function exportTfjs(model, config, { weightsFile = WEIGHTS_FILE, generate
   const modelJson = {
     format: 'layers-model',
     generatedBy: generatedBy ?? `chapter11-playground engine ${version}`,
-    convertedBy: 'chapter11-playground wasm/tfjs-format.js',
+    convertedBy: 'chapter11-playground core/tfjs-format.js',
     modelTopology: {
       class_name: 'Sequential',
       config: { name: kerasName(config.name ?? 'sequential'), layers },
