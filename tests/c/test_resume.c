@@ -12,29 +12,10 @@
 #include <string.h>
 
 static uint64_t test_state = 0x9E3779B97F4A7C15ull;
-static uint64_t splitmix(void) {
-  uint64_t z = (test_state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
-/* Each class lights its own band of the 8 x 8 pixels, plus noise; label_shift
- * makes a validation set that disagrees (val_loss rises: callbacks act). */
-#define F 64
+#define F TEST_BAND_FEATURES
 static eng_dataset *make_dataset(uint32_t count, uint32_t classes, uint32_t label_shift) {
-  eng_dataset *ds = malloc(sizeof *ds);
-  ds->count = count, ds->rows = 8, ds->cols = 8, ds->channels = 1, ds->features = F;
-  ds->num_classes = classes;
-  ds->pixels = malloc((size_t)count * F);
-  ds->labels = malloc(count);
-  for (uint32_t i = 0; i < count; i++) {
-    uint32_t c = (uint32_t)(splitmix() % classes);
-    for (uint32_t j = 0; j < F; j++)
-      ds->pixels[(size_t)i * F + j] = (uint8_t)(((j * classes / F) == c ? 150 : 30) + splitmix() % 100);
-    ds->labels[i] = (uint8_t)((c + label_shift) % classes);
-  }
-  return ds;
+  return test_band_dataset(&test_state, count, classes, label_shift);
 }
 
 typedef struct {

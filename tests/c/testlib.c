@@ -1,5 +1,6 @@
 /* testlib.c: helpers shared by the C tests and native tools. */
 #include "testlib.h"
+#include "nn.h"
 
 #include <string.h>
 #ifdef HAVE_ZLIB
@@ -96,5 +97,30 @@ eng_dataset *test_load_fashion(const char *split) {
   }
   free(img);
   free(lab);
+  return ds;
+}
+
+uint64_t test_splitmix(uint64_t *state) {
+  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+eng_dataset *test_band_dataset(uint64_t *state, uint32_t count, uint32_t classes, uint32_t label_shift) {
+  const uint32_t f = TEST_BAND_FEATURES;
+  eng_dataset *ds = malloc(sizeof *ds);
+  ds->count = count, ds->rows = 8, ds->cols = 8, ds->channels = 1, ds->features = f;
+  ds->num_classes = classes;
+  ds->pixels = malloc((size_t)count * f);
+  ds->labels = malloc(count);
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t c = (uint32_t)(test_splitmix(state) % classes);
+    for (uint32_t j = 0; j < f; j++) {
+      int lit = (j * classes / f) == c;
+      ds->pixels[(size_t)i * f + j] = (uint8_t)((lit ? 150 : 30) + test_splitmix(state) % 100);
+    }
+    ds->labels[i] = (uint8_t)((c + label_shift) % classes);
+  }
   return ds;
 }

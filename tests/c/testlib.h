@@ -47,4 +47,14 @@ int test_report(const char *name); /* prints "name: N failures", returns exit co
 unsigned char *test_read_file(const char *path, size_t *len);
 /* Loads Fashion-MNIST split "train" or "t10k" from FASHION_MNIST_DIR; NULL if absent. */
 eng_dataset *test_load_fashion(const char *split);
+/* The tests' own generator (splitmix64), independent of the engine's; each
+ * test file keeps its state so that its data do not depend on the others. */
+uint64_t test_splitmix(uint64_t *state);
+/* count samples of 64 pixels (8 x 8) in `classes` classes: each class lights
+ * its own band of pixels, plus noise, so that a small network learns it in a
+ * few epochs. label_shift rotates the labels (a validation set that disagrees
+ * with the training set, so that val_loss rises: callbacks act). */
+#define TEST_BAND_FEATURES 64
+eng_dataset *test_band_dataset(uint64_t *state, uint32_t count, uint32_t classes, uint32_t label_shift);
+
 #endif
