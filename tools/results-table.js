@@ -5,18 +5,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PRESETS } from '../core/presets.js';
+import { bookReference } from '../core/lesson.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, 'docs/results');
 const pct = (v) => (Number.isFinite(v) ? (100 * v).toFixed(2) : '–');
 const sec = (v) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '–');
 
+const KIND_WORDS = { val_accuracy: 'val', best_val_accuracy: 'best val', test_accuracy: 'test' };
 function refValue(ref) {
-  if (!ref) return [null, ''];
-  if (ref.best_val_accuracy !== undefined) return [ref.best_val_accuracy, 'best val'];
-  if (ref.val_accuracy !== undefined) return [ref.val_accuracy, 'val'];
-  if (ref.test_accuracy !== undefined) return [ref.test_accuracy, 'test'];
-  return [null, ''];
+  const book = bookReference(ref);
+  return book ? [book.value, KIND_WORDS[book.kind]] : [null, ''];
 }
 
 const lines = [

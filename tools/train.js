@@ -3,7 +3,7 @@
 //   npm run train -- <preset|variant|config.json> [--epochs N] [--threads N]
 //                    [--seed S] [--variant threads|single] [--json] [--list]
 //                    [--cifar-dir DIR] [--export DIR] [--keras-script]
-//                    [--stop-after-epoch K] [--resume DIR/<run>]
+//                    [--stop-after-epoch K] [--resume DIR/<run>] [--target P]
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadEngine } from '../wasm/node.js';
@@ -16,6 +16,7 @@ import { exportTfjs, modelJsonText, WEIGHTS_FILE } from '../core/tfjs-format.js'
 import { kerasScript } from '../core/keras-script.js';
 import { resultsBundle } from '../core/results-bundle.js';
 import { fileStem } from '../core/file-names.js';
+import { lesson, takeaway, bookReference, bookDelta, statusOf, points, DEFAULT_TARGET } from '../core/lesson.js';
 
 const USAGE = `usage: npm run train -- <preset|variant|config.json> [options]
   <preset>       an experiment (exp01 ... exp14, ex01 ...): all its variants, then a comparison table
@@ -38,7 +39,9 @@ options:
   --stop-after-epoch K  train as configured but stop after epoch K, writing a training
                       checkpoint to DIR/<run>/checkpoint.bin (needs --export DIR)
   --resume DIR/<run>  finish the run whose checkpoint.bin is there (instead of <preset>);
-                      it ends with the same weights as the run never stopped`;
+                      it ends with the same weights as the run never stopped
+  --target P          the validation accuracy, in percent, whose epochs and seconds to
+                      reach the takeaway of a multi-run preset reports (default 85)`;
 
 function parseArgs(argv) {
   const opts = { json: false, list: false };
@@ -67,6 +70,11 @@ function parseArgs(argv) {
     else if (a === '--keras-script') opts.kerasScript = true;
     else if (a === '--stop-after-epoch') opts.stopAfterEpoch = int('--stop-after-epoch');
     else if (a === '--resume') opts.resume = value();
+    else if (a === '--target') {
+      const v = Number(value());
+      if (!(v > 0 && v <= 100)) fail('--target must be a percentage above 0 and at most 100 (e.g. 85)');
+      opts.target = v / 100;
+    }
     else if (a.startsWith('--')) fail(`unknown option ${a}\n${USAGE}`);
     else positional.push(a);
   }
@@ -116,15 +124,19 @@ function printStatsTable(run, rows) {
   });
 }
 
+// A finished CLI run as core/lesson.js reads one (the page's records have this shape).
+const lessonRun = ({ run, result }) => ({ id: run.id, label: run.label, reference: run.reference, result, status: statusOf(result) });
+
+// "+0.4 in" / "-2.1 out": the band in words (the book's ±1.5 points).
+const deltaText = (d) => (d?.delta == null ? '-' : `${points(d.delta)} ${d.final ? (d.inBand ? 'in' : 'out') : 'so far'}`);
+
 function comparisonTable(experiment, results) {
   console.log(`\n${experiment.id}: ${experiment.title}, comparison`);
-  const head = ['run'.padEnd(34), 'reference'.padStart(10), 'val acc'.padStart(8), 'best val'.padStart(8), 'best ep'.padStart(7), 'train acc'.padStart(9), 'gap'.padStart(6), 'test acc'.padStart(8), 'epochs'.padStart(6), 'time s'.padStart(7)];
+  const head = ['run'.padEnd(34), 'reference'.padStart(10), 'Δ book'.padStart(11), 'val acc'.padStart(8), 'best val'.padStart(8), 'best ep'.padStart(7), 'train acc'.padStart(9), 'gap'.padStart(6), 'test acc'.padStart(8), 'epochs'.padStart(6), 'time s'.padStart(7)];
   console.log(head.join(' '));
   for (const { run, result } of results) {
-    const ref = run.reference ?? {};
-    const refValue = ref.best_val_accuracy ?? ref.val_accuracy ?? ref.test_accuracy;
     console.log([
-      `${run.id} (${run.label})`.slice(0, 34).padEnd(34), pct(refValue).padStart(10), pct(result.final_val_accuracy).padStart(8),
+      `${run.id} (${run.label})`.slice(0, 34).padEnd(34), pct(bookReference(run.reference)?.value).padStart(10), deltaText(bookDelta(lessonRun({ run, result }))).padStart(11), pct(result.final_val_accuracy).padStart(8),
       pct(result.best_val_accuracy).padStart(8), String(result.best_epoch ?? '-').padStart(7), pct(result.final_accuracy).padStart(9),
       pct(result.overfit_gap).padStart(6), pct(result.test_accuracy).padStart(8), String(result.epochs ?? '-').padStart(6), fmt(result.seconds, 1).padStart(7),
     ].join(' ') + (result.error ? `  ERROR: ${result.error}` : ''));
@@ -301,6 +313,18 @@ async function main() {
   }
   for (const m of models.values()) m.free();
   if (!opts.json && results.length > 1 && !experiment.analysis) comparisonTable(experiment, results);
+  // What the runs showed, in the words of the page's comparison table (core/lesson.js).
+  if (results.length > 1 && !experiment.analysis) {
+    const l = lesson(results.map(lessonRun), { target: opts.target ?? DEFAULT_TARGET });
+    const line = takeaway(l);
+    if (opts.json) {
+      out({
+        event: 'lesson', experiment: experiment.id, metric: l.metric, target: l.target, takeaway: line,
+        ranked: l.ranked.map((r) => ({ run: r.run.id, value: r.value, rank: r.rank, reach: r.reach })),
+        unranked: l.unranked.map((u) => ({ run: u.run.id, why: u.why })),
+      });
+    } else console.log(`\nTakeaway: ${line}`);
+  }
   engine.close();
   process.exitCode = failed ? 1 : 0;
 }
