@@ -6,8 +6,9 @@
 // one-line takeaway. No DOM: the comparison table (web/views/table-view.js)
 // and the CLI (tools/train.js) say the same words.
 //
-// A run here is { label, status?, history?, result?, reference? }: a page
-// record, or the CLI's run with its runConfig result (statusOf gives its status).
+// A run here is { label, status?, history?, result?, reference?, config? }: a
+// page record, or the CLI's run with its runConfig result (statusOf gives its status).
+import { PRESETS } from './presets.js';
 
 // The reference numbers are single Keras runs: "expect noise of about ±1.5
 // accuracy points" (shared/spec/chapter11-experiments.md). Within it is in band.
@@ -59,15 +60,34 @@ export function measured(run, kind) {
   return null;
 }
 
-// Δ from the book: {kind, book, value, delta, inBand, final}; null without a
-// reference; value and delta null when the run did not measure that number.
-// final: the run ended normally, so its number is the one to hold against the book.
+const PRESET_RUNS = new Map(PRESETS.flatMap((p) => p.runs.map((r) => [r.config.name, r.config])));
+
+// How a preset's run was made shorter than the book's (Quick try, --epochs), in
+// words, or null: its number then answers a different question than the book's.
+export function shorterThanBook(run) {
+  const book = PRESET_RUNS.get(run.config?.name);
+  if (!book) return null;
+  const words = [];
+  const [epochs, bookEpochs] = [run.config.fit?.epochs, book.fit?.epochs];
+  if (epochs < bookEpochs) words.push(`${epochs} of the book's ${bookEpochs} epochs`);
+  const [images, bookImages] = [run.config.data?.train?.count, book.data?.train?.count];
+  if (images < bookImages) words.push(`${images} of its ${bookImages} training images`);
+  return words.length ? words.join(', ') : null;
+}
+
+// Δ from the book: {kind, book, value, delta, inBand, final, shorter}; null
+// without a reference; value and delta null when the run did not measure that
+// number. final: the run ended normally; shorter: shorterThanBook. Only a final
+// run as long as the book's is held against the book's band.
 export function bookDelta(run) {
   const ref = bookReference(run.reference);
   if (!ref) return null;
   const value = measured(run, ref.kind);
   const delta = value === null ? null : value - ref.value;
-  return { kind: ref.kind, book: ref.value, value, delta, inBand: delta === null ? null : Math.abs(delta) <= BOOK_BAND + 1e-9, final: statusOfRun(run) === 'done' };
+  return {
+    kind: ref.kind, book: ref.value, value, delta, inBand: delta === null ? null : Math.abs(delta) <= BOOK_BAND + 1e-9,
+    final: statusOfRun(run) === 'done', shorter: shorterThanBook(run),
+  };
 }
 
 // The first epoch whose validation accuracy reached target, with the training
@@ -136,8 +156,10 @@ export function takeaway(l) {
     else if (first.length > 1) parts.push(`Best: ${names(first.map((r) => r.run.label))}, tied at ${value} ${short}`);
     else parts.push(`Best: ${first[0].run.label} with ${value} ${short}`);
     const d = first.length === 1 ? bookDelta(first[0].run) : null;
-    if (d && d.kind === l.metric && d.delta !== null)
-      parts[0] += ` (book ${percent(d.book)} ±${100 * BOOK_BAND}: ${d.inBand ? 'in band' : `out of band, ${points(d.delta)} points`})`;
+    if (d && d.kind === l.metric && d.delta !== null) {
+      parts[0] += d.shorter ? ` (book ${percent(d.book)} from a longer run; this one had ${d.shorter})`
+        : ` (book ${percent(d.book)} ±${100 * BOOK_BAND}: ${d.inBand ? 'in band' : `out of band, ${points(d.delta)} points`})`;
+    }
     for (const key of new Set(l.ranked.filter((r) => r.rank > 1).map((r) => r.key))) {
       const tied = l.ranked.filter((r) => r.key === key);
       if (tied.length > 1) parts.push(`${names(tied.map((r) => r.run.label))} tied at ${percent(tied[0].value)}`);

@@ -125,10 +125,11 @@ function printStatsTable(run, rows) {
 }
 
 // A finished CLI run as core/lesson.js reads one (the page's records have this shape).
-const lessonRun = ({ run, result }) => ({ id: run.id, label: run.label, reference: run.reference, result, status: statusOf(result) });
+const lessonRun = ({ run, result }) => ({ id: run.id, label: run.label, reference: run.reference, config: run.config, result, status: statusOf(result) });
 
-// "+0.4 in" / "-2.1 out": the band in words (the book's ±1.5 points).
-const deltaText = (d) => (d?.delta == null ? '-' : `${points(d.delta)} ${d.final ? (d.inBand ? 'in' : 'out') : 'so far'}`);
+// "+0.4 in" / "-2.1 out": the band in words (the book's ±1.5 points); "short":
+// fewer epochs or images than the book's run (--epochs), not comparable.
+const deltaText = (d) => (d?.delta == null ? '-' : `${points(d.delta)} ${!d.final ? 'so far' : d.shorter ? 'short' : d.inBand ? 'in' : 'out'}`);
 
 function comparisonTable(experiment, results) {
   console.log(`\n${experiment.id}: ${experiment.title}, comparison`);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { root } from './helpers.js';
-import { lesson, takeaway, bookDelta, bookReference, reach, lessonMetric, statusOf } from '../../core/lesson.js';
+import { lesson, takeaway, bookDelta, bookReference, reach, lessonMetric, statusOf, shorterThanBook } from '../../core/lesson.js';
+import { findPreset } from '../../core/presets.js';
 
 // A history of validation accuracies, 3 s an epoch.
 const history = (vals, secs = 3) => vals.map((v, i) => ({ epoch: i + 1, val_accuracy: v, accuracy: v + 0.02, loss: 1 - v, seconds: secs }));
@@ -35,6 +36,17 @@ test('the book number is the reference\'s first kind; Δ is measured minus book,
   assert.equal(partial.final, false, 'a run still training is not held against the book yet');
   // The result's own numbers win over the history (restore_best_weights evaluates the restored model).
   assert.equal(bookDelta({ label: 'r', result: { final_val_accuracy: 0.9, history: history([0.8]) }, reference: { val_accuracy: 0.9 } }).delta, 0);
+});
+
+test('a preset run shorter than the book\'s (Quick try, --epochs) is not held against the book\'s band', () => {
+  const he = findPreset('exp03/he').runs[0];
+  const quick = { ...he.config, fit: { ...he.config.fit, epochs: 3 }, data: { ...he.config.data, train: { ...he.config.data.train, count: 1000 } } };
+  assert.equal(shorterThanBook({ config: he.config }), null, 'the preset as it is');
+  assert.equal(shorterThanBook({ config: quick }), '3 of the book\'s 10 epochs, 1000 of its 20000 training images');
+  assert.equal(shorterThanBook({ config: { ...quick, name: 'my-net' } }), null, 'not a preset run: nothing to say');
+  const r = run('He normal + ReLU', [0.2, 0.3], { config: quick, reference: he.reference });
+  assert.equal(bookDelta(r).shorter, shorterThanBook(r));
+  assert.equal(takeaway(lesson([r])), 'He normal + ReLU: 30 % val acc (book 85 % from a longer run; this one had 3 of the book\'s 10 epochs, 1000 of its 20000 training images); none reached 85 % val acc.');
 });
 
 test('epochs and seconds to the target: the first epoch at or above it, "not reached", or not measured', () => {

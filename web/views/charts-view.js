@@ -6,8 +6,7 @@
 // an HTML heading and a Table button: the same points as a <table>, the text
 // alternative to the canvas (WCAG 1.1.1), redrawn as epochs arrive while shown.
 import { h, replace } from './dom.js';
-
-const BAND = 0.015;
+import { BOOK_BAND as BAND } from '../../core/lesson.js';
 
 // One format for a point's value, in the tooltip and in the table view.
 const pointText = (v) => Number(v).toPrecision(4);
