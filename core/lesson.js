@@ -126,7 +126,8 @@ export function lesson(runs, { target = DEFAULT_TARGET } = {}) {
   for (const run of runs) {
     const status = statusOfRun(run);
     const value = measured(run, metric);
-    if (status !== 'done') unranked.push({ run, why: WHY[status] ?? status });
+    if (run.config?.analysis) unranked.push({ run, why: 'an analysis, not trained' });
+    else if (status !== 'done') unranked.push({ run, why: WHY[status] ?? status });
     else if (value === null) unranked.push({ run, why: `no ${METRIC_NAMES[metric]} measured` });
     else ranked.push({ run, value, key: Math.round(value / TIE_STEP), reach: reach(run, target) });
   }

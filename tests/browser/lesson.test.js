@@ -62,6 +62,9 @@ describe('the table states the lesson', () => {
     assert.ok(table.filter((r) => r.best).length === 1);
     const text = await takeaway();
     assert.ok(text.startsWith(`Takeaway: Best: ${first[0].label} with ${+(100 * top.final).toFixed(1)} % val acc`), text);
+    // Sorted by rank, the first row is that run.
+    await page.click('#table-view th button:text("Rank")');
+    assert.equal((await rows())[0].run, top.run);
     await shot(page, 'lesson-table');
   });
 

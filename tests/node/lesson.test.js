@@ -112,8 +112,8 @@ test('the takeaway with ties, one run, runs still training and no finished run',
   assert.equal(takeaway(lesson([live])), 'No run has finished yet; not ranked: Adam (still training).');
   assert.equal(takeaway(lesson([run('x', [0.1], { status: 'diverged' }), run('y', [0.2], { status: 'crashed' })])), 'No run to rank; not ranked: x (diverged) and y (engine crashed).');
   assert.equal(takeaway(lesson([])), 'No runs to compare yet.');
-  assert.equal(takeaway(lesson([{ label: 'analysis', status: 'done', history: [], result: {} }, { label: 'other', status: 'done', history: [], result: {} }])),
-    'No run to rank; not ranked: analysis (no final validation accuracy measured) and other (no final validation accuracy measured).');
+  assert.equal(takeaway(lesson([{ label: 'imported', status: 'done', history: [], result: {} }, { label: 'sigmoid', status: 'done', config: { analysis: { type: 'layer_stats' } }, result: {} }])),
+    'No run to rank; not ranked: imported (no final validation accuracy measured) and sigmoid (an analysis, not trained).');
 });
 
 test('the status of a CLI run comes from its result', () => {
@@ -138,6 +138,9 @@ test('the CLI ends a multi-run preset with the takeaway: a lesson event in --jso
   assert.equal(event.ranked[0].run, top.run, 'ranked first: the highest final validation accuracy');
   const labels = { 'ex01/constant': 'constant 0.01', 'ex01/he': 'He normal' };
   assert.match(event.takeaway, new RegExp(`^Best: ${labels[top.run]} with `));
+  const bad = cli(['--target', '0']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--target must be a percentage above 0 and at most 100/);
   const log = cli([]);
   assert.equal(log.status, 0, log.stderr);
   assert.match(log.stdout, /\nTakeaway: Best: (constant 0\.01|He normal) with [\d.]+ % val acc.*\.\n$/);
