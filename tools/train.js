@@ -9,9 +9,8 @@ import path from 'node:path';
 import { loadEngine } from '../wasm/node.js';
 import { nodeDataLoader } from '../datasets/node.js';
 import { runConfig, readCheckpoint } from '../core/run.js';
-import { PRESETS, findPreset } from '../core/presets.js';
-import { validateConfig, ConfigError } from '../core/config.js';
-import { prepare } from '../core/prepare.js';
+import { PRESETS } from '../core/presets.js';
+import { TRAIN_OPTIONS, parseArgs, fail, loadTarget, doneEvent } from './train-options.js';
 import { exportTfjs, modelJsonText, WEIGHTS_FILE } from '../core/tfjs-format.js';
 import { kerasScript } from '../core/keras-script.js';
 import { resultsBundle } from '../core/results-bundle.js';
@@ -24,14 +23,7 @@ const USAGE = `usage: npm run train -- <preset|variant|config.json> [options]
   <config.json>  a run configuration file (see core/config.schema.json)
 options:
   --list              list the presets
-  --epochs N          override the number of epochs (a schedule in epochs or fractions of the run follows)
-  --seed S            override the seed
-  --threads N         engine threads (default: all cores, at most 4)
-  --variant V         threads (SIMD + pthreads, default) or single (SIMD only)
-  --simd S            auto (relaxed SIMD where Node has it, default), relaxed or plain
-                      (plain: no fused multiply-add, the native build's exact numbers)
-  --json              one JSON object per line instead of the Keras-like log
-  --cifar-dir DIR     folder with the CIFAR-10 binary batches (experiment 14)
+${TRAIN_OPTIONS}
   --export DIR        write each trained run to DIR/<run>/: model.bin (engine format),
                       config.json, tfjs/model.json + weights.bin (TensorFlow.js; inputs
                       are pixels / 255), train.py (Keras script), history.csv, results.json
@@ -43,55 +35,13 @@ options:
   --target P          the validation accuracy, in percent, whose epochs and seconds to
                       reach the takeaway of a multi-run preset reports (default 85)`;
 
-function parseArgs(argv) {
-  const opts = { json: false, list: false };
-  const positional = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) fail(`${a} needs a value`);
-      return argv[++i];
-    };
-    const int = (name) => {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < 0) fail(`${name} must be a whole number`);
-      return v;
-    };
-    if (a === '--json') opts.json = true;
-    else if (a === '--list') opts.list = true;
-    else if (a === '--help' || a === '-h') opts.help = true;
-    else if (a === '--epochs') opts.epochs = int('--epochs');
-    else if (a === '--seed') opts.seed = int('--seed');
-    else if (a === '--threads') opts.threads = int('--threads');
-    else if (a === '--variant') opts.variant = value();
-    else if (a === '--simd') opts.simd = value();
-    else if (a === '--cifar-dir') opts.cifarDir = value();
-    else if (a === '--export') opts.exportDir = value();
-    else if (a === '--keras-script') opts.kerasScript = true;
-    else if (a === '--stop-after-epoch') opts.stopAfterEpoch = int('--stop-after-epoch');
-    else if (a === '--resume') opts.resume = value();
-    else if (a === '--target') {
-      const v = Number(value());
-      if (!(v > 0 && v <= 100)) fail('--target must be a percentage above 0 and at most 100 (e.g. 85)');
-      opts.target = v / 100;
-    }
-    else if (a.startsWith('--')) fail(`unknown option ${a}\n${USAGE}`);
-    else positional.push(a);
-  }
-  if (opts.variant && !['threads', 'single'].includes(opts.variant)) fail('--variant must be threads or single');
-  if (opts.simd && !['auto', 'relaxed', 'plain'].includes(opts.simd)) fail('--simd must be auto, relaxed or plain');
-  if (opts.epochs === 0) fail('--epochs must be at least 1');
-  if (opts.threads === 0) fail('--threads must be at least 1');
-  if (opts.stopAfterEpoch === 0) fail('--stop-after-epoch must be at least 1');
-  if (opts.stopAfterEpoch && !opts.exportDir) fail('--stop-after-epoch needs --export DIR: the checkpoint is written there');
-  if (opts.resume && (positional.length || opts.epochs || opts.seed !== undefined))
-    fail('--resume takes the run and its configuration from the checkpoint: give no preset, --epochs or --seed');
-  return { opts, positional };
-}
-
-function fail(message) {
-  process.stderr.write(`error: ${message}\n`);
-  process.exit(2);
+// train's own options, beside those tools/train-options.js parses for train and sweep.
+function trainOption(a, { value, opts }) {
+  if (a !== '--target') return false;
+  const v = Number(value());
+  if (!(v > 0 && v <= 100)) fail('--target must be a percentage above 0 and at most 100 (e.g. 85)');
+  opts.target = v / 100;
+  return true;
 }
 
 const fmt = (v, d = 4) => (Number.isFinite(v) ? v.toFixed(d) : '-');
@@ -167,7 +117,7 @@ function exportExtras(dir, run, result, engine, experiment) {
 }
 
 async function main() {
-  const { opts, positional } = parseArgs(process.argv.slice(2));
+  const { opts, positional } = parseArgs(process.argv.slice(2), { usage: USAGE, extra: trainOption });
   if (opts.help) return console.log(USAGE);
   if (opts.list) {
     for (const p of PRESETS) {
@@ -187,39 +137,7 @@ async function main() {
     checkpoint = new Uint8Array(fs.readFileSync(file));
     experiment = { id: 'resume', title: `resumed from ${opts.resume}` };
     runs = null; // read from the checkpoint once the engine is loaded
-  } else if (target.endsWith('.json') || fs.existsSync(target)) {
-    let config;
-    try {
-      config = JSON.parse(fs.readFileSync(target, 'utf8'));
-    } catch (err) {
-      fail(`cannot read ${target}: ${err.message}`);
-    }
-    const root = validateConfig(config).find((e) => e.path === '(root)'); // null, a list, a number
-    if (root) fail(`${target}: invalid configuration:\n  (root): ${root.message}`);
-    experiment = { id: config.name ?? path.basename(target), title: config.title ?? 'configuration file' };
-    const id = typeof config.name === 'string' && config.name ? config.name : path.basename(target, '.json');
-    runs = [{ id, label: config.title ?? 'config', config: { name: path.basename(target, '.json'), ...config }, reference: config.reference }];
-  } else {
-    const found = findPreset(target);
-    if (!found) fail(`unknown preset "${target}"; npm run train -- --list shows them`);
-    ({ experiment, runs } = found);
-  }
-  if (runs) runs = runs.map((r) => ({
-    ...r,
-    config: {
-      ...r.config,
-      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-      ...(opts.epochs ? { fit: { ...(r.config.fit ?? {}), epochs: opts.epochs } } : {}),
-    },
-  }));
-  for (const r of runs ?? []) {
-    try {
-      r.prepared = prepare(r.config);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      fail(`${r.id}: invalid configuration:\n${err.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
-    }
-  }
+  } else ({ experiment, runs } = loadTarget(target, opts));
   if (opts.kerasScript && !runs) fail('--keras-script and --resume do not go together');
   if (opts.kerasScript) {
     process.stdout.on('error', (err) => process.exit(err.code === 'EPIPE' ? 0 : 1)); // | head
@@ -295,15 +213,7 @@ async function main() {
     results.push({ run, result });
     if (result.error) failed = true;
     if (opts.json) {
-      out({
-        event: result.checkpoint ? 'stopped' : 'done', run: run.id, ...(result.checkpoint ? { stopped_after_epoch: result.stopped_after_epoch } : {}), epochs: result.epochs ?? 0, best_val_accuracy: result.best_val_accuracy ?? null,
-        best_epoch: result.best_epoch ?? null, final_val_accuracy: result.final_val_accuracy ?? null,
-        test_accuracy: result.test_accuracy ?? null, test_loss: result.test_loss ?? null, stop_epoch: result.stop_epoch,
-        overfit_gap: result.overfit_gap ?? null, seconds: result.seconds, sparsity: result.sparsity ?? null,
-        inference_seconds: result.inference_seconds ?? null, reference: run.reference ?? null,
-        warnings: result.warnings ?? [],
-        ...(result.layer_stats ? { layers: result.layer_stats } : {}), ...(result.error ? { error: result.error } : {}),
-      });
+      out(doneEvent(run, result));
     } else {
       if (result.error) console.log(`\nERROR: ${result.error}`);
       if (Number.isFinite(result.test_accuracy)) console.log(`test_loss: ${fmt(result.test_loss)} - test_accuracy: ${fmt(result.test_accuracy)}`);
