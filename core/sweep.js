@@ -76,14 +76,14 @@ export function parseValue(text) {
 // "optimizer.learning_rate=0.001,0.01,0.1" -> {path, values}
 export function parseGrid(text) {
   const eq = String(text).indexOf('=');
-  if (eq < 1) throw new SweepError(`--grid ${text}: write it as path=value,value,... (like optimizer.learning_rate=0.001,0.01)`);
+  if (eq < 1) throw new SweepError(`${text}: write a knob as path=value,value,... (like optimizer.learning_rate=0.001,0.01)`);
   const path = text.slice(0, eq);
   parsePath(path);
   const values = text.slice(eq + 1).split(',').map((v) => {
     try {
       return parseValue(v);
     } catch {
-      throw new SweepError(`--grid ${text}: ${path} has an empty value`);
+      throw new SweepError(`${text}: ${path} has an empty value`);
     }
   });
   return { path, values };
@@ -94,7 +94,7 @@ export function parseGrid(text) {
 // draws whole numbers.
 export function parseRange(text) {
   const m = /^([^=]+)=([^:]+):([^:]+)(?::(log))?$/.exec(String(text));
-  if (!m) throw new SweepError(`--range ${text}: write it as path=low:high or path=low:high:log (like optimizer.learning_rate=1e-4:1e-1:log)`);
+  if (!m) throw new SweepError(`${text}: write a range as path=low:high or path=low:high:log (like optimizer.learning_rate=1e-4:1e-1:log)`);
   const [, path, lowText, highText, log] = m;
   parsePath(path);
   const low = Number(lowText);
@@ -138,10 +138,10 @@ const describeValue = (v) => (typeof v === 'string' ? `"${v}"` : String(v));
 
 // Whether the configuration takes value at path: the problems validateConfig
 // finds with it that it does not find without it, worded with the knob.
-function checkKnobValue(base, baseErrors, path, value, flag) {
+function checkKnobValue(base, baseErrors, path, value) {
   const config = setAt(base, path, value);
   const fresh = validateConfig(config).filter((e) => !baseErrors.has(`${e.path}: ${e.message}`));
-  if (fresh.length) throw new SweepError(`${flag} ${path}=${describeValue(value)}: ${fresh.map((e) => `${e.path} ${e.message}`).join('; ')}`);
+  if (fresh.length) throw new SweepError(`${path}=${describeValue(value)}: ${fresh.map((e) => `${e.path} ${e.message}`).join('; ')}`);
 }
 
 // base: a valid run configuration; knobs: [{path, values} | {path, low, high, log, integer}]
@@ -153,7 +153,7 @@ export function planSweep(base, knobs, { random, seed, maxTrials, epochs, patien
   const baseErrors = validateConfig(base);
   if (baseErrors.length) throw new SweepError(`the base configuration is not valid: ${baseErrors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   if (!base.data.validation) throw new SweepError('a sweep ranks its trials by validation accuracy: set data.validation in the configuration');
-  if (!knobs.length) throw new SweepError('a sweep needs at least one knob (--grid path=values or --range path=low:high)');
+  if (!knobs.length) throw new SweepError('a sweep needs at least one knob: a configuration path with values (--grid path=values) or a range (--range path=low:high)');
   const seen = new Set();
   for (const k of knobs) {
     if (seen.has(k.path)) throw new SweepError(`${k.path} is swept twice; give it once`);
@@ -164,11 +164,10 @@ export function planSweep(base, knobs, { random, seed, maxTrials, epochs, patien
   }
   const known = new Set(baseErrors.map((e) => `${e.path}: ${e.message}`));
   for (const k of knobs) {
-    const flag = k.values ? '--grid' : '--range';
-    for (const v of k.values ?? [k.low, k.high]) checkKnobValue(base, known, k.path, v, flag);
+    for (const v of k.values ?? [k.low, k.high]) checkKnobValue(base, known, k.path, v);
   }
-  if (random !== undefined && !(Number.isInteger(random) && random >= 1)) throw new SweepError('--random needs how many trials to draw (a whole number, 1 or more)');
-  if (random === undefined && knobs.some((k) => !k.values)) throw new SweepError(`${knobs.find((k) => !k.values).path}: a range is searched at random: say how many trials with --random N`);
+  if (random !== undefined && !(Number.isInteger(random) && random >= 1)) throw new SweepError('random draws: how many trials to draw must be a whole number, 1 or more');
+  if (random === undefined && knobs.some((k) => !k.values)) throw new SweepError(`${knobs.find((k) => !k.values).path}: a range is drawn at random: say how many trials to draw (--random N)`);
   const sweepSeed = seed ?? base.seed ?? 42;
   let points;
   if (random === undefined) {
