@@ -15,6 +15,9 @@ import { runsToCsv, runsToJson, runFiles, kerasFile, fileStem } from './app/expo
 import { readConfigText } from './app/config-import.js';
 import { modelJsonText, INPUT_NOTE } from '../core/tfjs-format.js';
 import { createViews } from './views/app-view.js';
+import { SweepPool, poolSize } from './app/sweep-pool.js';
+import { planSweep, parseGrid, parseRange, SweepError } from '../core/sweep.js';
+import { bestOfSweep } from './views/sweep-view.js';
 
 const params = new URLSearchParams(location.search);
 const forceSingle = params.get('threads') === 'off';
@@ -39,6 +42,7 @@ const state = { plan: defaultPlan() };
 let views;
 let session;
 let client;
+let sweepPool;
 let lastHash = '';
 // The learning-rate preview, computed by the engine in the worker.
 const previewer = new SchedulePreviewer({
@@ -80,6 +84,7 @@ function changed({ rerender = false } = {}) {
   const trainTotal = session?.datasets.get(config().data?.dataset)?.splits?.train?.count;
   previewer.request(config(), { trainTotal, label: selectedRun(state).label, errors }, { immediate: rerender });
   if (session) views.charts.setPlanBands(state.plan, session.runs);
+  views.sweep.setBase(config());
   writeHash();
 }
 
@@ -252,6 +257,40 @@ const actions = {
     }
     views.reveal('sec-plan');
   },
+  // ---- the sweep (core/sweep.js plans it, app/sweep-pool.js runs it)
+  runSweep({ knobs, random, seed, epochs, maxTrials }) {
+    let plan;
+    const base = structuredClone(config());
+    try {
+      const parsed = knobs.map((k) => {
+        const path = k.path.trim();
+        const values = k.values.replace(/\s+/g, '');
+        if (!path) throw new SweepError(`a knob needs a configuration path (like optimizer.learning_rate) for its values ${k.values}`);
+        return values.includes(':') ? parseRange(`${path}=${values}${k.log ? ':log' : ''}`) : parseGrid(`${path}=${values}`);
+      });
+      if (base.data?.dataset !== 'fashion-mnist') throw new SweepError('a sweep trains on Fashion-MNIST only for now: its workers cannot see your own files or CIFAR-10');
+      plan = planSweep(base, parsed, { random, seed, maxTrials, epochs });
+    } catch (err) {
+      if (!(err instanceof SweepError)) throw err;
+      return views.sweep.showError(err.message);
+    }
+    sweepPool.start(plan, { base, random }).catch((err) => views.sweep.showError(err.message));
+  },
+  stopSweep: () => sweepPool.stop(),
+  continueSweep: () => sweepPool.run().catch((err) => views.sweep.showError(err.message)),
+  clearSweep: () => sweepPool.clear(),
+  useBestTrial() {
+    const best = bestOfSweep(sweepPool.sweep);
+    if (!best) return views.sweep.showError('no trial has finished with a validation accuracy yet');
+    const knobs = Object.entries(best.knobs).map(([p, v]) => `${p}=${v}`).join(', ');
+    loadPlan({
+      title: `Best trial of the sweep (trial ${best.trial})`, description: `${knobs}: best validation accuracy ${best.result.best_val_accuracy.toFixed(4)} in the sweep.`,
+      preset: null, needs: null, selected: 0,
+      runs: [{ id: best.config.name, label: `trial ${best.trial}: ${knobs}`, reference: {}, config: structuredClone(best.config) }],
+    });
+    views.messages.show({ level: 'info', text: `The best trial (${knobs}) is now the plan: train it on more epochs or images, or change it further.` });
+    views.reveal('sec-plan');
+  },
   exportResults(kind) {
     const shown = session.runs.filter((r) => r.visible);
     const runs = shown.length ? shown : session.runs;
@@ -328,6 +367,9 @@ function wire() {
     views.messages.show({ level: 'error', text: `"${run.label}" cannot train yet: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}` });
   });
   bus.on('message', (m) => views.messages.show(m));
+  bus.on('sweep:changed', (pool) => views.sweep.show(pool));
+  bus.on('sweep:trial', ({ sweep: pool }) => views.sweep.show(pool));
+  bus.on('sweep:crash', ({ message }) => views.messages.show({ level: 'error', text: `A sweep worker stopped working: ${message}. Its trial is marked crashed and a new worker takes the next one; the sweep goes on.` }));
 }
 
 async function main() {
@@ -340,7 +382,7 @@ async function main() {
   // Leaving while a run trains asks first; if the student leaves anyway, the
   // run resumes from its last epoch's checkpoint on the next visit.
   window.addEventListener('beforeunload', (e) => {
-    if (!session?.training) return;
+    if (!session?.training && !sweepPool?.running) return;
     e.preventDefault();
     e.returnValue = '';
   });
@@ -363,8 +405,10 @@ async function main() {
     },
   });
   session = new Session({ client, store, bus });
-  window.playground = { state, session, client, bus, schedule: previewer };
+  sweepPool = new SweepPool({ workerUrl: new URL('./worker.js', import.meta.url), store, bus, size: poolSize(navigator.hardwareConcurrency) });
+  window.playground = { state, session, client, bus, schedule: previewer, sweep: sweepPool };
   await session.restore();
+  await sweepPool.restore();
   if (!store.persistent) views.messages.show({ level: 'warn', text: 'This browser does not allow IndexedDB here: runs will not survive a reload (export them as JSON).' });
   views.status.isolation(isolated && !forceSingle, { forcedSingle: forceSingle && isolated });
   try {

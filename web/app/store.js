@@ -8,7 +8,7 @@ const DB_NAME = 'chapter11-playground';
 const VERSION = 2;
 const RUNS = 'runs';
 const CHECKPOINTS = 'checkpoints'; // {key: run record key, bytes, epoch, history, savedAt}
-const QUEUE = 'queue'; // one record {key: 'plan', keys: [run record keys, in order]}
+const QUEUE = 'queue'; // {key: 'plan', keys: [run record keys, in order]}; {key: 'sweep', ...} (sweep-pool.js)
 
 function request(req) {
   return new Promise((resolve, reject) => {
@@ -83,4 +83,9 @@ export class RunStore {
   putQueue(keys) { return this.#put(QUEUE, { key: 'plan', keys }); }
   async getQueue() { return (await this.#get(QUEUE, 'plan'))?.keys ?? null; }
   clearQueue() { return this.#delete(QUEUE, 'plan'); }
+
+  // ---- the sweep (web/app/sweep-pool.js): its trials with their results, one record
+  putSweep(sweep) { return this.#put(QUEUE, { ...sweep, key: 'sweep' }); }
+  getSweep() { return this.#get(QUEUE, 'sweep'); }
+  clearSweep() { return this.#delete(QUEUE, 'sweep'); }
 }

@@ -13,6 +13,7 @@ import { InspectView } from './inspect-view.js';
 import { ShareView, MessagesView } from './share-view.js';
 import { placeErrors } from './errors-view.js';
 import { ResumeView } from './resume-view.js';
+import { SweepView } from './sweep-view.js';
 
 export function createViews(actions) {
   const controls = $('.controls');
@@ -29,6 +30,7 @@ export function createViews(actions) {
     inspect: new InspectView($('#inspect-view'), { inspect: actions.inspectCall, classNames: actions.classNames }),
     share: new ShareView($('#share-view'), actions),
     resume: new ResumeView($('#resume-offer'), actions),
+    sweep: new SweepView($('#sweep-view'), actions),
   };
   const problemsBox = $('#form-problems');
   // The skip link moves focus itself: following its #fragment would replace the
