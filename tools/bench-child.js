@@ -1,6 +1,8 @@
 // bench-child.js: one measurement of tools/bench.js, in a fresh process.
 //   wasm <threads|single> <n|default> <quick|full> <relaxed|plain> [adaptive|all]
 //   | native <n> <quick|full> | tfjs <quick|full> | extras [quick]
+//   | sweep-config <quick|full> (the sweep's base configuration and grid, printed)
+//   | sweep-sequential <quick|full> (its trials one after another, all threads)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +13,7 @@ import { nodeDataLoader } from '../datasets/node.js';
 import { runConfig } from '../core/run.js';
 import { findPreset } from '../core/presets.js';
 import { toSpecs } from '../core/prepare.js';
+import { planSweep, parseGrid } from '../core/sweep.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const [kind, ...rest] = process.argv.slice(2);
@@ -171,8 +174,36 @@ async function extras(quick) {
   return { gemm, stepGemms, errors: Object.fromEntries(Object.entries(variants).filter(([, v]) => v.error).map(([k, v]) => [k, v.error])), batches, memory_mb, relaxed: engine.info.relaxed, threads: engine.info.threads };
 }
 
+// The sweep benchmark's small trials: the W1 model on a subset, a 2x2 grid of
+// learning rate and batch size (tools/bench.js runs them with npm run sweep too).
+const SWEEP_GRID = ['optimizer.learning_rate=0.01,0.03', 'fit.batch_size=32,64'];
+function sweepConfig(quick) {
+  const c = w1Config(quick ? 2000 : 5000);
+  c.name = 'bench-sweep';
+  c.data.validation = { split: 'test', start: 0, count: 1000 };
+  c.fit.epochs = 2;
+  return c;
+}
+
+// The same trials as `npm run sweep -- --workers W`, one after another on one
+// engine with the default threads; timed from loading the engine, as the sweep
+// is timed from starting its workers.
+async function sweepSequential(quick) {
+  const t0 = performance.now();
+  const { trials } = planSweep(sweepConfig(quick), SWEEP_GRID.map(parseGrid));
+  const engine = await loadEngine();
+  const loadSplit = nodeDataLoader(engine);
+  const results = [];
+  for (const t of trials) results.push((await runConfig(engine, loadSplit, t.config)).best_val_accuracy);
+  engine.close();
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, trials: trials.length, threads: engine.info.threads, trials_per_minute: (60 * trials.length) / seconds, best_val_accuracy: results };
+}
+
 let result;
-if (kind === 'wasm') result = await wasmEpoch(rest[0], rest[1], rest[2] === 'quick', rest[3] ?? 'auto', rest[4]);
+if (kind === 'sweep-config') result = { config: sweepConfig(rest[0] === 'quick'), grid: SWEEP_GRID };
+else if (kind === 'sweep-sequential') result = await sweepSequential(rest[0] === 'quick');
+else if (kind === 'wasm') result = await wasmEpoch(rest[0], rest[1], rest[2] === 'quick', rest[3] ?? 'auto', rest[4]);
 else if (kind === 'native') result = nativeEpoch(Number(rest[0]), rest[1] === 'quick');
 else if (kind === 'tfjs') result = await tfjsEpoch(rest[0] === 'quick');
 else if (kind === 'extras') result = await extras(rest[0] === 'quick');

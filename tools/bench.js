@@ -4,8 +4,9 @@
 // interleaved round by round so the machine's drift hits all alike; the table shows
 // the minimum (and median) of the rounds. Then the same with one core held busy by
 // another process (`yes`, killed at the end), the GEMM against the standalone
-// peak kernel, and the browser.
-//   node tools/bench.js [--rounds N] [--no-tfjs] [--no-browser] [--no-contention] [--quick]
+// peak kernel, sweep throughput (npm run sweep's W single-threaded workers against the
+// same trials one after another on all threads), and the browser.
+//   node tools/bench.js [--rounds N] [--no-tfjs] [--no-browser] [--no-contention] [--no-sweep] [--sweep-only] [--quick]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +18,7 @@ const args = process.argv.slice(2);
 const opt = (name, def) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
 const rounds = Number(opt('--rounds', 3));
 const quick = args.includes('--quick');
+const sweepOnly = args.includes('--sweep-only'); // the sweep throughput alone
 const child = path.join(root, 'tools/bench-child.js');
 const W1_SAMPLES = 55000;
 
@@ -32,6 +34,10 @@ console.log(`W1 benchmark on ${os.cpus()[0].model}, ${os.cpus().length} cores, N
 if (load() > 0.5) console.log(`warning: load average ${load().toFixed(2)}: another process is using the CPU; numbers will be noisy`);
 
 const mode = quick ? 'quick' : 'full';
+if (sweepOnly) {
+  sweepThroughput();
+  process.exit(0);
+}
 const variants = [
   ['wasm relaxed SIMD, default threads', 'wasm', ['threads', 'default', mode, 'relaxed']],
   ['wasm relaxed SIMD x2', 'wasm', ['threads', '2', mode, 'relaxed']],
@@ -165,6 +171,8 @@ else {
   console.log(`\nWASM memory with the whole training set resident and the W1 model built: ${extras.memory_mb.toFixed(0)} MB`);
 }
 
+if (!args.includes('--no-sweep')) sweepThroughput();
+
 if (!args.includes('--no-browser')) {
   const r = spawnSync(process.execPath, [path.join(root, 'tools/bench-browser.js')], { encoding: 'utf8', cwd: root });
   if (r.status !== 0) console.log(`\nbrowser: failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ')}`);
@@ -174,4 +182,37 @@ if (!args.includes('--no-browser')) {
       `Fashion-MNIST downloaded, gunzipped and parsed ${b.data_ready_ms} ms; Train -> first batch ${b.training_start_after_click_ms} ms, ` +
       `first epoch (exp04 ReLU, 20,000 images) ended at ${b.first_epoch_end_ms} ms; UI-thread long tasks (> 50 ms) while training: ${b.long_tasks_while_training}, longest UI-thread task ${b.longest_ui_task_while_training_ms} ms`);
   }
+}
+
+// Sweep throughput: the same small trials (bench-child.js sweepConfig, a 2x2
+// grid) in npm run sweep's pool of W single-threaded workers, and one after
+// another on one engine with all its threads; minimum of the rounds.
+function sweepThroughput() {
+  const workers = os.availableParallelism?.() ?? os.cpus().length;
+  const file = path.join(os.tmpdir(), `bench-sweep-${process.pid}.json`);
+  const { config, grid: knobs } = runChild('sweep-config', [mode]);
+  fs.writeFileSync(file, JSON.stringify(config));
+  const grid = knobs.flatMap((k) => ['--grid', k]);
+  const pool = [];
+  const sequential = [];
+  let seqInfo = null;
+  let failure = null;
+  for (let r = 0; r < rounds; r++) {
+    const s = spawnSync(process.execPath, [path.join(root, 'tools/sweep.js'), file, ...grid, '--workers', String(workers), '--json'], { encoding: 'utf8', cwd: root });
+    if (s.status !== 0) failure = (s.stderr || s.stdout).trim().split('\n').slice(-2).join(' ');
+    else pool.push(JSON.parse(s.stdout.trim().split('\n').pop()).seconds);
+    const q = runChild('sweep-sequential', [mode]);
+    if (q.error) failure = q.error;
+    else sequential.push(q.seconds), (seqInfo = q);
+  }
+  fs.rmSync(file, { force: true });
+  if (pool.length && sequential.length) {
+    const trials = seqInfo.trials;
+    const tpm = (s) => ((60 * trials) / s).toFixed(1);
+    console.log(`\nSweep throughput (${trials} small trials: the W1 model, ${quick ? '2,000' : '5,000'} images, 2 epochs, a 2x2 grid; min of ${rounds} rounds):`);
+    console.log('| how | seconds | trials per minute |\n|---|---|---|');
+    console.log(`| npm run sweep, ${workers} workers (single-threaded engines) | ${Math.min(...pool).toFixed(1)} | ${tpm(Math.min(...pool))} |`);
+    console.log(`| one after another, ${seqInfo.threads} threads | ${Math.min(...sequential).toFixed(1)} | ${tpm(Math.min(...sequential))} |`);
+    console.log(`sweep pool vs one after another: ${(Math.min(...sequential) / Math.min(...pool)).toFixed(2)}x`);
+  } else console.log(`\nsweep benchmark failed: ${failure}`);
 }
