@@ -4,7 +4,11 @@
 // finished trials.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, shot } from './helpers.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, launch, openPage, waitReady, shot, root } from './helpers.js';
+
+const AXE = fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 const RUN = {
   name: 'tiny', seed: 7,
@@ -58,6 +62,10 @@ describe('the Sweep panel', () => {
     // The table is sorted by best validation accuracy, best first.
     assert.equal(rows[0].trial, best.trial);
     await shot(page, 'sweep', { top: false });
+    // The panel passes axe-core's WCAG 2.1 A/AA rules, as the rest of the page (accessibility.test.js).
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(() => window.axe.run('#sec-sweep', { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] }));
+    assert.deepEqual(violations.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), []);
     await page.click('[data-action="sweep-best"]');
     const plan = await page.evaluate(() => ({ runs: window.playground.state.plan.runs.length, config: window.playground.state.plan.runs[0].config }));
     assert.equal(plan.runs, 1);
