@@ -60,8 +60,15 @@ if (opts.help) {
   console.log(USAGE);
   process.exit(0);
 }
-for (const [key, flag] of [['threads', '--threads'], ['variant', '--variant'], ['exportDir', '--export'], ['stopAfterEpoch', '--stop-after-epoch'], ['resume', '--resume'], ['list', '--list']])
-  if (opts[key] !== undefined && opts[key] !== false) fail(`${flag} is not a sweep option: each trial runs on a single-threaded engine, one per worker (--workers W)`);
+const NOT_SWEEP = [
+  ['threads', '--threads', 'each trial runs on a single-threaded engine, one per worker (--workers W)'],
+  ['variant', '--variant', 'each trial runs on the single-threaded build, one per worker (--workers W)'],
+  ['exportDir', '--export', 'train the best trial with npm run train (--keras-script FILE writes its script)'],
+  ['stopAfterEpoch', '--stop-after-epoch', 'a sweep does not keep checkpoints'],
+  ['resume', '--resume', 'a sweep does not keep checkpoints'],
+  ['list', '--list', 'npm run train -- --list lists the presets'],
+];
+for (const [key, flag, why] of NOT_SWEEP) if (opts[key] !== undefined && opts[key] !== false) fail(`${flag} is not a sweep option: ${why}`);
 if (positional.length !== 1) fail(USAGE);
 if (opts.workers === 0) fail('--workers must be at least 1');
 if (opts.random === 0) fail('--random must be at least 1');

@@ -19,14 +19,21 @@ const bus = { emit() {} };
 
 // A worker that "trains" by answering with an accuracy made from the learning
 // rate, and crashes (as the watchdog reports it) on the rates in `crashOn`.
-function fakeClients({ crashOn = [], log = [] } = {}) {
+function fakeClients({ crashOn = [], log = [], hold = null } = {}) {
   return (url, { onCrash }) => ({
+    stopped: null,
     worker: { terminate() {} },
     info: null,
     async start() { this.info = { variant: 'single' }; return this.info; },
     async call(type, payload, { onEvent } = {}) {
       await new Promise((r) => setTimeout(r, 1));
+      if (type === 'stop') return this.stopped?.();
       if (type !== 'train') return {};
+      // A trial that trains until Stop (as the worker honours it: the run ends, stopped_by_user).
+      if (hold?.(payload.config)) {
+        await new Promise((r) => { this.stopped = r; });
+        return { run: payload.config.name, stopped_by_user: true, epochs: 0 };
+      }
       const lr = payload.config.optimizer.learning_rate;
       log.push(lr);
       if (crashOn.includes(lr)) {
@@ -76,4 +83,16 @@ test('after a reload, finished trials are kept and only the unfinished ones run 
   assert.deepEqual(log, [0.03, 0.04]);
   assert.deepEqual(reloaded.sweep.trials.map((t) => t.status), ['done', 'done', 'done', 'done']);
   assert.equal(reloaded.unfinished, 0);
+});
+
+test('Stop ends the running trial as stopped; the trials not run stay for Continue', async () => {
+  const store = new MemoryStore();
+  const pool = new SweepPool({ workerUrl: 'x', store, bus, size: 1, createClient: fakeClients({ hold: (c) => c.optimizer.learning_rate === 0.02 }) });
+  const running = pool.start(plan(), { base: smallConfig() });
+  while (pool.sweep?.trials[1].status !== 'running') await new Promise((r) => setTimeout(r, 1));
+  await pool.stop();
+  await running;
+  assert.deepEqual(pool.sweep.trials.map((t) => t.status), ['done', 'stopped', 'queued', 'queued']);
+  assert.equal(pool.unfinished, 3);
+  assert.equal(pool.running, false);
 });
