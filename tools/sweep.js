@@ -106,13 +106,19 @@ function startWorker() {
       else worker.terminate().then(resolve);
     };
     worker.on('message', (msg) => {
-      if (msg.type === 'ready') next();
+      if (msg.type === 'ready') {
+        started = true;
+        next();
+      }
       else if (msg.type === 'done') {
         finish(current, msg.result);
         next();
       }
     });
+    let started = false;
     worker.on('error', (err) => {
+      // A worker that cannot even start its engine would fail the same way again.
+      if (!started) fail(`a sweep worker could not start its engine: ${err.message}`);
       if (current) finish(current, { error: `the trial's worker crashed (${err.message})`, crashed: true });
       current = null;
       worker.terminate();
