@@ -22,6 +22,7 @@ function summary(result) {
 export class SweepPool {
   sweep = null; // {plan: {knobs, seed, random, base}, trials: [{trial, knobs, config, status, result, history}], startedAt}
   running = false;
+  workers = 0; // in the run going on
   #slots = [];
   #stopRequested = false;
 
@@ -63,8 +64,8 @@ export class SweepPool {
     for (const t of this.sweep.trials) if (!FINISHED.has(t.status)) Object.assign(t, { status: 'queued', result: null, history: [] });
     this.running = true;
     this.#stopRequested = false;
-    const workers = Math.min(this.size, this.unfinished);
-    this.#slots = Array.from({ length: workers }, () => ({ client: null, ready: false, trial: null, restarted: null }));
+    this.workers = Math.min(this.size, this.unfinished);
+    this.#slots = Array.from({ length: this.workers }, () => ({ client: null, ready: false, trial: null, restarted: null }));
     this.bus.emit('sweep:changed', this);
     try {
       await Promise.all(this.#slots.map((slot) => this.#drive(slot)));
@@ -139,6 +140,7 @@ export class SweepPool {
         onCrash: ({ message, restarted }) => {
           slot.ready = false;
           slot.restarted = restarted.catch((err) => { slot.dead = err; throw err; });
+          slot.restarted.catch(() => {}); // awaited by the next trial, if any
           this.bus.emit('sweep:crash', { message });
         },
       });

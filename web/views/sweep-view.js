@@ -123,7 +123,7 @@ export class SweepView {
     this.root.dataset.state = running ? 'running' : sweep ? 'idle' : 'empty';
     const done = trials.filter((t) => t.status === 'done' || t.status === 'error' || t.status === 'crashed').length;
     this.status.textContent = !sweep ? 'No sweep yet.'
-      : `${done} of ${trials.length} trials finished${running ? `, ${trials.filter((t) => t.status === 'running').length} training on ${pool.size} worker${pool.size > 1 ? 's' : ''}` : ''}` +
+      : `${done} of ${trials.length} trials finished${running ? `, ${trials.filter((t) => t.status === 'running').length} training on ${pool.workers} worker${pool.workers > 1 ? 's' : ''}` : ''}` +
         `${best ? `; best so far: trial ${best.trial}, val accuracy ${fmt.acc(best.best_val_accuracy)}` : ''}${!running && pool.unfinished ? `; ${pool.unfinished} not run yet: Continue runs them` : ''}.`;
     this.#renderTable(sweep);
     drawParallel(this.canvas, sweep);
