@@ -136,11 +136,10 @@ export function drawFromRange(range, random) {
 
 const describeValue = (v) => (typeof v === 'string' ? `"${v}"` : String(v));
 
-// Whether the configuration takes value at path: the problems validateConfig
-// finds with it that it does not find without it, worded with the knob.
-function checkKnobValue(base, baseErrors, path, value) {
-  const config = setAt(base, path, value);
-  const fresh = validateConfig(config).filter((e) => !baseErrors.has(`${e.path}: ${e.message}`));
+// Whether the (valid) base configuration takes value at path: the problems
+// validateConfig finds with it, worded with the knob.
+function checkKnobValue(base, path, value) {
+  const fresh = validateConfig(setAt(base, path, value));
   if (fresh.length) throw new SweepError(`${path}=${describeValue(value)}: ${fresh.map((e) => `${e.path} ${e.message}`).join('; ')}`);
 }
 
@@ -162,9 +161,8 @@ export function planSweep(base, knobs, { random, seed, maxTrials, epochs, patien
     if (!k.values) checkRange(k);
     if (epochs && k.path === 'fit.epochs') throw new SweepError('fit.epochs is swept and also set as the budget (epochs per trial): give one');
   }
-  const known = new Set(baseErrors.map((e) => `${e.path}: ${e.message}`));
   for (const k of knobs) {
-    for (const v of k.values ?? [k.low, k.high]) checkKnobValue(base, known, k.path, v);
+    for (const v of k.values ?? [k.low, k.high]) checkKnobValue(base, k.path, v);
   }
   if (random !== undefined && !(Number.isInteger(random) && random >= 1)) throw new SweepError('random draws: how many trials to draw must be a whole number, 1 or more');
   if (random === undefined && knobs.some((k) => !k.values)) throw new SweepError(`${knobs.find((k) => !k.values).path}: a range is drawn at random: say how many trials to draw (--random N)`);
