@@ -271,7 +271,7 @@ const actions = {
       if (base.data?.dataset !== 'fashion-mnist') throw new SweepError('a sweep trains on Fashion-MNIST only for now: its workers cannot see your own files or CIFAR-10');
       plan = planSweep(base, parsed, { random, seed, maxTrials, epochs });
     } catch (err) {
-      if (!(err instanceof SweepError)) throw err;
+      if (!(err instanceof SweepError)) console.error(err);
       return views.sweep.showError(err.message);
     }
     sweepPool.start(plan, { base, random }).catch((err) => views.sweep.showError(err.message));
