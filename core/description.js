@@ -30,6 +30,7 @@ export default {
       "selu",
       "gelu",
       "swish",
+      "mish",
       "softmax"
      ]
     },
@@ -64,7 +65,8 @@ export default {
       "he_uniform",
       "he_normal",
       "lecun_uniform",
-      "lecun_normal"
+      "lecun_normal",
+      "variance_scaling"
      ]
     },
     "kernel_mean": {
@@ -106,6 +108,36 @@ export default {
      "default": 0,
      "minimum": -1000000000,
      "maximum": 1000000000
+    },
+    "kernel_scale": {
+     "type": "number",
+     "required": false,
+     "help": "variance_scaling scale: the weights' variance is scale / n",
+     "default": 1,
+     "minimum": 1e-12,
+     "maximum": 1000000000
+    },
+    "kernel_mode": {
+     "type": "name",
+     "required": false,
+     "help": "variance_scaling mode: n is the layer's inputs (fan_in), outputs (fan_out) or their mean (fan_avg)",
+     "default": "fan_in",
+     "choices": [
+      "fan_in",
+      "fan_out",
+      "fan_avg"
+     ]
+    },
+    "kernel_distribution": {
+     "type": "name",
+     "required": false,
+     "help": "variance_scaling distribution",
+     "default": "truncated_normal",
+     "choices": [
+      "truncated_normal",
+      "untruncated_normal",
+      "uniform"
+     ]
     },
     "bias_initializer": {
      "type": "name",
@@ -217,6 +249,7 @@ export default {
       "selu",
       "gelu",
       "swish",
+      "mish",
       "softmax"
      ]
     },
@@ -255,6 +288,75 @@ export default {
      "default": null,
      "minimum": 0,
      "maximum": 0.999
+    }
+   }
+  },
+  "prelu": {
+   "keras": "PReLU",
+   "help": "leaky ReLU whose slope for negative inputs is learned, one per unit: x > 0 ? x : alpha * x",
+   "options": {
+    "alpha_initializer": {
+     "type": "name",
+     "required": false,
+     "help": "how the learned slopes start",
+     "default": "zeros",
+     "choices": [
+      "zeros",
+      "ones",
+      "constant"
+     ]
+    },
+    "alpha_value": {
+     "type": "number",
+     "required": false,
+     "help": "constant slope initializer value",
+     "default": 0,
+     "minimum": -1000000000,
+     "maximum": 1000000000
+    },
+    "alpha_l1": {
+     "type": "number",
+     "required": false,
+     "help": "L1 penalty factor on the slopes",
+     "default": 0,
+     "minimum": 0,
+     "maximum": 1000000000
+    },
+    "alpha_l2": {
+     "type": "number",
+     "required": false,
+     "help": "L2 penalty factor on the slopes",
+     "default": 0,
+     "minimum": 0,
+     "maximum": 1000000000
+    },
+    "trainable": {
+     "type": "boolean",
+     "required": false,
+     "help": "false freezes the slopes",
+     "default": true
+    }
+   }
+  },
+  "rrelu": {
+   "keras": "RReLU",
+   "help": "leaky ReLU with a random slope in [lower, upper] per input in training, the mean slope at inference (not in Keras or TF.js)",
+   "options": {
+    "lower": {
+     "type": "number",
+     "required": false,
+     "help": "smallest random slope for negative inputs",
+     "default": 0.125,
+     "minimum": 0,
+     "maximum": 1
+    },
+    "upper": {
+     "type": "number",
+     "required": false,
+     "help": "largest random slope for negative inputs",
+     "default": 0.3333333333333333,
+     "minimum": 0,
+     "maximum": 1
     }
    }
   }
@@ -1106,6 +1208,7 @@ export default {
   "selu",
   "gelu",
   "swish",
+  "mish",
   "softmax"
  ],
  "activation_info": {
@@ -1160,6 +1263,11 @@ export default {
    "tfjs": "swish",
    "alpha": null
   },
+  "mish": {
+   "help": "z * tanh(softplus(z)): smooth, non-monotonic, a self-regularized cousin of Swish (Misra 2019)",
+   "tfjs": "mish",
+   "alpha": null
+  },
   "softmax": {
    "help": "turns the outputs into class probabilities (output layer)",
    "tfjs": "softmax",
@@ -1178,7 +1286,8 @@ export default {
   "he_uniform",
   "he_normal",
   "lecun_uniform",
-  "lecun_normal"
+  "lecun_normal",
+  "variance_scaling"
  ],
  "initializer_params": {
   "zeros": [],
@@ -1203,7 +1312,44 @@ export default {
   "he_uniform": [],
   "he_normal": [],
   "lecun_uniform": [],
-  "lecun_normal": []
+  "lecun_normal": [],
+  "variance_scaling": [
+   "scale",
+   "mode",
+   "distribution"
+  ]
+ },
+ "initializer_variance_scaling": {
+  "glorot_uniform": {
+   "scale": 1,
+   "mode": "fan_avg",
+   "distribution": "uniform"
+  },
+  "glorot_normal": {
+   "scale": 1,
+   "mode": "fan_avg",
+   "distribution": "truncated_normal"
+  },
+  "he_uniform": {
+   "scale": 2,
+   "mode": "fan_in",
+   "distribution": "uniform"
+  },
+  "he_normal": {
+   "scale": 2,
+   "mode": "fan_in",
+   "distribution": "truncated_normal"
+  },
+  "lecun_uniform": {
+   "scale": 1,
+   "mode": "fan_in",
+   "distribution": "uniform"
+  },
+  "lecun_normal": {
+   "scale": 1,
+   "mode": "fan_in",
+   "distribution": "truncated_normal"
+  }
  },
  "metrics": [
   "epoch",

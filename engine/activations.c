@@ -1,7 +1,8 @@
 /* activations.c: the named activations, forward and backward. Formulas follow
  * keras.activations (Keras 3): GELU is the exact erf form (approximate=False),
  * SELU uses the constants of Klambauer et al. (2017), Swish is keras.activations.silu
- * (Ramachandran et al. 2017; "swish" in Keras and TF.js): z * sigmoid(z). */
+ * (Ramachandran et al. 2017; "swish" in Keras and TF.js): z * sigmoid(z). Mish is
+ * keras.activations.mish (Misra 2019, arXiv:1908.08681): z * tanh(softplus(z)). */
 #include "nn.h"
 #include "simd.h"
 
@@ -26,7 +27,7 @@ void relu_backward_f32(const float *z, const float *dy, float *dz, size_t n) {
 }
 
 const char *const activation_names[ACT_COUNT + 1] = {
-    "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "swish", "softmax", NULL};
+    "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "swish", "mish", "softmax", NULL};
 
 const activation_desc activation_info[ACT_COUNT] = {
     [ACT_LINEAR] = {"no activation (use before batch normalization, or with a separate Activation layer)", "linear", NULL, 0},
@@ -41,6 +42,8 @@ const activation_desc activation_info[ACT_COUNT] = {
     /* tfjs-layers activations.ts: 'gelu' is the exact erf form, as here, since TF.js 4.x */
     [ACT_GELU] = {"smooth ReLU-like curve used by transformers", "gelu", NULL, 0},
     [ACT_SWISH] = {"z * sigmoid(z): smooth and non-monotonic, like GELU; found by automated search (Ramachandran et al. 2017)", "swish", NULL, 0},
+    /* tfjs-layers activations.ts has 'mish' (x * tanh(softplus(x))), as Keras 3 has */
+    [ACT_MISH] = {"z * tanh(softplus(z)): smooth, non-monotonic, a self-regularized cousin of Swish (Misra 2019)", "mish", NULL, 0},
     [ACT_SOFTMAX] = {"turns the outputs into class probabilities (output layer)", "softmax", NULL, 0},
 };
 
@@ -66,6 +69,15 @@ static inline float tanh_f(float z) {
   float e = eng_expf(-2.0f * a);
   float t = (1.0f - e) / (1.0f + e);
   return z < 0 ? -t : t;
+}
+
+/* tanh(softplus(z)) = n / (n + 2) with n = e^z (e^z + 2), since
+ * tanh(log u) = (u^2 - 1) / (u^2 + 1) and u = 1 + e^z. Above z = 20 it is 1 in
+ * float (n > 2^57), and e^z would overflow from z = 89. */
+static inline float tanh_softplus(float z) {
+  if (z > 20.0f) return 1.0f;
+  float e = eng_expf(z), n = e * (e + 2.0f);
+  return n / (n + 2.0f);
 }
 
 static void forward_rows(int act, float alpha, const float *z, float *y, int rows, int cols) {
@@ -101,6 +113,9 @@ static void forward_rows(int act, float alpha, const float *z, float *y, int row
     break;
   case ACT_SWISH:
     for (size_t i = 0; i < n; i++) y[i] = z[i] * sigmoidf(z[i]);
+    break;
+  case ACT_MISH:
+    for (size_t i = 0; i < n; i++) y[i] = z[i] * tanh_softplus(z[i]);
     break;
   case ACT_SOFTMAX:
     for (int r = 0; r < rows; r++) {
@@ -155,6 +170,12 @@ static void backward_rows(int act, float alpha, const float *z, const float *y, 
     for (size_t i = 0; i < n; i++) {
       float s = sigmoidf(z[i]);
       dz[i] = dy[i] * (s + y[i] * (1.0f - s));
+    }
+    break;
+  case ACT_MISH: /* t + z (1 - t^2) sigmoid(z), t = tanh(softplus(z)): softplus' = sigmoid */
+    for (size_t i = 0; i < n; i++) {
+      float t = tanh_softplus(z[i]);
+      dz[i] = dy[i] * (t + z[i] * (1.0f - t * t) * sigmoidf(z[i]));
     }
     break;
   case ACT_SOFTMAX: /* dz = y * (dy - sum(dy * y)) */

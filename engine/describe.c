@@ -141,6 +141,16 @@ const char *eng_describe(void) {
     }
     emit("]");
   }
+  /* Glorot, He and LeCun as VarianceScaling arguments (the TF.js format writes them so). */
+  emit("},\"initializer_variance_scaling\":{");
+  for (int i = 0, k = 0; i < INIT_COUNT; i++) {
+    const variance_scaling_args *a = &initializer_variance_scaling[i];
+    if (a->scale == 0) continue;
+    emit("%s\"%s\":{\"scale\":", k++ ? "," : "", initializer_names[i]);
+    emit_number(a->scale);
+    emit(",\"mode\":\"%s\",\"distribution\":\"%s\"}", variance_scaling_modes[a->mode],
+         variance_scaling_distributions[a->distribution]);
+  }
   emit("}");
   emit(",\"metrics\":[");
   for (int i = 0; i < ENG_METRIC_COUNT; i++) emit("%s\"%s\"", i ? "," : "", eng_metric_name(i));

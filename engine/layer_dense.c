@@ -12,13 +12,18 @@ static eng_status dense_configure(layer *l, uint32_t in) {
   eng_status st = eng_opt_choice(o, layer_table, "activation", activation_names, &l->act);
   if (st == ENG_OK) st = eng_opt_choice(o, layer_table, "kernel_initializer", initializer_names, &l->init[0]);
   if (st == ENG_OK) st = eng_opt_choice(o, layer_table, "bias_initializer", initializer_names, &l->init[1]);
+  int mode = FAN_IN, distribution = DIST_TRUNCATED_NORMAL;
+  if (st == ENG_OK) st = eng_opt_choice(o, layer_table, "kernel_mode", variance_scaling_modes, &mode);
+  if (st == ENG_OK)
+    st = eng_opt_choice(o, layer_table, "kernel_distribution", variance_scaling_distributions, &distribution);
   if (st != ENG_OK) return st;
   l->init_p[0] = (init_params){eng_opt_num(o, layer_table, "kernel_mean"),
                                eng_opt_num(o, layer_table, "kernel_stddev"),
                                eng_opt_num(o, layer_table, "kernel_minval"),
                                eng_opt_num(o, layer_table, "kernel_maxval"),
-                               eng_opt_num(o, layer_table, "kernel_value")};
-  l->init_p[1] = (init_params){0, 0, 0, 0, eng_opt_num(o, layer_table, "bias_value")};
+                               eng_opt_num(o, layer_table, "kernel_value"),
+                               {eng_opt_num(o, layer_table, "kernel_scale"), mode, distribution}};
+  l->init_p[1] = (init_params){0, 0, 0, 0, eng_opt_num(o, layer_table, "bias_value"), {0, 0, 0}};
   double alpha = eng_opt_num(o, layer_table, "alpha");
   l->alpha = (float)(isnan(alpha) ? activation_default_alpha(l->act) : alpha);
   l->l1 = eng_opt_num(o, layer_table, "kernel_l1");

@@ -22,24 +22,41 @@ static void dropout_init(layer *l, eng_rng *rng) {}
 
 /* keep[i] = 1 with probability 1 - rate; threshold on 32 random bits: draw i
  * of the model's dropout stream. Chunks jump the stream ahead to their start,
- * so they draw in parallel exactly the numbers a serial loop would. */
+ * so they draw in parallel exactly the numbers a serial loop would. RReLU's
+ * slopes come from the same stream (uniform: lo + width * bits / 2^32). */
 typedef struct {
-  float *keep;
+  float *out;
   eng_rng start;
   uint32_t threshold;
-} keep_job;
+  bool uniform;
+  double lo, width;
+} draw_job;
 
-static void keep_range(void *c, size_t begin, size_t end) {
-  const keep_job *j = c;
+static void draw_range(void *c, size_t begin, size_t end) {
+  const draw_job *j = c;
   eng_rng r = j->start;
   eng_rng_advance(&r, begin);
-  for (size_t i = begin; i < end; i++) j->keep[i] = eng_rng_u32(&r) >= j->threshold ? 1.0f : 0.0f;
+  if (j->uniform)
+    for (size_t i = begin; i < end; i++)
+      j->out[i] = (float)(j->lo + j->width * (eng_rng_u32(&r) * (1.0 / 4294967296.0)));
+  else
+    for (size_t i = begin; i < end; i++) j->out[i] = eng_rng_u32(&r) >= j->threshold ? 1.0f : 0.0f;
+}
+
+static void draw(eng_model *m, draw_job *j, size_t n) {
+  j->start = m->dropout_rng;
+  eng_parallel_range(draw_range, j, n, 4096);
+  eng_rng_advance(&m->dropout_rng, n);
 }
 
 static void draw_keep(eng_model *m, float *keep, size_t n, double rate) {
-  keep_job j = {keep, m->dropout_rng, (uint32_t)(rate * 4294967296.0)};
-  eng_parallel_range(keep_range, &j, n, 4096);
-  eng_rng_advance(&m->dropout_rng, n);
+  draw_job j = {.out = keep, .threshold = (uint32_t)(rate * 4294967296.0)};
+  draw(m, &j, n);
+}
+
+void dropout_stream_uniform(eng_model *m, float *out, size_t n, float lo, float hi) {
+  draw_job j = {.out = out, .uniform = true, .lo = lo, .width = (double)hi - lo};
+  draw(m, &j, n);
 }
 
 static void dropout_forward(eng_model *m, layer *l, const float *x, int n, bool training,

@@ -8,7 +8,7 @@
 /* ---- activations (activations.c) */
 enum {
   ACT_LINEAR, ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LEAKY_RELU, ACT_ELU, ACT_SELU,
-  ACT_GELU, ACT_SWISH, ACT_SOFTMAX, ACT_COUNT
+  ACT_GELU, ACT_SWISH, ACT_MISH, ACT_SOFTMAX, ACT_COUNT
 };
 extern const char *const activation_names[ACT_COUNT + 1];
 /* What hosts need to know of an activation beyond its formula (eng_describe
@@ -42,19 +42,35 @@ void relu_backward_f32(const float *z, const float *dy, float *dz, size_t n);
 enum {
   INIT_ZEROS, INIT_ONES, INIT_CONSTANT, INIT_RANDOM_NORMAL, INIT_RANDOM_UNIFORM,
   INIT_TRUNCATED_NORMAL, INIT_GLOROT_UNIFORM, INIT_GLOROT_NORMAL, INIT_HE_UNIFORM,
-  INIT_HE_NORMAL, INIT_LECUN_UNIFORM, INIT_LECUN_NORMAL, INIT_COUNT
+  INIT_HE_NORMAL, INIT_LECUN_UNIFORM, INIT_LECUN_NORMAL, INIT_VARIANCE_SCALING, INIT_COUNT
 };
 extern const char *const initializer_names[INIT_COUNT + 1];
 /* The Keras arguments each initializer takes (eng_describe "initializer_params";
  * a layer's option for argument p is kernel_p), space-separated; NULL for none. */
 extern const char *const initializer_params[INIT_COUNT];
-typedef struct { double mean, stddev, minval, maxval, value; } init_params;
+/* keras.initializers.VarianceScaling's mode and distribution (their Keras names
+ * in variance_scaling_modes / variance_scaling_distributions). */
+enum { FAN_IN, FAN_OUT, FAN_AVG, FAN_COUNT };
+enum { DIST_TRUNCATED_NORMAL, DIST_UNTRUNCATED_NORMAL, DIST_UNIFORM, DIST_COUNT };
+extern const char *const variance_scaling_modes[FAN_COUNT + 1];
+extern const char *const variance_scaling_distributions[DIST_COUNT + 1];
+/* Glorot, He and LeCun are VarianceScaling with fixed arguments (Keras defines
+ * them so): their scale, mode and distribution, scale 0 for the other
+ * initializers (eng_describe "initializer_variance_scaling"). */
+typedef struct { double scale; int mode, distribution; } variance_scaling_args;
+extern const variance_scaling_args initializer_variance_scaling[INIT_COUNT];
+/* The stddev of a unit normal truncated to [-2, 2] (Keras VarianceScaling divides by it). */
+#define TRUNCATED_NORMAL_STDDEV 0.87962566103423978
+typedef struct {
+  double mean, stddev, minval, maxval, value;
+  variance_scaling_args vs; /* variance_scaling's scale, mode, distribution */
+} init_params;
 void initializer_fill(int init, const init_params *p, uint32_t fan_in, uint32_t fan_out,
                       float *w, size_t n, eng_rng *rng);
 
 /* ---- layers */
 enum { LAYER_DENSE, LAYER_BATCH_NORM, LAYER_ACTIVATION, LAYER_DROPOUT, LAYER_ALPHA_DROPOUT,
-       LAYER_COUNT };
+       LAYER_PRELU, LAYER_RRELU, LAYER_COUNT };
 extern const eng_variant_desc layer_table[LAYER_COUNT];
 
 typedef struct layer {
@@ -70,14 +86,16 @@ typedef struct layer {
   bool use_bias;      /* dense */
   double l1, l2, max_norm, rate, momentum, epsilon;
   bool center, scale; /* batch normalization */
+  double lower, upper; /* RReLU: the range of its random slopes */
   /* tensors (pointers into the model's arenas) */
   float *kernel, *bias, *gamma, *beta, *moving_mean, *moving_var;
   float *d_kernel, *d_bias, *d_gamma, *d_beta;
+  float *slopes, *d_slopes; /* PReLU: its learned negative slope per unit (Keras "alpha") */
   float *kernel_mask; /* pruning: 0/1 per kernel weight, or NULL */
   /* per-batch activations */
   float *z;    /* dense: pre-activation; BN: x-hat */
   float *y;    /* output */
-  float *aux;  /* dense: dz; dropout: mask */
+  float *aux;  /* dense: dz; dropout: mask; RReLU: the slope applied to each element */
   float *stat; /* BN: batch mean and 1/std (2 * out) */
   double update_sq;   /* last recorded step's |update|^2 (stats) */
   double penalty;     /* L1/L2 penalty of the kernel, computed by the backward pass */
@@ -123,7 +141,13 @@ typedef struct layer_ops {
    * the loss's gradient goes straight to z (dz_given). */
   bool fused_activation;
 } layer_ops;
-extern const layer_ops dense_ops, batchnorm_ops, activation_ops, dropout_ops, alpha_dropout_ops;
+extern const layer_ops dense_ops, batchnorm_ops, activation_ops, dropout_ops, alpha_dropout_ops,
+    prelu_ops, rrelu_ops;
+/* layer_dropout.c: n numbers from the model's dropout stream (the training
+ * generator), out[i] = lo + (hi - lo) * u_i with u_i uniform in [0, 1) from 32
+ * random bits; drawn in parallel chunks that jump the stream ahead, so the
+ * numbers do not depend on the thread count. */
+void dropout_stream_uniform(struct eng_model *m, float *out, size_t n, float lo, float hi);
 extern const layer_ops *const layer_ops_table[LAYER_COUNT];
 static inline const layer_ops *ops_of(const layer *l) { return layer_ops_table[l->kind]; }
 

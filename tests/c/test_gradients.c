@@ -20,7 +20,7 @@
  * the expected error, while a wrong derivative (a missing factor 2 in the L2
  * term, a wrong slope, a lost 1/n) is off by 1e-3 or more at these sizes.
  * Coordinates whose perturbation moves any pre-activation of a kinked activation
- * (relu, leaky_relu, elu, selu) across 0, or a kernel weight with an L1 penalty
+ * (relu, leaky_relu, elu, selu, and the inputs of PReLU and RReLU layers) across 0, or a kernel weight with an L1 penalty
  * across 0, are skipped: the loss is not differentiable there. */
 #include "testlib.h"
 #include "nn.h"
@@ -58,7 +58,8 @@ static size_t collect_kinks(const eng_model *m, int n, float *out) {
     const layer *l = &m->layers[li];
     if (l->kind == LAYER_DENSE && kinked(l->act)) {
       for (size_t i = 0; i < (size_t)n * l->out; i++) out[k++] = l->z[i];
-    } else if (l->kind == LAYER_ACTIVATION && kinked(l->act)) {
+    } else if ((l->kind == LAYER_ACTIVATION && kinked(l->act)) || l->kind == LAYER_PRELU ||
+               l->kind == LAYER_RRELU) {
       const float *x = li ? m->layers[li - 1].y : m->input;
       for (size_t i = 0; i < (size_t)n * l->out; i++) out[k++] = x[i];
     }
@@ -71,6 +72,7 @@ typedef struct {
   int n;
   const uint8_t *labels;
   eng_rng rng; /* dropout stream at the start: every forward draws the same mask */
+  bool training; /* false: the inference pass (RReLU's mean slope) */
   float *kinks0, *kinks;
   size_t n_kinks;
 } grad_ctx;
@@ -79,7 +81,7 @@ typedef struct {
  * activation changed branch relative to the unperturbed pass. */
 static double loss_at(grad_ctx *c, bool *crossed) {
   c->m->dropout_rng = c->rng;
-  model_forward(c->m, c->n, true, false);
+  model_forward(c->m, c->n, c->training, false);
   double loss = model_loss(c->m, c->labels, c->n, NULL) + model_penalty(c->m);
   size_t k = collect_kinks(c->m, c->n, c->kinks);
   for (size_t i = 0; i < k; i++)
@@ -125,16 +127,16 @@ static double difference(grad_ctx *c, float *w, double l1_weight) {
 
 /* Checks every trainable parameter (and, with input_grad_buffer >= 0, the gradient
  * with respect to the model input, found in m->delta[input_grad_buffer]). */
-static void check_model(const char *label, eng_model *m, int n, const uint8_t *labels,
-                        int input_grad_buffer) {
-  grad_ctx c = {m, n, labels, m->dropout_rng, NULL, NULL, 0};
+static void check_model_mode(const char *label, eng_model *m, int n, const uint8_t *labels,
+                             int input_grad_buffer, bool training) {
+  grad_ctx c = {m, n, labels, m->dropout_rng, training, NULL, NULL, 0};
   size_t cap = 0;
   for (uint32_t li = 0; li < m->n_layers; li++) cap += (size_t)n * m->layers[li].out;
   c.kinks0 = calloc(cap + 1, sizeof(float));
   c.kinks = calloc(cap + 1, sizeof(float));
   float grad_std[ENG_MAX_LAYERS];
   m->dropout_rng = c.rng;
-  model_forward(m, n, true, false);
+  model_forward(m, n, training, false);
   c.n_kinks = collect_kinks(m, n, c.kinks0);
   model_backward(m, labels, n, input_grad_buffer >= 0 ? grad_std : NULL);
   float *analytic = malloc(m->n_grads * sizeof(float));
@@ -149,7 +151,7 @@ static void check_model(const char *label, eng_model *m, int n, const uint8_t *l
     tensor *t = &m->tensors[ti];
     if (!t->grad || !m->layers[t->layer].trainable) continue;
     const layer *l = &m->layers[t->layer];
-    double l1 = t->is_kernel ? l->l1 : 0;
+    double l1 = t->is_kernel || l->kind == LAYER_PRELU ? l->l1 : 0;
     const float *a = analytic + (t->grad - m->grads);
     char what[64];
     snprintf(what, sizeof what, "layer %u %s", t->layer, t->name);
@@ -179,6 +181,11 @@ static void check_model(const char *label, eng_model *m, int n, const uint8_t *l
   CHECK(r.checked >= 20 && r.skipped * 5 <= r.checked);
   if (r.failed) fprintf(stderr, "%s: %d of %d gradients wrong\n", label, r.failed, r.checked);
   free(analytic), free(dx), free(c.kinks0), free(c.kinks);
+}
+
+static void check_model(const char *label, eng_model *m, int n, const uint8_t *labels,
+                        int input_grad_buffer) {
+  check_model_mode(label, m, n, labels, input_grad_buffer, true);
 }
 
 /* Builds a model from layer specs (NULL-terminated) with random inputs and labels. */
@@ -217,7 +224,7 @@ static void run_case(const char *label, const char *model_spec, const char *cons
 static void test_dense_activations(void) {
   static const char *const acts[] = {"linear", "sigmoid", "tanh", "relu", "leaky_relu",
                                      "leaky_relu alpha=0.1", "elu", "elu alpha=0.7", "selu",
-                                     "gelu", "swish", "softmax"};
+                                     "gelu", "swish", "mish", "softmax"};
   for (size_t a = 0; a < ENG_COUNT_OF(acts); a++) {
     char l0[128], l1[128], label[96];
     /* Dense with the activation fused. */
@@ -283,6 +290,47 @@ static void test_dropout(void) {
   eng_model_free(m);
 }
 
+/* PReLU: the slopes' gradient (sum of dy * min(x, 0)) and the input gradient,
+ * with slopes away from their zeros start, and the alpha L1/L2 penalties. */
+static void test_prelu(void) {
+  const char *layers[] = {"dense units=6", "prelu alpha_l1=0.01 alpha_l2=0.02",
+                          "dense units=5", "prelu", "dense units=4 activation=softmax", NULL};
+  uint8_t labels[BATCH];
+  eng_model *m = build("model seed=71", layers, labels);
+  if (!m) return;
+  for (int li = 1; li <= 3; li += 2)
+    for (uint32_t j = 0; j < m->layers[li].out; j++) m->layers[li].slopes[j] = (float)(0.3 + 0.2 * normal01());
+  CHECK(model_penalty(m) > 0);
+  check_model("prelu (slopes, kernels, penalties)", m, BATCH, labels, -1);
+  eng_model_free(m);
+  const char *input[] = {"activation activation=linear", "prelu alpha_initializer=constant alpha_value=0.25",
+                         "dense units=4 activation=softmax", NULL};
+  m = build("model seed=72", input, labels);
+  if (!m) return;
+  check_model("input gradient (prelu)", m, BATCH, labels, (int)((m->n_layers - 1) % 2));
+  eng_model_free(m);
+}
+
+/* RReLU: in training, through the slopes drawn for the batch (the same draw at
+ * every evaluation, as dropout's mask); at inference, through the mean slope. */
+static void test_rrelu(void) {
+  const char *layers[] = {"activation activation=linear", "dense units=6", "rrelu",
+                          "dense units=5", "rrelu lower=0.05 upper=0.6",
+                          "dense units=4 activation=softmax", NULL};
+  uint8_t labels[BATCH];
+  eng_model *m = build("model seed=81", layers, labels);
+  if (!m) return;
+  int buffer = (int)((m->n_layers - 1) % 2);
+  check_model_mode("rrelu (training, drawn slopes)", m, BATCH, labels, buffer, true);
+  /* The slopes really vary (not the mean): the check above used the drawn ones. */
+  float lo = INFINITY, hi = -INFINITY;
+  for (int i = 0; i < BATCH * 6; i++) lo = fminf(lo, m->layers[2].aux[i]), hi = fmaxf(hi, m->layers[2].aux[i]);
+  CHECK(lo >= 0.125f && hi <= 1.0f / 3.0f && hi - lo > 0.05f);
+  check_model_mode("rrelu (inference, mean slope)", m, BATCH, labels, buffer, false);
+  CHECK(m->layers[4].aux[0] == (float)((0.05 + 0.6) / 2) && m->layers[4].aux[BATCH * 5 - 1] == m->layers[4].aux[0]);
+  eng_model_free(m);
+}
+
 static void test_penalties(void) {
   const char *layers[] = {"dense units=6 activation=tanh kernel_l1=0.01 kernel_l2=0.02",
                           "dense units=5 activation=sigmoid kernel_l2=0.05",
@@ -337,6 +385,8 @@ int main(void) {
   test_batch_norm();
   test_dropout();
   test_penalties();
+  test_prelu();
+  test_rrelu();
   test_output_variants();
   test_input_gradient();
   return test_report("test_gradients");
