@@ -66,7 +66,7 @@ export const modelFileName = (runId) => `${fileStem(runId)}.keras`;
 export const scriptFileName = (runId) => `${fileStem(runId)}.py`;
 
 // ---- model
-const INITIALIZER_CLASS = { random_normal: 'RandomNormal', random_uniform: 'RandomUniform', truncated_normal: 'TruncatedNormal', constant: 'Constant' };
+const INITIALIZER_CLASS = { random_normal: 'RandomNormal', random_uniform: 'RandomUniform', truncated_normal: 'TruncatedNormal', constant: 'Constant', variance_scaling: 'VarianceScaling' };
 
 function initializer(init) {
   if (init === undefined || init === null) return undefined;
@@ -74,7 +74,8 @@ function initializer(init) {
   const { type, ...params } = init;
   const cls = INITIALIZER_CLASS[type];
   if (!cls) return pyStr(type);
-  // Keras argument names are the configuration's: mean, stddev, minval, maxval, value.
+  // Keras argument names are the configuration's: mean, stddev, minval, maxval,
+  // value, and VarianceScaling's scale, mode, distribution.
   return `keras.initializers.${cls}(${kwargs(Object.entries(params).map(([k, v]) => [k, py(v)]))})`;
 }
 
@@ -102,7 +103,8 @@ function activationLayer({ name, alpha }) {
 // What a layer kind's keras() writes with (core/layers/).
 const WRITERS = { py, pyStr, kwargs, RAW, initializer, regularizer, activationOf, activationLayer };
 
-// Returns [{code, activation (name for the statistics), source (config index)}].
+// Returns [{code, activation (name for the statistics), source (config index),
+// definition (a custom layer's class, {name, lines}, for a kind Keras lacks)}].
 function kerasLayers(config) {
   const out = [];
   config.model.forEach((l, i) => {
@@ -371,6 +373,8 @@ export function kerasScript(config, { id, label, title, trainCount } = {}) {
   if (needsStats) L.push('import tensorflow as tf');
   L.push('import keras', '', `keras.utils.set_random_seed(${config.seed ?? 42})  # Python, NumPy and TensorFlow generators`, '');
   L.push(...data.lines, '');
+  const definitions = new Map(layers.filter((l) => l.definition).map((l) => [l.definition.name, l.definition.lines]));
+  for (const [name, lines] of definitions) L.push(`# ---- ${name}: a layer Keras does not have, defined here`, ...lines, '', '');
   L.push(`# ---- model${title ? `: ${pythonText(title)}` : ''}`);
   const features = config.data.dataset === 'cifar10' ? 3072 : 784;
   L.push('model = keras.Sequential([', `    keras.layers.Input(shape=[${features}]),`);

@@ -32,18 +32,25 @@ const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
 
 // Keras initializer configs; the variance-scaling family in its general form,
 // which is how TF.js itself writes it (keras.initializers.HeNormal is
-// VarianceScaling(scale=2, mode="fan_in", distribution="truncated_normal")).
-const VARIANCE_SCALING = {
-  glorot_uniform: [1, 'fan_avg', 'uniform'], glorot_normal: [1, 'fan_avg', 'truncated_normal'],
-  he_uniform: [2, 'fan_in', 'uniform'], he_normal: [2, 'fan_in', 'truncated_normal'],
-  lecun_uniform: [1, 'fan_in', 'uniform'], lecun_normal: [1, 'fan_in', 'truncated_normal'],
-};
+// VarianceScaling(scale=2, mode="fan_in", distribution="truncated_normal")):
+// the engine's table of those arguments (initializers.c).
+const VARIANCE_SCALING = description.initializer_variance_scaling;
+const VARIANCE_SCALING_DEFAULTS = { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' };
 
-function initializerConfig(init, fallback) {
+// shape: the weight's [fan_in, fan_out], for the one case TF.js cannot read:
+// its VarianceScaling has no "untruncated_normal" (it refuses to load the
+// file), so that case is written as the RandomNormal it is for this weight's
+// shape (stddev sqrt(scale / n), Keras's formula).
+function initializerConfig(init, fallback, shape) {
   const type = (isObject(init) ? init.type : init) ?? fallback;
   const p = isObject(init) ? init : {};
-  if (VARIANCE_SCALING[type]) {
-    const [scale, mode, distribution] = VARIANCE_SCALING[type];
+  if (Object.hasOwn(VARIANCE_SCALING, type) || type === 'variance_scaling') {
+    const { scale, mode, distribution } = { ...VARIANCE_SCALING_DEFAULTS, ...(VARIANCE_SCALING[type] ?? p) };
+    if (distribution === 'untruncated_normal') {
+      const [fanIn, fanOut] = shape;
+      const n = Math.max(1, mode === 'fan_in' ? fanIn : mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2);
+      return { class_name: 'RandomNormal', config: { mean: 0, stddev: Math.sqrt(scale / n), seed: null } };
+    }
     return { class_name: 'VarianceScaling', config: { scale, mode, distribution, seed: null } };
   }
   switch (type) {
@@ -223,10 +230,17 @@ function importInitializer(init, warnings, where) {
   if (FROM_CLASS[cls]) return FROM_CLASS[cls];
   if (['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros', 'ones'].includes(snake)) return snake;
   if (cls === 'VarianceScaling') {
-    const mode = String(c.mode ?? 'fan_in').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
-    const uniform = c.distribution === 'uniform';
-    for (const [n, [scale, m, dist]] of Object.entries(VARIANCE_SCALING))
-      if (scale === (c.scale ?? 1) && m === mode && (dist === 'uniform') === uniform) return n;
+    // TF.js writes camelCase (fanAvg, truncatedNormal); Keras 3 reads "normal" as truncated_normal.
+    const snakeOf = (v, d) => String(v ?? d).replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+    const mode = snakeOf(c.mode, 'fan_in');
+    const dist = snakeOf(c.distribution, 'truncated_normal');
+    const distribution = dist === 'normal' ? 'truncated_normal' : dist;
+    const scale = c.scale ?? 1;
+    for (const [n, v] of Object.entries(VARIANCE_SCALING))
+      if (v.scale === scale && v.mode === mode && v.distribution === distribution) return n;
+    const { options } = description.layers.dense;
+    if (options.kernel_mode.choices.includes(mode) && options.kernel_distribution.choices.includes(distribution) && scale > 0)
+      return { type: 'variance_scaling', scale, mode, distribution };
   }
   if (cls === 'Constant') return { type: 'constant', value: c.value ?? 0 };
   if (cls === 'RandomNormal') return { type: 'random_normal', mean: c.mean ?? 0, stddev: c.stddev ?? 0.05 };

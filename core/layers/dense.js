@@ -56,7 +56,7 @@ export default {
     const reg = l.kernel_regularizer;
     const layerName = x.push('Dense', {
       name: x.name('dense', l.name), trainable: !x.frozen, units: l.units, activation, use_bias: useBias,
-      kernel_initializer: x.initializerConfig(l.kernel_initializer, 'glorot_uniform'),
+      kernel_initializer: x.initializerConfig(l.kernel_initializer, 'glorot_uniform', ts.kernel.shape),
       bias_initializer: x.initializerConfig(l.bias_initializer, 'zeros'),
       kernel_regularizer: reg && (reg.l1 || reg.l2) ? { class_name: 'L1L2', config: { l1: reg.l1 ?? 0, l2: reg.l2 ?? 0 } } : null,
       bias_regularizer: null, activity_regularizer: null,

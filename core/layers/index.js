@@ -8,6 +8,8 @@ import dense from './dense.js';
 import batchNormalization from './batch-normalization.js';
 import activation from './activation.js';
 import { dropout, alphaDropout } from './dropout.js';
+import prelu from './prelu.js';
+import rrelu from './rrelu.js';
 
 export const LAYER_KINDS = {
   dense,
@@ -15,6 +17,8 @@ export const LAYER_KINDS = {
   activation,
   dropout,
   alpha_dropout: alphaDropout,
+  prelu,
+  rrelu,
 };
 
 // The kind of a layer, or undefined for a type the playground does not know.

@@ -217,6 +217,42 @@ test('Swish is written as Keras\'s "swish" (keras.activations.silu), in a Dense 
   assert.ok(script.includes('keras.layers.Activation("swish")'), script);
 });
 
+test('Mish, PReLU, VarianceScaling are written with their Keras names; RReLU, which Keras lacks, as a custom layer defined once', () => {
+  const config = { name: 'newer', data: { dataset: 'fashion-mnist', train: { split: 'train', count: 1000 } }, model: [
+    { type: 'dense', units: 20, activation: 'mish', kernel_initializer: { type: 'variance_scaling', scale: 2, mode: 'fan_avg', distribution: 'uniform' } },
+    { type: 'dense', units: 20, kernel_initializer: 'variance_scaling' },
+    { type: 'prelu' },
+    { type: 'prelu', alpha_initializer: 'constant', alpha_value: 0.25, alpha_l1: 0.001, trainable: false, name: 'slopes' },
+    { type: 'dense', units: 20 },
+    { type: 'rrelu' },
+    { type: 'dense', units: 20 },
+    { type: 'rrelu', lower: 0.05, upper: 0.5 },
+    { type: 'activation', activation: 'mish' },
+    { type: 'dense', units: 10, activation: 'softmax' }] };
+  const script = kerasScript(config);
+  const lines = script.split('\n').map((l) => l.trim());
+  for (const want of [
+    'keras.layers.Dense(20, activation="mish", kernel_initializer=keras.initializers.VarianceScaling(scale=2.0, mode="fan_avg", distribution="uniform")),',
+    'keras.layers.Dense(20, kernel_initializer="variance_scaling"),',
+    'keras.layers.PReLU(),',
+    'keras.layers.PReLU(alpha_initializer=keras.initializers.Constant(value=0.25), alpha_regularizer=keras.regularizers.l1(0.001), trainable=False, name="slopes"),',
+    'RReLU(),',
+    'RReLU(lower=0.05, upper=0.5),',
+    'keras.layers.Activation("mish"),',
+  ]) assert.ok(lines.includes(want), `missing ${want} in\n${script}`);
+  // The custom layer: defined once, before the model, registered so the saved model loads.
+  assert.equal(script.split('class RReLU(keras.layers.Layer):').length, 2, script);
+  assert.ok(script.indexOf('class RReLU(') < script.indexOf('model = keras.Sequential(['));
+  assert.ok(script.includes('@keras.saving.register_keras_serializable()  # so that saved models load again\nclass RReLU('));
+  assert.ok(script.includes('slope = keras.random.uniform(keras.ops.shape(inputs), self.lower, self.upper,'));
+  assert.ok(script.includes('slope = (self.lower + self.upper) / 2'));
+  const file = path.join(tmp, 'newer.py');
+  fs.writeFileSync(file, script);
+  pyCompile([file]);
+  // Without an RReLU, no class is defined.
+  assert.ok(!kerasScript({ ...config, model: config.model.filter((l) => l.type !== 'rrelu') }).includes('class RReLU'));
+});
+
 test('a schedule given relative to the run is written in the steps it resolves to', () => {
   const piecewise = structuredClone(PRESETS.find((p) => p.id === 'exp09').runs.find((r) => r.id === 'exp09/piecewise').config);
   const full = kerasScript(piecewise);

@@ -139,6 +139,81 @@ test('Swish (keras.activations.silu, "swish" in TF.js) predicts the same in Tens
   assert.deepEqual([layers[0].config.activation, layers[2].config.activation], ['swish', 'swish']);
 });
 
+// The chapter's newer activations and initializers (issue 13): Mish (TF.js's
+// "mish"), PReLU (TF.js's PReLU layer, one learned slope per unit), and
+// VarianceScaling with fan_avg in both distributions and the other modes.
+const NEWER = [
+  { type: 'dense', units: 48, activation: 'mish', kernel_initializer: { type: 'variance_scaling', scale: 1, mode: 'fan_avg', distribution: 'uniform' } },
+  { type: 'dense', units: 32, kernel_initializer: { type: 'variance_scaling', mode: 'fan_avg' } },
+  { type: 'prelu', alpha_initializer: 'constant', alpha_value: 0.25, alpha_l2: 0.001 },
+  { type: 'dense', units: 32, kernel_initializer: { type: 'variance_scaling', scale: 2, mode: 'fan_out', distribution: 'untruncated_normal' } },
+  { type: 'prelu' },
+  { type: 'activation', activation: 'mish' },
+  { type: 'dense', units: 10, activation: 'softmax' },
+];
+
+test('Mish, PReLU (learned slopes) and VarianceScaling predict the same in TensorFlow.js, and read back identically', async () => {
+  const { model, config } = await train({ name: 'newer', model: NEWER, optimizer: { type: 'adamw', learning_rate: 0.002, weight_decay: 0.004 } });
+  // The slopes were learned (the first started at 0.25, the second at Keras's zeros).
+  const slopes = model.tensors().filter((t) => t.name === 'alpha');
+  assert.deepEqual(slopes.map((t) => [t.layer, t.shape]), [[2, [32]], [4, [32]]]);
+  assert.ok(slopes[0].data.some((v) => v !== 0.25) && slopes[1].data.some((v) => v !== 0), 'PReLU slopes trained');
+  const { modelJson, weights } = await compareWithTfjs(model, config);
+  const layers = modelJson.modelTopology.config.layers;
+  assert.deepEqual(layers.map((l) => l.class_name), ['Dense', 'Dense', 'PReLU', 'Dense', 'PReLU', 'Activation', 'Dense']);
+  assert.deepEqual([layers[0].config.activation, layers[5].config.activation], ['mish', 'mish']);
+  assert.deepEqual(layers[0].config.kernel_initializer, { class_name: 'VarianceScaling', config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null } });
+  assert.deepEqual(layers[1].config.kernel_initializer, { class_name: 'VarianceScaling', config: { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal', seed: null } });
+  // TF.js's VarianceScaling has no untruncated_normal (it refuses the file): the
+  // same distribution for this 32 -> 32 kernel, RandomNormal(stddev sqrt(2 / 32)).
+  assert.deepEqual(layers[3].config.kernel_initializer, { class_name: 'RandomNormal', config: { mean: 0, stddev: 0.25, seed: null } });
+  assert.deepEqual(layers[2].config.alpha_initializer, { class_name: 'Constant', config: { value: 0.25 } });
+  assert.deepEqual(layers[2].config.alpha_regularizer, { class_name: 'L1L2', config: { l1: 0, l2: 0.001 } });
+  assert.equal(layers[2].config.shared_axes, null);
+  assert.ok(modelJson.weightsManifest[0].weights.some((w) => w.name === 'p_re_lu/alpha' && w.shape.join() === '32'));
+
+  const imported = importTfjs(engine, modelJsonText(modelJson), weights);
+  try {
+    assert.deepEqual(imported.warnings, []);
+    assert.deepEqual(imported.model.predict(images, 0, N), model.predict(images, 0, N));
+    const m = imported.config.model;
+    // VarianceScaling(1, fan_avg, ...) is Glorot: read back by its Keras name.
+    assert.deepEqual([m[0].kernel_initializer, m[1].kernel_initializer], ['glorot_uniform', 'glorot_normal']);
+    assert.deepEqual(m[3].kernel_initializer, { type: 'random_normal', mean: 0, stddev: 0.25 });
+    assert.deepEqual(m[2], { name: 'p_re_lu', type: 'prelu', alpha_initializer: 'constant', alpha_value: 0.25, alpha_l2: 0.001 });
+    assert.deepEqual(m[4], { name: 'p_re_lu_1', type: 'prelu' });
+    assert.equal(m[5].activation, 'mish');
+  } finally {
+    imported.model.free();
+  }
+  // Glorot normal written as TF.js writes it (camelCase) reads back as glorot_normal.
+  const vs = (config) => importTfjs(engine, { ...modelJson, modelTopology: { ...modelJson.modelTopology, config: { ...modelJson.modelTopology.config,
+    layers: [{ ...layers[0], config: { ...layers[0].config, kernel_initializer: { class_name: 'VarianceScaling', config } } }, ...layers.slice(1)] } } }, weights);
+  for (const [given, want] of [[{ scale: 1, mode: 'fanAvg', distribution: 'normal' }, 'glorot_normal'], [{ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal' }, 'he_normal'],
+    [{ scale: 0.5, mode: 'fanOut', distribution: 'untruncatedNormal' }, { type: 'variance_scaling', scale: 0.5, mode: 'fan_out', distribution: 'untruncated_normal' }]]) {
+    const r = vs(given);
+    try {
+      assert.deepEqual(r.config.model[0].kernel_initializer, want);
+    } finally {
+      r.model.free();
+    }
+  }
+});
+
+test('RReLU: the TF.js export refuses it, naming the layer and the LeakyReLU that predicts like it', async () => {
+  const config = smallConfig({ name: 'rrelu', model: [{ type: 'dense', units: 32 }, { type: 'rrelu', lower: 0.1, upper: 0.3 }, { type: 'dense', units: 10, activation: 'softmax' }] });
+  const model = buildModel(engine, config, 784);
+  try {
+    assert.throws(() => exportTfjs(model, config), (err) => {
+      assert.ok(err instanceof TfjsFormatError);
+      assert.match(err.message, /^model\[1\] \(rrelu\): RReLU cannot be written in the TF\.js format: neither TF\.js nor Keras has an RReLU layer\. At inference it is a LeakyReLU with slope \(lower \+ upper\) \/ 2 = 0\.2/);
+      return true;
+    });
+  } finally {
+    model.free();
+  }
+});
+
 test('import: the export read back into a fresh engine model predicts identically', async () => {
   const { model, config } = await train({ name: 'roundtrip', model: BN_DROPOUT });
   const { modelJson, weights } = exportTfjs(model, config);

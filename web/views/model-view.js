@@ -121,6 +121,22 @@ export class ModelView {
           optionField({ path: `${path}.epsilon`, name: 'epsilon', desc: o.epsilon, value: layer.epsilon, help: OPTION_HELP.epsilon_bn, onValue: set }),
         ];
       }
+      case 'prelu': {
+        const o = L.prelu.options;
+        return [
+          optionField({ path: `${path}.alpha_initializer`, name: 'alpha_initializer', label: 'slope initializer', desc: o.alpha_initializer, value: layer.alpha_initializer, help: OPTION_HELP.alpha_initializer, onValue: (p, v) => this.actions.mutate((c) => { c.model[i].alpha_initializer = v; if (v !== 'constant') delete c.model[i].alpha_value; }) }),
+          layer.alpha_initializer === 'constant' ? optionField({ path: `${path}.alpha_value`, name: 'alpha_value', label: 'initial slope', desc: o.alpha_value, value: layer.alpha_value, help: OPTION_HELP.value, onValue: set }) : null,
+          h('div.field-row',
+            optionField({ path: `${path}.alpha_l1`, name: 'alpha_l1', label: 'L1 penalty', desc: o.alpha_l1, value: layer.alpha_l1, help: OPTION_HELP.l1, onValue: set }),
+            optionField({ path: `${path}.alpha_l2`, name: 'alpha_l2', label: 'L2 penalty', desc: o.alpha_l2, value: layer.alpha_l2, help: OPTION_HELP.l2, onValue: set })),
+        ];
+      }
+      case 'rrelu': {
+        const o = L.rrelu.options;
+        return h('div.field-row',
+          optionField({ path: `${path}.lower`, name: 'lower', desc: o.lower, value: layer.lower, help: OPTION_HELP.lower, onValue: set }),
+          optionField({ path: `${path}.upper`, name: 'upper', desc: o.upper, value: layer.upper, help: OPTION_HELP.upper, onValue: set }));
+      }
       // A kind without options of its own has no fields.
       default: return layerKind(layer?.type) ? [] : h('p.muted', 'Unknown layer type: choose one above.');
     }
@@ -159,10 +175,10 @@ export class ModelView {
       }),
     ];
     for (const p of INIT_PARAMS[init] ?? []) {
-      const desc = DENSE[`kernel_${p}`];
-      fields.push(numberField({
-        path: `${path}.kernel_initializer.${p}`, label: p, value: typeof layer.kernel_initializer === 'object' ? layer.kernel_initializer[p] : undefined,
-        help: OPTION_HELP[p], def: desc.default, onValue: (_, v) => this.actions.mutate((c) => {
+      // Numbers, or names (variance_scaling's mode and distribution): the engine's option says which.
+      fields.push(optionField({
+        path: `${path}.kernel_initializer.${p}`, name: p, desc: DENSE[`kernel_${p}`], value: typeof layer.kernel_initializer === 'object' ? layer.kernel_initializer[p] : undefined,
+        help: OPTION_HELP[p], onValue: (_, v) => this.actions.mutate((c) => {
           const cur = c.model[i].kernel_initializer;
           const obj = typeof cur === 'object' && cur ? { ...cur } : { type: init };
           if (v === undefined) delete obj[p]; else obj[p] = v;
