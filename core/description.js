@@ -339,7 +339,7 @@ export default {
    }
   },
   "rrelu": {
-   "keras": "RReLU (custom layer)",
+   "keras": "RReLU",
    "help": "leaky ReLU with a random slope in [lower, upper] per input in training, the mean slope at inference (not in Keras or TF.js)",
    "options": {
     "lower": {

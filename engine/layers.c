@@ -78,7 +78,7 @@ const eng_variant_desc layer_table[LAYER_COUNT] = {
      "dropout that keeps SELU's mean and variance"},
     {"prelu", "PReLU", prelu_opts, ENG_COUNT_OF(prelu_opts),
      "leaky ReLU whose slope for negative inputs is learned, one per unit: x > 0 ? x : alpha * x"},
-    {"rrelu", "RReLU (custom layer)", rrelu_opts, ENG_COUNT_OF(rrelu_opts),
+    {"rrelu", "RReLU", rrelu_opts, ENG_COUNT_OF(rrelu_opts),
      "leaky ReLU with a random slope in [lower, upper] per input in training, the mean slope at "
      "inference (not in Keras or TF.js)"},
 };

@@ -35,6 +35,8 @@ export const RRELU_KERAS = [
 
 export default {
   label: 'RReLU',
+  // The form's "Keras:" tag (a kind Keras has shows its class).
+  kerasLabel: 'none (the Keras script defines an RReLU layer)',
   help: 'A leaky ReLU whose slope for negative inputs is random in training (uniform in [lower, upper], new for every input and batch) and the mean slope at inference (Xu et al. 2015). Acts as a regularizer. Not in Keras or TF.js: the Keras script defines it, the TF.js export refuses it.',
   create: () => ({ type: 'rrelu' }),
   summary: (layer) => `RReLU(${layer.lower ?? 0.125}, ${layer.upper ?? '1/3'})`,

@@ -37,6 +37,7 @@ describe('newer activations and initializers in the form', () => {
     const rrelu = before;
     assert.deepEqual(await page.$$eval(`select[data-path="model[${prelu}].alpha_initializer"] option`, (o) => o.map((x) => x.value)), ['zeros', 'ones', 'constant']);
     assert.ok(await page.isVisible(`input[data-path="model[${rrelu}].lower"]`));
+    assert.match(await page.textContent(`ol.layers > li >> nth=${rrelu} >> .layer-body .keras >> nth=0`), /Keras: none \(the Keras script defines an RReLU layer\)/);
     await page.fill(`input[data-path="model[${rrelu}].upper"]`, '0.3');
 
     await page.click('ol.layers > li >> nth=0 >> summary');

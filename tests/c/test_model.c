@@ -149,6 +149,9 @@ static void test_save_load(void) {
   CHECK_OK(eng_model_add(m, "dense units=12 activation=elu"));
   CHECK_OK(eng_model_add(m, "batch_normalization"));
   CHECK_OK(eng_model_add(m, "dense units=8 activation=selu use_bias=0"));
+  /* PReLU's learned slopes are saved like any weight; RReLU has none. */
+  CHECK_OK(eng_model_add(m, "prelu alpha_initializer=constant alpha_value=0.2"));
+  CHECK_OK(eng_model_add(m, "rrelu"));
   CHECK_OK(eng_model_add(m, "dense units=3 activation=softmax"));
   CHECK_OK(eng_model_set_optimizer(m, "rmsprop learning_rate=0.005"));
   CHECK_OK(eng_model_set_schedule(m, "exponential_decay initial_learning_rate=0.01 decay_steps=10 decay_rate=0.5"));
@@ -173,9 +176,10 @@ static void test_save_load(void) {
   CHECK_OK(eng_model_load(blob, len, 16, &r));
   if (r) {
     CHECK(strcmp(eng_model_metadata(r), metadata) == 0);
-    CHECK(eng_model_layer_count(r) == 4 && eng_model_tensor_count(r) == eng_model_tensor_count(m));
+    CHECK(eng_model_layer_count(r) == 6 && eng_model_tensor_count(r) == eng_model_tensor_count(m));
+    CHECK(r->layers[3].slopes[0] == m->layers[3].slopes[0] && m->layers[3].slopes[0] != 0.2f);
     CHECK(r->n_params == m->n_params && memcmp(r->params, m->params, m->n_params * sizeof(float)) == 0);
-    CHECK(!r->layers[2].trainable && r->layers[0].trainable && r->layers[3].trainable);
+    CHECK(!r->layers[2].trainable && r->layers[0].trainable && r->layers[3].trainable && r->layers[5].trainable);
     CHECK(eng_model_param_count(r, 1) == eng_model_param_count(m, 1));
     CHECK(r->standardize && r->adapted);
     CHECK(memcmp(r->input_mean, m->input_mean, F * sizeof(float)) == 0);

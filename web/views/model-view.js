@@ -94,7 +94,7 @@ export class ModelView {
         h('span.layer-summary', layerSummary(layer)),
         i === count - 1 ? h('span.tag', 'output') : null),
       h('div.layer-body',
-        h('div.field', h('label', h('span.label-text', 'Layer type'), h('span.keras', `Keras: ${L[type]?.keras ?? '?'}`)), typeSelect, h('p.help', layerKind(type)?.help ?? '')),
+        h('div.field', h('label', h('span.label-text', 'Layer type'), h('span.keras', `Keras: ${layerKind(type)?.kerasLabel ?? L[type]?.keras ?? '?'}`)), typeSelect, h('p.help', layerKind(type)?.help ?? '')),
         this.#fields(layer, path, i)),
       h('p.field-error', { dataset: { errorFor: path } }));
     // The tools sit beside the summary, not inside it: a button inside a
