@@ -164,6 +164,37 @@ static void test_training_threads(void) {
   free(a), free(b);
 }
 
+/* AdamW decays PReLU's slopes as Keras decays every trainable variable
+ * (optimizer.exclude_from_weight_decay is empty by default): on inputs that are
+ * never negative (pixels / 255) the slopes get no gradient, so Adam's step is 0
+ * and only the decay acts: alpha_k = alpha_0 (1 - lr wd)^k. */
+static void test_prelu_weight_decay(void) {
+  uint64_t state = 5;
+  eng_dataset *ds = test_band_dataset(&state, 320, 4, 0);
+  eng_model *m = NULL;
+  CHECK_OK(eng_model_create(TEST_BAND_FEATURES, "model seed=2", &m));
+  CHECK_OK(eng_model_add(m, "prelu alpha_initializer=constant alpha_value=0.5"));
+  CHECK_OK(eng_model_add(m, "dense units=4 activation=softmax"));
+  CHECK_OK(eng_model_build(m, 32));
+  CHECK_OK(eng_model_set_optimizer(m, "adamw learning_rate=0.01 weight_decay=0.5"));
+  eng_trainer *t = NULL;
+  CHECK_OK(eng_trainer_create(m, ds, NULL, "fit epochs=1 batch_size=32", &t));
+  int event = 0;
+  while (t && event != ENG_EVENT_DONE)
+    if (eng_trainer_run(t, 1000, &event) != ENG_OK) break;
+  eng_trainer_free(t);
+  /* 10 steps of (1 - 0.005), in float as the engine multiplies. */
+  float want = 0.5f;
+  for (int k = 0; k < 10; k++) want -= want * 0.005f;
+  for (uint32_t j = 0; j < TEST_BAND_FEATURES; j++)
+    if (m->layers[0].slopes[j] != want) {
+      CHECK_NEAR(m->layers[0].slopes[j], want, 0);
+      break;
+    }
+  eng_model_free(m);
+  eng_dataset_free(ds);
+}
+
 /* keras.initializers.VarianceScaling on a 784 x 300 kernel. */
 typedef struct { double mean, std, min, max; } stats;
 static stats kernel_stats(const char *initializer, float **keep) {
@@ -249,6 +280,7 @@ int main(void) {
   test_prelu_values();
   test_rrelu();
   test_training_threads();
+  test_prelu_weight_decay();
   test_variance_scaling();
   return test_report("test_activations");
 }
