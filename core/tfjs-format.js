@@ -35,7 +35,8 @@ const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
 // VarianceScaling(scale=2, mode="fan_in", distribution="truncated_normal")):
 // the engine's table of those arguments (initializers.c).
 const VARIANCE_SCALING = description.initializer_variance_scaling;
-const VARIANCE_SCALING_DEFAULTS = { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' };
+// variance_scaling's own defaults (Keras's: 1, fan_in, truncated_normal) are the engine's Dense options.
+const VARIANCE_SCALING_DEFAULTS = Object.fromEntries(['scale', 'mode', 'distribution'].map((k) => [k, description.layers.dense.options[`kernel_${k}`].default]));
 
 // shape: the weight's [fan_in, fan_out], for the one case TF.js cannot read:
 // its VarianceScaling has no "untruncated_normal" (it refuses to load the
