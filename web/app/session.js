@@ -7,8 +7,8 @@
 // it would have. No DOM here.
 import { validateConfig, DATASETS } from '../../core/config.js';
 import { WorkerError } from './client.js';
+import { runColor } from './run-colors.js';
 
-export const PALETTE = ['#4f46e5', '#e11d48', '#059669', '#d97706', '#0891b2', '#7c3aed', '#65a30d', '#db2777', '#475569', '#ea580c', '#2563eb', '#16a34a'];
 const FINAL = new Set(['done', 'stopped', 'diverged', 'error', 'crashed']);
 const STOP_ANSWER_MS = 5000;
 
@@ -17,7 +17,6 @@ export class Session {
   datasets = new Map(); // name -> load-dataset result (+ classNames)
   training = null; // { paused, stopRequested, index, count, record, waiting (a dataset name), onStop }
   interrupted = null; // after a reload: { records (in plan order), current, epoch (of its last checkpoint) }
-  #colorIndex = 0;
   #saveFailed = false;
   #loads = new Map(); // dataset name -> its load in flight
   #outcome = null;
@@ -33,8 +32,11 @@ export class Session {
     const queue = new Set((await this.store.getQueue().catch(() => null)) ?? []);
     const checkpoints = new Map((await this.store.allCheckpoints().catch(() => [])).map((c) => [c.key, c]));
     const pending = [];
-    for (const r of saved) {
+    for (const [i, r] of saved.entries()) {
       r.inWorker = false;
+      // Runs kept before colours followed the plan's order take their place in the history.
+      if (!Number.isInteger(r.colorIndex)) r.colorIndex = i;
+      r.color = runColor(r.colorIndex);
       if (r.status === 'training' || r.status === 'queued' || r.status === 'interrupted') {
         if (queue.has(r.key)) {
           // The curves of the run in progress come back from its last checkpoint.
@@ -45,7 +47,6 @@ export class Session {
       }
       this.runs.push(r);
     }
-    this.#colorIndex = saved.length;
     if (pending.length) {
       const current = pending.find((r) => r.status === 'interrupted');
       this.interrupted = { records: pending, current, epoch: current ? checkpoints.get(current.key)?.epoch ?? 0 : 0 };
@@ -102,7 +103,13 @@ export class Session {
     const i = this.client.info;
     return i ? { version: i.version, variant: i.variant, simd: i.simd, relaxed: i.relaxed ?? false, threads: i.threads, host: i.host ?? 'browser' } : null;
   }
-  nextColor() { return PALETTE[this.#colorIndex++ % PALETTE.length]; }
+  // An imported model takes the first colour no shown run has.
+  #freeColorIndex() {
+    const taken = new Set(this.runs.filter((r) => r.visible).map((r) => r.colorIndex));
+    let i = 0;
+    while (taken.has(i)) i++;
+    return i;
+  }
 
   classNames(dataset) {
     const info = this.datasets.get(dataset);
@@ -162,7 +169,7 @@ export class Session {
       // A new plan is a new picture: earlier runs stay in the history, hidden.
       for (const r of this.runs) if (r.visible) this.#setVisible(r, false);
       const startedAt = Date.now();
-      for (const [i, run] of picked.entries()) this.runs.push(this.#newRecord(run, plan, startedAt + i));
+      for (const [i, run] of picked.entries()) this.runs.push(this.#newRecord(run, plan, startedAt + i, indices[i]));
       return this.runs.slice(-picked.length);
     });
   }
@@ -233,10 +240,11 @@ export class Session {
     for (let n = 2; ; n++) if (!taken.has(`${label} #${n}`)) return `${label} #${n}`;
   }
 
-  #newRecord(run, plan, startedAt) {
+  // colorIndex: the run's place in its plan, so a run keeps its colour each time the plan trains.
+  #newRecord(run, plan, startedAt, colorIndex) {
     return {
       key: `${run.config.name}@${startedAt}`, id: run.config.name, label: this.#numbered(run.label), experiment: plan.preset ? plan.title : null,
-      reference: structuredClone(run.reference ?? {}), config: structuredClone(run.config), color: this.nextColor(),
+      reference: structuredClone(run.reference ?? {}), config: structuredClone(run.config), colorIndex, color: runColor(colorIndex),
       history: [], layerStats: [], result: null, status: 'queued', error: null, visible: true, inWorker: false,
       engine: this.#engineInfo(),
       startedAt, finishedAt: null,
@@ -432,9 +440,10 @@ export class Session {
   async #addImported(run, config, summary, extra) {
     const record = {
       key: `${run}@${Date.now()}`, id: run, label: `${run} (imported)`, experiment: null, reference: {}, config: config ?? null,
-      color: this.nextColor(), history: [], layerStats: [], result: { summary }, status: 'done', error: null, visible: true, inWorker: true,
+      colorIndex: this.#freeColorIndex(), history: [], layerStats: [], result: { summary }, status: 'done', error: null, visible: true, inWorker: true,
       engine: this.#engineInfo(), startedAt: Date.now(), finishedAt: Date.now(), imported: extra.format ?? true, warnings: extra.warnings ?? [],
     };
+    record.color = runColor(record.colorIndex);
     const validation = config?.data?.validation;
     if (validation && this.datasets.has(config.data.dataset)) {
       try {
