@@ -1,96 +1,30 @@
-// charts-view.js: loss, accuracy and learning-rate curves. The three Chart.js
-// charts are created once; runs add their datasets, epochs push points, and
-// every change is drawn with update('none'). A small plugin draws what Chart.js
-// has no dataset for: the book's reference band (±1.5 points), best-epoch
-// stars, early-stop crosses and learning-rate-drop triangles. Each chart has
-// an HTML heading and a Table button: the same points as a <table>, the text
-// alternative to the canvas (WCAG 1.1.1), redrawn as epochs arrive while shown.
+// charts-view.js: loss, accuracy, learning-rate and difference-from-the-first-run
+// curves. The four Chart.js charts are created once; runs add their datasets,
+// epochs push points, and every change is drawn with update('none'). A run looks
+// the same everywhere (web/app/run-colors.js: colour, point shape, dash). One row
+// of options serves every chart: validation, training or both curves, a log-scale
+// loss, the book's band on or off. Each chart has an HTML heading, a Full width
+// button (chart-dialog.js) and a Table button: the points shown as a <table>, the
+// text alternative to the canvas (WCAG 1.1.1), redrawn as epochs arrive while
+// shown. Runs whose curves coincide are said so, in the legend and under the charts.
 import { h, replace } from './dom.js';
+import { annotations } from './chart-annotations.js';
+import { ChartDialog } from './chart-dialog.js';
+import { runDash, runPoint } from '../app/run-colors.js';
+import { coincidingRuns, differenceFromFirst } from '../app/run-compare.js';
 import { BOOK_BAND as BAND } from '../../core/lesson.js';
 
 // One format for a point's value, in the tooltip and in the table view.
 const pointText = (v) => Number(v).toPrecision(4);
+const pointsText = (v) => `${v > 0 ? '+' : ''}${Number(v).toFixed(2)}`;
 
-const TITLES = { acc: 'Accuracy', loss: 'Loss (cross-entropy)', lr: 'Learning rate' };
+const TITLES = { acc: 'Accuracy', loss: 'Loss (cross-entropy)', lr: 'Learning rate', diff: 'Difference from the first run' };
+const FORMAT = { diff: pointsText };
+const MODES = [['val', 'Validation'], ['train', 'Training'], ['both', 'Both']];
 
 const referenceOf = (r) => r.reference?.val_accuracy ?? r.reference?.best_val_accuracy ?? null;
 
-function alpha(hex, a) {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
-}
-
-const annotations = {
-  id: 'annotations',
-  beforeDatasetsDraw(chart) {
-    const a = chart.$annotations;
-    if (!a?.bands?.length) return;
-    const { ctx, chartArea: area, scales: { y } } = chart;
-    ctx.save();
-    ctx.beginPath(); ctx.rect(area.left, area.top, area.width, area.height); ctx.clip();
-    const labelled = [];
-    for (const b of a.bands) {
-      const top = y.getPixelForValue(b.y1);
-      const bottom = y.getPixelForValue(b.y0);
-      ctx.fillStyle = alpha(b.color, 0.1);
-      ctx.fillRect(area.left, top, area.width, bottom - top);
-      ctx.strokeStyle = alpha(b.color, 0.7);
-      ctx.setLineDash([2, 3]);
-      const mid = y.getPixelForValue(b.y);
-      ctx.beginPath(); ctx.moveTo(area.left, mid); ctx.lineTo(area.right, mid); ctx.stroke();
-      ctx.setLineDash([]);
-      // One label per distinct value, and none crowding another.
-      if (labelled.some((l) => Math.abs(l - mid) < 11)) continue;
-      labelled.push(mid);
-      ctx.fillStyle = alpha(b.color, 0.95);
-      ctx.font = '600 10px system-ui, sans-serif';
-      ctx.textAlign = 'right';
-      ctx.fillText(`book ${b.y}`, area.right - 3, mid - 3);
-    }
-    ctx.restore();
-  },
-  afterDatasetsDraw(chart) {
-    const a = chart.$annotations;
-    if (!a?.markers?.length) return;
-    const { ctx, chartArea: area, scales: { x, y } } = chart;
-    ctx.save();
-    for (const m of a.markers) {
-      const px = x.getPixelForValue(m.x);
-      const py = y.getPixelForValue(m.y);
-      if (px < area.left - 1 || px > area.right + 1 || py < area.top - 1 || py > area.bottom + 1) continue;
-      ctx.fillStyle = m.color;
-      ctx.strokeStyle = m.color;
-      ctx.lineWidth = 2;
-      if (m.kind === 'stop') {
-        ctx.setLineDash([4, 3]);
-        ctx.lineWidth = 1;
-        ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
-        ctx.setLineDash([]);
-        ctx.lineWidth = 2.5;
-        ctx.beginPath(); ctx.moveTo(px - 5, py - 5); ctx.lineTo(px + 5, py + 5); ctx.moveTo(px + 5, py - 5); ctx.lineTo(px - 5, py + 5); ctx.stroke();
-      } else if (m.kind === 'drop') {
-        ctx.beginPath(); ctx.moveTo(px - 5, py - 9); ctx.lineTo(px + 5, py - 9); ctx.lineTo(px, py - 2); ctx.closePath(); ctx.fill();
-      } else if (m.kind === 'best') {
-        star(ctx, px, py, 7, 3);
-        ctx.fill();
-        ctx.strokeStyle = '#fff'; ctx.lineWidth = 1; ctx.stroke();
-      }
-    }
-    ctx.restore();
-  },
-};
-
-function star(ctx, x, y, outer, inner) {
-  ctx.beginPath();
-  for (let i = 0; i < 10; i++) {
-    const r = i % 2 ? inner : outer;
-    const t = (Math.PI / 5) * i - Math.PI / 2;
-    ctx[i ? 'lineTo' : 'moveTo'](x + r * Math.cos(t), y + r * Math.sin(t));
-  }
-  ctx.closePath();
-}
-
-function makeChart(canvas, { yTitle, yType = 'linear', xMin = 1, legend = true }) {
+function makeChart(canvas, { yTitle, yType = 'linear', xMin = 1, legend = true, format = pointText, zero = false }) {
   return new globalThis.Chart(canvas, {
     type: 'line',
     data: { datasets: [] },
@@ -101,18 +35,23 @@ function makeChart(canvas, { yTitle, yType = 'linear', xMin = 1, legend = true }
       elements: { point: { radius: 2, hoverRadius: 4 }, line: { borderWidth: 2, tension: 0 } },
       scales: {
         x: { type: 'linear', min: xMin, title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
-        y: { type: yType, title: { display: true, text: yTitle } },
+        // The difference chart's zero line is the first run itself.
+        y: { type: yType, title: { display: true, text: yTitle }, grid: zero ? { color: (c) => (c.tick?.value === 0 ? '#64748b' : '#e2e8f0') } : {} },
       },
       plugins: {
-        legend: { display: legend, position: 'bottom', labels: { boxWidth: 10, boxHeight: 10, padding: 8, filter: (item, data) => data.datasets[item.datasetIndex].legend !== false } },
-        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${pointText(c.parsed.y)}` } },
+        legend: { display: legend, position: 'bottom', labels: { usePointStyle: true, boxWidth: 8, boxHeight: 8, padding: 8, filter: (item, data) => data.datasets[item.datasetIndex].legend !== false } },
+        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${format(c.parsed.y)}` } },
       },
     },
   });
 }
 
 export class ChartsView {
-  #datasets = new Map(); // record key -> {loss, valLoss, acc, valAcc, lr}
+  #datasets = new Map(); // record key -> {record, loss, valLoss, acc, valAcc, lr, diff}
+  #mode = 'both'; // the curves shown: 'val', 'train' or 'both'
+  #logLoss = false;
+  #bands = true;
+  #visible = [];
 
   constructor(root) {
     globalThis.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
@@ -123,19 +62,55 @@ export class ChartsView {
     for (const kind of Object.keys(TITLES)) this.#box(kind);
     this.empty = h('p.chart-empty', 'Curves appear after the first epoch: pick a preset or build a network, then press Train.');
     this.boxes.acc.querySelector('.chart-plot').append(this.empty);
-    root.replaceChildren(h('h2.sr-only', { id: 'charts-title' }, 'Training curves'), this.boxes.acc, this.boxes.loss, this.boxes.lr,
-      h('p.chart-key', h('span', '— validation'), h('span', '- - training'), h('span', '★ best epoch'), h('span', '✕ early stop'), h('span', '▼ learning rate reduced'), h('span.band-key', 'book ±1.5 points')));
+    this.diffEmpty = h('p.chart-empty', 'Each run\'s validation accuracy minus the first run\'s, in points, once two runs have an epoch.');
+    this.boxes.diff.querySelector('.chart-plot').append(this.diffEmpty);
+    this.diffNote = h('p.chart-sub');
+    this.boxes.diff.querySelector('.chart-head').after(this.diffNote);
+    this.tools = this.#tools();
+    this.notes = h('div.chart-notes', { role: 'status' });
+    this.key = { val: h('span', '— validation'), train: h('span', '- - training'), band: h('span.band-key', 'book ±1.5 points') };
+    root.replaceChildren(h('h2.sr-only', { id: 'charts-title' }, 'Training curves'), this.tools, this.boxes.acc, this.boxes.loss, this.boxes.lr, this.boxes.diff, this.notes,
+      h('p.chart-key', this.key.val, this.key.train, h('span', '★ best epoch'), h('span', '✕ early stop'), h('span', '▼ learning rate reduced'), this.key.band));
+    this.dialog = new ChartDialog(root, this.tools);
     const canvas = (kind) => this.boxes[kind].querySelector('canvas');
     this.acc = makeChart(canvas('acc'), { yTitle: 'accuracy' });
     this.loss = makeChart(canvas('loss'), { yTitle: 'loss' });
     this.lr = makeChart(canvas('lr'), { yTitle: 'learning rate', yType: 'logarithmic', xMin: 0 });
+    this.diff = makeChart(canvas('diff'), { yTitle: 'Δ val acc (points)', format: pointsText, zero: true });
     // The runs are named in the other legends; this one only names the preview.
     this.preview = { label: 'preview', data: [], borderColor: '#94a3b8', backgroundColor: '#94a3b8', borderDash: [5, 4], pointRadius: 0, borderWidth: 2, order: 10 };
     this.planBands = [];
     this.lr.data.datasets.push(this.preview);
   }
 
-  // A chart's box: its heading, the canvas, and the table view the Table button swaps in.
+  // The options of every curve chart, in one row (moved into the full-width view while it is open).
+  #tools() {
+    const pressed = (b, on) => b.setAttribute('aria-pressed', String(on));
+    const modes = MODES.map(([mode, text]) => h('button.chip', { type: 'button', dataset: { mode }, 'aria-pressed': String(mode === this.#mode), onclick: () => {
+      this.#mode = mode;
+      for (const b of modes) pressed(b, b.dataset.mode === mode);
+      this.#applyMode();
+      this.#draw();
+    } }, text));
+    const log = h('button.chip', { type: 'button', dataset: { option: 'log-loss' }, 'aria-pressed': 'false', onclick: () => {
+      this.#logLoss = !this.#logLoss;
+      pressed(log, this.#logLoss);
+      this.loss.options.scales.y.type = this.#logLoss ? 'logarithmic' : 'linear';
+      this.loss.options.scales.y.title.text = this.#logLoss ? 'loss (log scale)' : 'loss';
+      this.loss.update('none');
+    } }, 'Log-scale loss');
+    const band = h('button.chip', { type: 'button', dataset: { option: 'book-band' }, 'aria-pressed': 'true', onclick: () => {
+      this.#bands = !this.#bands;
+      pressed(band, this.#bands);
+      this.key.band.hidden = !this.#bands;
+      this.#annotate();
+      this.acc.update('none');
+    } }, 'Book band');
+    return h('div.chart-tools', { role: 'group', 'aria-label': 'Chart options' },
+      h('span.chart-tools-label', { id: 'curves-shown' }, 'Curves:'), h('span.chip-group', { role: 'group', 'aria-labelledby': 'curves-shown' }, modes), log, band);
+  }
+
+  // A chart's box: its heading, Full width and Table buttons, the canvas, and the table view.
   #box(kind) {
     const title = TITLES[kind];
     const table = h('div.chart-table', { id: `chart-table-${kind}`, hidden: true, tabindex: '0', role: 'region', 'aria-label': `${title}: table` });
@@ -147,29 +122,31 @@ export class ChartsView {
       toggle.setAttribute('aria-pressed', String(show));
       if (show) this.#table(kind);
     } }, 'Table', h('span.sr-only', ` of ${title.toLowerCase()}`));
+    const expand = h('button.chip.chart-expand', { type: 'button', onclick: () => this.dialog.open(this.boxes[kind], expand) }, 'Full width', h('span.sr-only', `: ${title.toLowerCase()}`));
     this.tables[kind] = table;
     this.boxes[kind] = h(`section.chart-box.${kind}`, { 'aria-labelledby': `chart-title-${kind}` },
-      h('div.chart-head', h('h3.chart-title', { id: `chart-title-${kind}` }, title), toggle), plot, table);
+      h('div.chart-head', h('h3.chart-title', { id: `chart-title-${kind}` }, title), h('span.chart-buttons', expand, toggle)), plot, table);
   }
 
-  // The chart's points as a table: a row per epoch, a column per curve. The
-  // schedule preview is left out (it is a plan, drawn per step, not per epoch).
+  // The chart's points as a table: a row per epoch, a column per curve shown.
+  // The schedule preview is left out (it is a plan, drawn per step, not per epoch).
   #table(kind) {
     const chart = this[kind];
     const table = this.tables[kind];
     if (!chart || table.hidden) return;
-    const series = chart.data.datasets.filter((d) => d !== this.preview && d.data.length);
+    const series = chart.data.datasets.filter((d, i) => d !== this.preview && d.data.length && chart.isDatasetVisible(i));
     if (!series.length) {
       replace(table, h('p.muted.table-empty', 'No epochs yet: the table fills in as the runs train.'));
       return;
     }
+    const format = FORMAT[kind] ?? pointText;
     const epochs = [...new Set(series.flatMap((d) => d.data.map((p) => p.x)))].sort((a, b) => a - b);
     const at = series.map((d) => new Map(d.data.map((p) => [p.x, p.y])));
     replace(table, h('table.runs.compact.chart-data',
       h('caption.sr-only', `${TITLES[kind]} per epoch`),
       h('thead', h('tr', h('th', { scope: 'col' }, 'epoch'), series.map((d) => h('th.num', { scope: 'col' }, d.tableLabel ?? d.label)))),
       h('tbody', epochs.map((x) => h('tr', h('th.num', { scope: 'row' }, String(x)),
-        at.map((m) => h('td.num', m.has(x) ? pointText(m.get(x)) : '–')))))));
+        at.map((m) => h('td.num', m.has(x) ? format(m.get(x)) : '–')))))));
   }
 
   // Keeps one set of datasets per visible run, in the run's colour.
@@ -178,23 +155,29 @@ export class ChartsView {
     const keys = new Set(visible.map((r) => r.key));
     for (const [key, ds] of this.#datasets) {
       if (keys.has(key)) continue;
-      for (const [chart, list] of [[this.acc, [ds.acc, ds.valAcc]], [this.loss, [ds.loss, ds.valLoss]], [this.lr, [ds.lr]]])
+      for (const [chart, list] of [[this.acc, [ds.acc, ds.valAcc]], [this.loss, [ds.loss, ds.valLoss]], [this.lr, [ds.lr]], [this.diff, [ds.diff]]])
         chart.data.datasets = chart.data.datasets.filter((d) => !list.includes(d));
       this.#datasets.delete(key);
     }
     for (const r of visible) if (!this.#datasets.has(r.key)) this.#add(r);
     for (const r of visible) this.#fill(r);
-    this.#annotate(visible);
-    this.empty.hidden = visible.some((r) => r.history.length);
+    this.#visible = visible;
+    this.#applyMode();
+    this.#annotate();
     this.#draw();
   }
 
+  // Validation: solid (or the run's dash past the palette), with the run's point shape;
+  // training: thin, dashed, its points drawn only when it is shown alone.
   #add(r) {
-    const line = (label, dashed, legend, tableLabel = label) => ({ label, tableLabel, data: [], borderColor: r.color, backgroundColor: r.color, borderDash: dashed ? [5, 4] : [], borderWidth: dashed ? 1.5 : 2.2, pointRadius: dashed ? 0 : 2, legend });
+    const style = { borderColor: r.color, backgroundColor: r.color, pointStyle: runPoint(r.colorIndex) };
+    const val = (label, tableLabel = `${r.label} (validation)`) => ({ ...style, name: r.label, label, tableLabel, data: [], borderDash: runDash(r.colorIndex), borderWidth: 2.2, pointRadius: 2.5 });
+    const train = () => ({ ...style, name: r.label, label: `${r.label} (train)`, tableLabel: `${r.label} (train)`, data: [], borderDash: [5, 4], borderWidth: 1.5, pointRadius: 0, train: true });
     const ds = {
-      acc: line(`${r.label} (train)`, true, false), valAcc: line(r.label, false, true, `${r.label} (validation)`),
-      loss: line(`${r.label} (train)`, true, false), valLoss: line(r.label, false, true, `${r.label} (validation)`),
-      lr: { ...line(r.label, false, false), stepped: 'before' },
+      record: r,
+      acc: train(), valAcc: val(r.label), loss: train(), valLoss: val(r.label),
+      lr: { ...val(r.label, r.label), pointRadius: 2, stepped: 'before', legend: false },
+      diff: val(r.label, `${r.label} − first run (points)`),
     };
     this.acc.data.datasets.push(ds.valAcc, ds.acc);
     this.loss.data.datasets.push(ds.valLoss, ds.loss);
@@ -217,8 +200,8 @@ export class ChartsView {
     if (!ds) return this.sync(records);
     const push = (d, k) => { if (Number.isFinite(m[k])) d.data.push({ x: m.epoch, y: m[k] }); };
     push(ds.acc, 'accuracy'); push(ds.valAcc, 'val_accuracy'); push(ds.loss, 'loss'); push(ds.valLoss, 'val_loss'); push(ds.lr, 'learning_rate');
-    this.#annotate(records.filter((r) => r.visible));
-    this.empty.hidden = true;
+    this.#visible = records.filter((r) => r.visible && r.history);
+    this.#annotate();
     this.#draw();
   }
 
@@ -231,24 +214,39 @@ export class ChartsView {
   // Before training, the plan's own book values are drawn (in grey).
   setPlanBands(plan, records) {
     this.planBands = plan.runs.map((r) => referenceOf(r)).filter((v) => v !== null);
-    this.#annotate(records.filter((r) => r.visible));
+    this.#visible = records.filter((r) => r.visible && r.history);
+    this.#annotate();
     this.acc.update('none');
   }
 
-  #annotate(visible) {
+  // Validation, training or both: the other curves are hidden, in the charts and their tables.
+  #applyMode() {
+    for (const ds of this.#datasets.values()) {
+      for (const d of [ds.valAcc, ds.valLoss]) { d.hidden = this.#mode === 'train'; d.legend = this.#mode !== 'train'; }
+      for (const d of [ds.acc, ds.loss]) { d.hidden = this.#mode === 'val'; d.legend = this.#mode === 'train'; d.pointRadius = this.#mode === 'train' ? 2.5 : 0; }
+    }
+    this.key.val.hidden = this.#mode === 'train';
+    this.key.train.hidden = this.#mode === 'val';
+  }
+
+  // Everything that depends on all the runs shown: book bands, markers, the
+  // runs that coincide, the differences from the first run.
+  #annotate() {
+    const visible = this.#visible;
     const bands = [];
     const accMarkers = [];
     const lrMarkers = [];
     let lo = Infinity;
     let hi = -Infinity;
+    const addBand = (y, color) => {
+      bands.push({ y, y0: y - BAND, y1: y + BAND, color });
+      lo = Math.min(lo, y - BAND - 0.01); hi = Math.max(hi, y + BAND + 0.01);
+    };
     for (const r of visible) {
       const ref = referenceOf(r);
-      if (ref !== null) {
-        bands.push({ y: ref, y0: ref - BAND, y1: ref + BAND, color: r.color });
-        lo = Math.min(lo, ref - BAND - 0.01); hi = Math.max(hi, ref + BAND + 0.01);
-      }
+      if (ref !== null && this.#bands) addBand(ref, r.color);
       const hist = r.history ?? [];
-      const key = hist.some((m) => Number.isFinite(m.val_accuracy)) ? 'val_accuracy' : 'accuracy';
+      const key = hist.some((m) => Number.isFinite(m.val_accuracy)) && this.#mode !== 'train' ? 'val_accuracy' : 'accuracy';
       let best = null;
       for (const m of hist) if (Number.isFinite(m[key]) && (!best || m[key] > best[key])) best = m;
       if (best && hist.length > 1) accMarkers.push({ kind: 'best', x: best.epoch, y: best[key], color: r.color });
@@ -257,21 +255,45 @@ export class ChartsView {
         if (m.lr_reduced) lrMarkers.push({ kind: 'drop', x: m.epoch, y: m.learning_rate, color: r.color });
       }
     }
-    if (!bands.length)
-      for (const y of new Set(this.planBands)) {
-        bands.push({ y, y0: y - BAND, y1: y + BAND, color: '#64748b' });
-        lo = Math.min(lo, y - BAND - 0.01); hi = Math.max(hi, y + BAND + 0.01);
-      }
+    if (!bands.length && this.#bands && !visible.some((r) => referenceOf(r) !== null)) for (const y of new Set(this.planBands)) addBand(y, '#64748b');
     this.acc.$annotations = { bands, markers: accMarkers };
     this.lr.$annotations = { markers: lrMarkers };
     this.acc.options.scales.y.suggestedMin = Number.isFinite(lo) ? lo : undefined;
     this.acc.options.scales.y.suggestedMax = Number.isFinite(hi) ? Math.min(1, hi) : undefined;
+    this.#coinciding(visible);
+    this.#differences(visible);
+    this.empty.hidden = visible.some((r) => r.history.length);
+  }
+
+  // One line hides another when two runs' curves coincide: said in the legend and in words.
+  #coinciding(visible) {
+    const same = coincidingRuns(visible);
+    for (const ds of this.#datasets.values()) {
+      const s = same.find((x) => x.record === ds.record);
+      for (const d of [ds.acc, ds.valAcc, ds.loss, ds.valLoss, ds.diff])
+        d.label = `${d.name}${d.train ? ' (train)' : ''}${s ? ` (identical to ${s.same.label})` : ''}`;
+    }
+    // Replaced only when it changes: the notes are a live region, read out when they do.
+    const said = same.map((s) => `${s.record.key}=${s.same.key}@${s.epochs}`).join();
+    if (said === this.notes.dataset.said) return;
+    this.notes.dataset.said = said;
+    replace(this.notes, same.map((s) => h('p.chart-note', h('strong', `${s.record.label}: identical to ${s.same.label}`),
+      ` — every loss and accuracy of ${s.epochs === 1 ? 'its finished epoch' : `all ${s.epochs} finished epochs`} is the same within float noise, so one line hides the other.`)));
+  }
+
+  #differences(visible) {
+    const { first, series } = differenceFromFirst(visible);
+    this.diff.data.datasets = series.map(({ record, points }) => {
+      const d = this.#datasets.get(record.key).diff;
+      d.data = points;
+      return d;
+    });
+    this.diffNote.textContent = first ? `Validation accuracy minus ${first.label}'s (the first run shown), in percentage points.` : '';
+    this.diffEmpty.hidden = series.some((s) => s.points.length);
   }
 
   #draw() {
-    this.acc.update('none');
-    this.loss.update('none');
-    this.lr.update('none');
+    for (const kind of Object.keys(TITLES)) this[kind].update('none');
     for (const kind of Object.keys(TITLES)) this.#table(kind);
   }
 }
