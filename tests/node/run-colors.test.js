@@ -67,8 +67,23 @@ describe('runs compared', () => {
     const b = run('LeakyReLU', [[0.7 * (1 + 1e-7), 0.75, 0.6, 0.8], [0.5, 0.82, 0.5 - 1e-7, 0.84]]);
     const c = run('ELU', [[0.7, 0.75, 0.6, 0.8], [0.5, 0.82, 0.5, 0.8402]]); // one image of 5,000
     const d = run('copy', [[0.7, 0.75, 0.6, 0.8], [0.5, 0.82, 0.5, 0.84]]);
-    const found = compare.coincidingRuns([a, b, c, d]).map((x) => [x.record.label, x.same.label, x.epochs]);
-    assert.deepEqual(found, [['LeakyReLU', 'ReLU', 2], ['copy', 'ReLU', 2]]);
+    assert.equal(compare.sameCurves(a, c), false);
+    const found = compare.coincidingRuns([a, b, d]).map((x) => [x.record.label, x.kind, x.same.label, x.epochs]);
+    assert.deepEqual(found, [['LeakyReLU', 'identical', 'ReLU', 2], ['copy', 'identical', 'ReLU', 2]]);
+  });
+
+  it('says when runs differ by less than the charts can show, with the largest gaps', () => {
+    const a = run('ReLU', [[0.887, 0.704, 0.730, 0.7315], [0.6, 0.8, 0.55, 0.81]]);
+    const b = run('LeakyReLU(0.01)', [[0.887 * 1.001, 0.705, 0.729, 0.733], [0.6, 0.8, 0.55, 0.81]]);
+    const [x] = compare.coincidingRuns([a, b]);
+    assert.equal(x.kind, 'overlapping');
+    assert.ok(Math.abs(x.accuracy - 0.15) < 1e-9 && Math.abs(x.loss - 0.001 / 0.730) < 1e-9 && x.epochs === 2, JSON.stringify(x));
+    assert.equal(compare.sameCurves(a, b), false, 'not identical');
+    const far = run('far', [[0.887, 0.704, 0.730, 0.7415], [0.6, 0.8, 0.55, 0.81]]); // a point apart
+    assert.deepEqual(compare.coincidingRuns([a, far]), []);
+    const copy = run('copy', a.history.map((m) => [m.loss, m.accuracy, m.val_loss, m.val_accuracy]));
+    assert.deepEqual(compare.coincidingRuns([a, b, copy]).map((o) => [o.record.label, o.kind, o.same.label]),
+      [['LeakyReLU(0.01)', 'overlapping', 'ReLU'], ['copy', 'identical', 'ReLU']]);
   });
 
   it('compares a run still training over its finished epochs, but not a run that ended sooner', () => {

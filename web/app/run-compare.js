@@ -1,43 +1,63 @@
 // run-compare.js: what the curve charts say about runs side by side: which
-// runs' curves coincide (so one line hides another: "LeakyReLU: identical to
-// ReLU") and each run's validation accuracy minus the first run's, per epoch.
+// runs' curves coincide, so that one line hides another ("copy: identical to
+// ReLU", or "LeakyReLU(0.01): overlaps ReLU" when they differ by less than a
+// line's width), and each run's validation accuracy minus the first run's, per epoch.
 // Runs are session records ({label, status, history: [{epoch, loss, ...}]}),
 // in the order the page shows them (a plan's runs in plan order). No DOM here.
 const KEYS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'];
 
-// Within float noise: the metrics are float32 sums over a batch order that is
-// fixed, but the SIMD and scalar kernels round differently (docs/ARCHITECTURE.md),
-// about 1e-7 relative; a tenfold margin on that, and one image of a 100,000-image
-// validation split (1e-5) still counts as a difference.
-const close = (a, b) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+// Identical: equal within float noise. The metrics are float32 sums in a fixed
+// order, but the SIMD and scalar kernels round differently (docs/ARCHITECTURE.md),
+// about 1e-7 relative: a tenfold margin on that. One image of a 100,000-image
+// validation split (1e-5) is a difference.
+const NOISE = 1e-6;
+// Overlapping: apart by less than the charts can show. Accuracy within half a
+// point and loss within 1 % are a pixel or two at the charts' scale, so one line
+// covers the other (ReLU and LeakyReLU(0.01) in experiment 4).
+const OVERLAP = { accuracy: 0.005, loss: 0.01 };
 
-// Two runs coincide when every metric of every epoch both finished is equal
-// within float noise, and neither ended while the other went on.
-export function sameCurves(a, b) {
+// How two runs' curves compare: 'identical', 'overlapping' or null, over every
+// epoch both finished, and never when one run ended while the other went on.
+// With the largest gaps seen: accuracy in points, loss relative.
+export function compareCurves(a, b) {
   const ha = a.history ?? [];
   const hb = b.history ?? [];
   const n = Math.min(ha.length, hb.length);
-  if (!n) return false;
-  if (ha.length !== hb.length && (ha.length < hb.length ? a : b).status !== 'training') return false;
+  if (!n) return null;
+  if (ha.length !== hb.length && (ha.length < hb.length ? a : b).status !== 'training') return null;
+  let identical = true;
+  let accuracy = 0;
+  let loss = 0;
   for (let i = 0; i < n; i++) {
-    if (ha[i].epoch !== hb[i].epoch) return false;
+    if (ha[i].epoch !== hb[i].epoch) return null;
     for (const k of KEYS) {
       const x = ha[i][k];
       const y = hb[i][k];
-      if (Number.isFinite(x) !== Number.isFinite(y)) return false;
-      if (Number.isFinite(x) && !close(x, y)) return false;
+      if (Number.isFinite(x) !== Number.isFinite(y)) return null;
+      if (!Number.isFinite(x)) continue;
+      const scale = Math.max(1, Math.abs(x), Math.abs(y));
+      if (Math.abs(x - y) > NOISE * scale) identical = false;
+      const gap = Math.abs(x - y);
+      if (k.endsWith('loss')) loss = Math.max(loss, gap && gap / Math.max(Math.abs(x), Math.abs(y)));
+      else accuracy = Math.max(accuracy, gap);
     }
   }
-  return true;
+  if (identical) return { kind: 'identical', epochs: n };
+  if (accuracy <= OVERLAP.accuracy && loss <= OVERLAP.loss) return { kind: 'overlapping', epochs: n, accuracy: accuracy * 100, loss };
+  return null;
 }
 
+export const sameCurves = (a, b) => compareCurves(a, b)?.kind === 'identical';
+
 // Each run whose curves coincide with an earlier run's: {record, same (the
-// earliest such run, itself not labelled), epochs (how many were compared)}.
+// earliest such run, itself not labelled), kind, epochs, and the gaps}. An
+// identical run is preferred to an overlapping one.
 export function coincidingRuns(records) {
   const out = [];
   for (const [i, r] of records.entries()) {
-    const same = records.slice(0, i).find((q) => !out.some((o) => o.record === q) && sameCurves(q, r));
-    if (same) out.push({ record: r, same, epochs: Math.min(r.history.length, same.history.length) });
+    const found = records.slice(0, i).filter((q) => !out.some((o) => o.record === q)).map((q) => ({ same: q, ...compareCurves(q, r) })).filter((x) => x.kind);
+    const pick = found.find((x) => x.kind === 'identical') ?? found[0];
+    if (pick) out.push({ record: r, ...pick });
   }
   return out;
 }

@@ -271,14 +271,18 @@ export class ChartsView {
     for (const ds of this.#datasets.values()) {
       const s = same.find((x) => x.record === ds.record);
       for (const d of [ds.acc, ds.valAcc, ds.loss, ds.valLoss, ds.diff])
-        d.label = `${d.name}${d.train ? ' (train)' : ''}${s ? ` (identical to ${s.same.label})` : ''}`;
+        d.label = `${d.name}${d.train ? ' (train)' : ''}${s ? ` (${s.kind === 'identical' ? 'identical to' : 'overlaps'} ${s.same.label})` : ''}`;
     }
     // Replaced only when it changes: the notes are a live region, read out when they do.
-    const said = same.map((s) => `${s.record.key}=${s.same.key}@${s.epochs}`).join();
+    const said = same.map((s) => `${s.record.key}${s.kind}${s.same.key}@${s.epochs}:${s.accuracy?.toFixed(2)}:${s.loss?.toFixed(3)}`).join();
     if (said === this.notes.dataset.said) return;
     this.notes.dataset.said = said;
-    replace(this.notes, same.map((s) => h('p.chart-note', h('strong', `${s.record.label}: identical to ${s.same.label}`),
-      ` — every loss and accuracy of ${s.epochs === 1 ? 'its finished epoch' : `all ${s.epochs} finished epochs`} is the same within float noise, so one line hides the other.`)));
+    const epochs = (n) => (n === 1 ? 'its finished epoch' : `all ${n} finished epochs`);
+    replace(this.notes, same.map((s) => (s.kind === 'identical'
+      ? h('p.chart-note', h('strong', `${s.record.label}: identical to ${s.same.label}`),
+        ` — every loss and accuracy of ${epochs(s.epochs)} is the same within float noise, so one line hides the other.`)
+      : h('p.chart-note', h('strong', `${s.record.label}: overlaps ${s.same.label}`),
+        ` — over ${epochs(s.epochs)} the accuracies are within ${s.accuracy.toFixed(2)} points and the losses within ${(s.loss * 100).toFixed(1)} %: the lines cover each other, but the runs are not the same.`))));
   }
 
   #differences(visible) {
