@@ -6,7 +6,8 @@
 // difference chart has a line per later run with the right values, the curves
 // shown (validation / training / both) and their tables, log-scale loss, the
 // book band switch, and the full-width view (Escape and Close, focus back to
-// the opener, the table view inside it, a phone's width).
+// the opener, the table view inside it, a phone's width). Last, the plan trains
+// again and the earlier runs are shown beside it: six runs, six colours.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, openPage, waitReady, waitIdle, shot } from './helpers.js';
@@ -178,5 +179,25 @@ describe('charts you can read', () => {
     assert.ok(await page.evaluate(() => document.activeElement === document.querySelector('.chart-box.acc .chart-expand')));
     await page.setViewportSize({ width: 1366, height: 768 });
     assert.deepEqual(page.errors, []);
+  });
+
+  it('gives runs of an earlier plan shown beside the current one colours of their own', async () => {
+    await page.click('[data-action="train"]');
+    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
+    await waitIdle(page, 120000);
+    const shown = () => page.evaluate(() => window.playground.session.runs.filter((r) => r.visible).map((r) => ({ key: r.key, color: r.color })));
+    const again = await shown();
+    assert.deepEqual(again.map((r) => r.color), runs.map((r) => r.color), 'a plan trained again has its colours again');
+    await page.click('#table-view button:has-text("Show all")');
+    const all = await shown();
+    assert.equal(all.length, 6);
+    assert.equal(new Set(all.map((r) => r.color)).size, 6, `six runs shown, six colours: ${JSON.stringify(all)}`);
+    const swatches = await page.$$eval('#table-view tbody tr', (rows) => rows.map((r) => [r.dataset.key, getComputedStyle(r.querySelector('.swatch')).backgroundColor]));
+    const acc = await page.evaluate(() => globalThis.Chart.getChart(document.querySelector('.chart-box.acc canvas')).data.datasets.map((d) => d.borderColor));
+    const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+    for (const r of all) {
+      assert.equal(swatches.find(([key]) => key === r.key)?.[1], rgb(r.color), `${r.key}: the table swatch`);
+      assert.ok(acc.includes(r.color), `${r.key}: drawn in its colour`);
+    }
   });
 });

@@ -369,6 +369,11 @@ export class Session {
 
   setVisible(key, visible) {
     const r = this.byKey(key);
+    // A run of an earlier plan shown beside the current one takes a colour none of them has.
+    if (r && visible && this.runs.some((x) => x !== r && x.visible && x.colorIndex === r.colorIndex)) {
+      r.colorIndex = this.#freeColorIndex();
+      r.color = runColor(r.colorIndex);
+    }
     if (r) this.#setVisible(r, visible);
     this.bus.emit('runs:visibility');
   }
