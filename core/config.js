@@ -370,10 +370,11 @@ export function validateConfig(config) {
     if (!isObject(t) || typeof t.from !== 'string') errors.push({ path: 'transfer.from', message: 'must name the run whose layers are reused' });
     else {
       checkName(errors, 'transfer.from', t.from);
-      unknownKeys(errors, 'transfer', t, ['from', 'layers', 'trainable'], 'a transfer option');
+      unknownKeys(errors, 'transfer', t, ['from', 'layers', 'trainable', 'freeze_epochs', 'fine_tune_learning_rate'], 'a transfer option');
       if (!(Number.isInteger(t.layers) && t.layers >= 1)) errors.push({ path: 'transfer.layers', message: 'must be the number of leading layers to reuse (a positive integer)' });
       else if (Array.isArray(config.model) && t.layers >= config.model.length) errors.push({ path: 'transfer.layers', message: 'must leave at least the output layer new' });
       if (t.trainable !== undefined && typeof t.trainable !== 'boolean') errors.push({ path: 'transfer.trainable', message: 'must be true or false' });
+      checkTransferPhases(errors, config, t);
     }
   }
   if (config.prune !== undefined && config.prune !== null) {
@@ -401,6 +402,50 @@ export function validateConfig(config) {
     }
   }
   return errors;
+}
+
+// The two phases of transfer learning as the book trains them: the reused
+// layers frozen for freeze_epochs epochs, then unfrozen and trained on with a
+// new optimizer at fine_tune_learning_rate (transferPhases below).
+function checkTransferPhases(errors, config, t) {
+  const two = t.freeze_epochs !== undefined || t.fine_tune_learning_rate !== undefined;
+  if (!two) return;
+  const epochs = isObject(config.fit) && Number.isInteger(config.fit.epochs) ? config.fit.epochs : 1;
+  if (!(Number.isInteger(t.freeze_epochs) && t.freeze_epochs >= 1))
+    errors.push({ path: 'transfer.freeze_epochs', message: 'must be the number of epochs the reused layers stay frozen before they are unfrozen (a positive integer)' });
+  else if (t.freeze_epochs >= epochs)
+    errors.push({ path: 'transfer.freeze_epochs', message: `is ${t.freeze_epochs} but the run has ${epochs} epoch${epochs === 1 ? '' : 's'} (fit.epochs counts both phases): leave at least one epoch after unfreezing, or raise fit.epochs` });
+  if (!(typeof t.fine_tune_learning_rate === 'number' && t.fine_tune_learning_rate > 0 && Number.isFinite(t.fine_tune_learning_rate)))
+    errors.push({ path: 'transfer.fine_tune_learning_rate', message: 'must be the learning rate after unfreezing, a positive number (the book lowers it, e.g. ten times lower than before)' });
+  if (t.trainable === true)
+    errors.push({ path: 'transfer.trainable', message: 'must be false (or left out) with freeze_epochs: the reused layers start frozen and are unfrozen after freeze_epochs' });
+}
+
+// {freezeEpochs, fineTuneEpochs, fineTuneLearningRate} of a valid configuration
+// whose transfer has two phases, else null. fit.epochs counts both phases.
+export function transferPhases(config) {
+  const t = config.transfer;
+  if (!isObject(t) || !Number.isInteger(t.freeze_epochs)) return null;
+  return { freezeEpochs: t.freeze_epochs, fineTuneEpochs: fitOptions(config).epochs - t.freeze_epochs, fineTuneLearningRate: t.fine_tune_learning_rate };
+}
+
+// The epoch after which a run's reused layers were unfrozen: what its result
+// says, else (while it trains) its configuration's, once its history has gone
+// past it; null for a run without that switch (yet).
+export function unfrozenAfterEpoch(record) {
+  const k = record.result?.unfrozen_after_epoch ?? (isObject(record.config) ? transferPhases(record.config)?.freezeEpochs : null);
+  return Number.isInteger(k) && (record.history?.length ?? 0) > k ? k : null;
+}
+
+// Whether the reused layers of a transfer start frozen: trainable false, or a
+// first phase of freeze_epochs (trainable may be left out then).
+export const reusedStartFrozen = (t) => isObject(t) && (t.trainable === false || t.freeze_epochs !== undefined);
+
+// Whether model[i] is frozen when the run ends: its own trainable false, or
+// reused from another run and frozen throughout (no second phase unfreezes it).
+export function frozenAtEnd(config, i) {
+  const t = config.transfer;
+  return config.model[i]?.trainable === false || (isObject(t) && t.trainable === false && !transferPhases(config) && i < t.layers);
 }
 
 export function assertValid(config) {
@@ -493,18 +538,35 @@ export function resolveSchedule(config, { trainCount } = {}) {
 // steps (prepare.js resolveRun passes resolveSchedule's).
 export function engineSpecs(config, schedule) {
   const fit = fitOptions(config);
+  const optimizer = (options) => spec(config.optimizer?.type ?? 'sgd', { ...(config.optimizer ?? {}), type: undefined, ...options });
+  const fitSpec = (epochs) => spec('fit', {
+    ...fit,
+    epochs,
+    seed: config.seed ?? 42,
+    stats: config.stats?.every_epoch ?? false,
+    stats_samples: config.stats?.samples,
+  });
+  const phases = transferPhases(config);
   return {
     model: spec('model', { seed: config.seed ?? 42, standardize: config.data?.standardize ?? false }),
     layers: config.model.map(layerSpec),
-    optimizer: spec(config.optimizer?.type ?? 'sgd', { ...(config.optimizer ?? {}), type: undefined }),
+    optimizer: optimizer({}),
     schedule: spec(schedule?.type ?? 'constant', { ...(schedule ?? {}), type: undefined }),
     callbacks: (config.callbacks ?? []).map((cb) => spec(cb.type, { ...cb, type: undefined })),
-    fit: spec('fit', {
-      ...fit,
-      seed: config.seed ?? 42,
-      stats: config.stats?.every_epoch ?? false,
-      stats_samples: config.stats?.samples,
-    }),
+    // A two-phase transfer run trains phase 1 (reused layers frozen) with this
+    // fit spec, then the unfreeze phase (run.js) with its own.
+    fit: fitSpec(phases ? phases.freezeEpochs : fit.epochs),
+    unfreeze: phases && {
+      epochs: phases.fineTuneEpochs,
+      fit: fitSpec(phases.fineTuneEpochs),
+      // The recompile's new optimizer: same kind and options, the lower rate,
+      // a constant one (keras.optimizers.SGD(learning_rate=...) in the book).
+      optimizer: optimizer({ learning_rate: phases.fineTuneLearningRate }),
+      schedule: 'constant',
+      // The reused layers that were frozen for phase 1 (a layer set trainable
+      // false in the model itself stays frozen).
+      layers: config.model.slice(0, config.transfer.layers).map((l, i) => (l.trainable === false ? -1 : i)).filter((i) => i >= 0),
+    },
     batchSize: fit.batch_size,
   };
 }

@@ -7,6 +7,7 @@
 // optimizers/learning_rate_schedules, callbacks).
 import description from './description.js';
 import { prepare } from './prepare.js';
+import { transferPhases, reusedStartFrozen } from './config.js';
 import { needsRun } from './schedule-steps.js';
 import { fileStem } from './file-names.js';
 import { layerKind } from './layers/index.js';
@@ -380,20 +381,25 @@ export function kerasScript(config, { id, label, title, trainCount } = {}) {
   L.push('model = keras.Sequential([', `    keras.layers.Input(shape=[${features}]),`);
   for (const l of layers) L.push(`    ${l.code},`);
   L.push('])');
+  const phases = transferPhases(config);
+  // The Keras layers built from the reused layers that a second phase unfreezes
+  // (a layer set trainable false in the model stays frozen).
+  const unfrozen = phases ? layers.map((l, k) => [l, k]).filter(([l]) => l.source < config.transfer.layers && config.model[l.source].trainable !== false).map(([, k]) => k) : [];
   if (config.transfer) {
     const t = config.transfer;
     const count = layers.filter((l) => l.source < t.layers).length;
     const file = modelFileName(t.from);
+    const frozenNote = phases ? `, frozen for the first ${phases.freezeEpochs} epoch(s)` : reusedStartFrozen(t) ? ', frozen' : '';
     L.push(
       '',
-      `# ---- transfer learning: the first ${t.layers} layer(s) come from run ${pyStr(t.from)}${t.trainable === false ? ', frozen' : ''}.`,
+      `# ---- transfer learning: the first ${t.layers} layer(s) come from run ${pyStr(t.from)}${frozenNote}.`,
       `# That run's script (npm run train -- ${pythonText(t.from)} --keras-script) saves its trained`,
       `# model as ${file}: run it first, in this folder.`,
       `source_model = keras.models.load_model(${pyStr(file)})`,
       `for layer, source_layer in zip(model.layers[:${count}], source_model.layers[:${count}]):`,
       '    layer.set_weights(source_layer.get_weights())',
     );
-    if (t.trainable === false) L.push('    layer.trainable = False');
+    if (reusedStartFrozen(t)) L.push('    layer.trainable = False');
   }
   L.push('model.summary()', '');
   if (needsStats) {
@@ -432,9 +438,30 @@ export function kerasScript(config, { id, label, title, trainCount } = {}) {
   }
   L.push('# ---- training');
   if (callbacks.length) L.push('callbacks = [', ...callbacks.map((c) => `    ${c},`), ']');
-  const fitArgs = (epochs, cbs) => kwargs([['X_train', RAW], ['y_train', RAW], ['epochs', String(epochs)], ['batch_size', String(fit.batch_size)],
+  const fitArgs = (epochs, cbs, initialEpoch) => kwargs([['X_train', RAW], ['y_train', RAW], ['epochs', String(epochs)], ['initial_epoch', initialEpoch && String(initialEpoch)], ['batch_size', String(fit.batch_size)],
     ['shuffle', fit.shuffle === false ? 'False' : undefined], ['validation_data', hasValid ? '(X_valid, y_valid)' : undefined], ['callbacks', cbs]]);
-  L.push(`history = model.fit(${fitArgs(fit.epochs, callbacks.length ? 'callbacks' : undefined)})`);
+  const cbArg = callbacks.length ? 'callbacks' : undefined;
+  if (phases) {
+    // The book's two phases ("Reusing a Keras model", chapter 11): train the new
+    // layers with the reused ones frozen, then unfreeze them and compile again,
+    // which builds a new optimizer (its state starts over), with a lower rate.
+    L.push(`# phase 1: the reused layers frozen, ${phases.freezeEpochs} epoch(s)`);
+    L.push(`history = model.fit(${fitArgs(phases.freezeEpochs, cbArg)})`, '');
+    L.push(
+      '# phase 2: unfreeze the reused layers; compile again after changing trainable (a new',
+      '# optimizer: its state starts over) with the lower learning rate, and go on from',
+      `# epoch ${phases.freezeEpochs + 1} to ${fit.epochs}`,
+      `for layer in ${unfrozen.length === layers.filter((l) => l.source < config.transfer.layers).length ? `model.layers[:${unfrozen.length}]` : `[model.layers[i] for i in [${unfrozen.join(", ")}]]`}:`,
+      '    layer.trainable = True',
+      optimizerLine(config, py(phases.fineTuneLearningRate)),
+      'model.compile(loss="sparse_categorical_crossentropy", optimizer=optimizer, metrics=["accuracy"])',
+      `history_2 = model.fit(${fitArgs(fit.epochs, cbArg, phases.freezeEpochs)})`,
+      '# one history for both phases',
+      'for key, values in history_2.history.items():',
+      '    history.history[key] = history.history.get(key, []) + values',
+      'history.epoch += history_2.epoch',
+    );
+  } else L.push(`history = model.fit(${fitArgs(fit.epochs, cbArg)})`);
   const checkpoint = (config.callbacks ?? []).some((cb) => cb.type === 'model_checkpoint');
   // As the playground (and the book) does: go on with the best epoch's model.
   if (checkpoint) L.push('# Go on with the best epoch\'s model, which ModelCheckpoint saved', `model = keras.models.load_model(${pyStr(`${modelFileName(runId).replace(/\.keras$/, '')}_best.keras`)})`);

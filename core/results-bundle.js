@@ -15,7 +15,7 @@ export const BUNDLE_VERSION = 1;
 const SUMMARY_KEYS = [
   'epochs', 'best_epoch', 'best_val_accuracy', 'final_accuracy', 'final_val_loss', 'final_val_accuracy', 'overfit_gap',
   'test_loss', 'test_accuracy', 'stopped_early', 'stop_epoch', 'restored_epoch', 'restored_checkpoint', 'stopped_by_user', 'diverged',
-  'pruned_fraction', 'sparsity', 'params', 'trainable_params', 'train_seconds', 'inference_seconds', 'inference_samples', 'seconds',
+  'unfrozen_after_epoch', 'pruned_fraction', 'sparsity', 'params', 'trainable_params', 'train_seconds', 'inference_seconds', 'inference_samples', 'seconds',
 ];
 
 // One CSV field. A number in its shortest round-trip form, empty when not

@@ -5,6 +5,7 @@
 import { prepare, toSpecs } from './prepare.js';
 import { EngineError } from '../wasm/engine.js';
 import { runWarnings } from './run-warnings.js';
+import { reusedStartFrozen } from './config.js';
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const yieldToHost = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -59,7 +60,7 @@ export function buildModel(engine, config, features, { models = new Map(), train
       if (!source) throw new EngineError(`transfer.from: run "${config.transfer.from}" has not been trained in this session; train it first`);
       for (let i = 0; i < config.transfer.layers; i++) {
         model.copyLayer(i, source, i);
-        if (config.transfer.trainable === false) model.setTrainable(i, false);
+        if (reusedStartFrozen(config.transfer)) model.setTrainable(i, false);
       }
     }
   } catch (err) {
@@ -67,6 +68,21 @@ export function buildModel(engine, config, features, { models = new Map(), train
     throw err;
   }
   return model;
+}
+
+// The switch of a two-phase transfer run (specs.unfreeze, config.js), as the
+// book does it: set the reused layers trainable again and compile the model
+// anew with a lower learning rate. Compiling in Keras builds a new optimizer,
+// so its state (momentum, Adam's moments, the step count) starts over ("Hands-On
+// Machine Learning", 3rd ed., chapter 11, "Reusing a Keras model": "you must
+// always compile your model after you freeze or unfreeze layers");
+// setOptimizer does the same here (eng_model_set_optimizer resets the slots and
+// iterations). The rate stays constant after the switch, as a new
+// SGD(learning_rate=...) does.
+function unfreezeLayers(model, unfreeze) {
+  for (const i of unfreeze.layers) model.setTrainable(i, true);
+  model.setOptimizer(unfreeze.optimizer);
+  model.setSchedule(unfreeze.schedule);
 }
 
 // Metrics may be NaN (no validation data): kept as strings through JSON.
@@ -131,7 +147,9 @@ export async function runConfig(engine, loadSplit, configOrRun, hooks = {}) {
       result.history.push(...resume.history);
       result.resumed_from_epoch = resume.history.length;
     } else model = buildModel(engine, config, train.features, { ...hooks, specs });
-    const phase = (name, offset) => ({ name, offset, config, run: result.run, resumed: resume?.phase === name ? resumed.trainer : null });
+    // last: false for the frozen phase of a two-phase transfer run: the run goes on, so its
+    // last epoch is checkpointed too, and model_checkpoint's best weights wait for the end.
+    const phase = (name, offset, last = true) => ({ name, offset, last, config, run: result.run, resumed: resume?.phase === name ? resumed.trainer : null });
     result.summary = model.summary();
     result.params = model.paramCount(false);
     result.trainable_params = model.paramCount(true);
@@ -143,8 +161,17 @@ export async function runConfig(engine, loadSplit, configOrRun, hooks = {}) {
       result.layers = config.model.map((l) => l.type);
       hooks.onLayerStats?.(result.layer_stats, 0);
     } else {
-      if (resume?.phase !== 'fine-tune') await trainLoop(model, train, val, specs.fit, specs.callbacks, result, hooks, phase('fit', 0));
-      if (config.prune && !result.error && !result.stopped_by_user && !result.checkpoint) {
+      const goOn = () => !result.error && !result.stopped_by_user && !result.checkpoint;
+      const unfreeze = specs.unfreeze;
+      if (!['unfrozen', 'fine-tune'].includes(resume?.phase))
+        await trainLoop(model, train, val, specs.fit, specs.callbacks, result, hooks, phase('fit', 0, !unfreeze));
+      if (unfreeze && goOn()) {
+        const offset = resume?.phase === 'unfrozen' ? resume.offset : result.history.length;
+        if (resume?.phase !== 'unfrozen') unfreezeLayers(model, unfreeze); // a resumed model has them unfrozen
+        result.unfrozen_after_epoch = offset;
+        await trainLoop(model, train, val, unfreeze.fit, specs.callbacks, result, hooks, phase('unfrozen', offset));
+      }
+      if (config.prune && goOn()) {
         if (resume?.phase !== 'fine-tune') model.prune(config.prune.fraction); // a resumed model has its masks
         const epochs = config.prune.fine_tune_epochs ?? 0;
         result.pruned_fraction = config.prune.fraction;
@@ -257,7 +284,7 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, p
           hooks.onEpoch?.(metrics);
           const stats = trainer.layerStats();
           if (stats) hooks.onLayerStats?.(stats, metrics.epoch);
-          if (event === 'epoch' && (hooks.onCheckpoint || hooks.stopAfterEpoch === metrics.epoch)) {
+          if ((event === 'epoch' || !phase.last) && (hooks.onCheckpoint || hooks.stopAfterEpoch === metrics.epoch)) {
             const meta = { kind: 'checkpoint', run: phase.run, config: phase.config, phase: phase.name, offset: epochOffset, history: result.history };
             const bytes = trainer.save(checkpointJson(meta));
             await hooks.onCheckpoint?.({ bytes, epoch: metrics.epoch, history: result.history });
@@ -273,7 +300,7 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, p
       await (hooks.yield ?? yieldToHost)();
     }
     // As the book does after ModelCheckpoint(save_best_only=True): continue with the best weights.
-    if (callbacks.some((c) => c.startsWith('model_checkpoint')) && !result.diverged && !result.checkpoint) {
+    if (phase.last && callbacks.some((c) => c.startsWith('model_checkpoint')) && !result.diverged && !result.checkpoint) {
       trainer.restoreCheckpoint();
       result.restored_checkpoint = true;
     }

@@ -10,7 +10,7 @@
 // inputs = pixels / 255, flattened to one row of `features` values per image
 // (784 for Fashion-MNIST, row-major 28x28).
 import description from './description.js';
-import { layerSpec } from './config.js';
+import { layerSpec, frozenAtEnd } from './config.js';
 import { layerKind, IMPORT_BY_CLASS } from './layers/index.js';
 import { nameProblem, kerasName, NAME_MAX_LENGTH } from './names.js';
 import { EngineError } from '../wasm/engine.js';
@@ -154,8 +154,9 @@ export function exportTfjs(model, config, { weightsFile = WEIGHTS_FILE, generate
     if (extra) push(extra.class_name, { name: name(extra.base), trainable: true, ...extra.config });
   };
 
-  // Layers reused frozen from another run (transfer.trainable false) stay frozen.
-  const frozen = (l, i) => l.trainable === false || (config.transfer?.trainable === false && i < config.transfer.layers);
+  // Layers frozen when the run ended (trainable false, or reused frozen from another
+  // run with no unfreeze phase after) are written trainable false, as TF.js writes them.
+  const frozen = (_l, i) => frozenAtEnd(config, i);
   layersCfg.forEach((l, i) => {
     const where = `model[${i}] (${l.type})`;
     const ts = Object.fromEntries(byLayer[i].map((t) => [t.name, t]));

@@ -116,6 +116,7 @@ export function doneEvent(run, result) {
     overfit_gap: result.overfit_gap ?? null, seconds: result.seconds, sparsity: result.sparsity ?? null,
     inference_seconds: result.inference_seconds ?? null, reference: run.reference ?? null,
     warnings: result.warnings ?? [],
+    ...(result.unfrozen_after_epoch !== undefined ? { unfrozen_after_epoch: result.unfrozen_after_epoch } : {}),
     ...(result.layer_stats ? { layers: result.layer_stats } : {}), ...(result.error ? { error: result.error } : {}),
   };
 }

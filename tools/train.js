@@ -217,6 +217,7 @@ async function main() {
     } else {
       if (result.error) console.log(`\nERROR: ${result.error}`);
       if (Number.isFinite(result.test_accuracy)) console.log(`test_loss: ${fmt(result.test_loss)} - test_accuracy: ${fmt(result.test_accuracy)}`);
+      if (result.unfrozen_after_epoch !== undefined) console.log(`the reused layers were unfrozen after epoch ${result.unfrozen_after_epoch} (a new optimizer, learning rate ${run.config.transfer.fine_tune_learning_rate})`);
       if (result.pruned_fraction) console.log(`sparsity after pruning and fine-tuning: ${pct(result.sparsity)}%`);
       if (!result.layer_stats && !result.checkpoint) console.log(`done in ${fmt(result.seconds, 1)} s (inference on ${result.inference_samples} images: ${fmt(result.inference_seconds, 3)} s)`);
       for (const w of result.warnings ?? []) console.log(`warning: ${w}`);

@@ -4,6 +4,7 @@
 // DOM itself: the views under views/ do.
 import '../node_modules/chart.js/dist/chart.umd.min.js';
 import { validateConfig } from '../core/config.js';
+import { addBaseRun } from './app/transfer.js';
 import { decodePlan, encodePlan, planFromPreset, defaultPlan, selectedRun, setPath, getPath, parsePath, duplicateRun, removeRun, applyToAll } from './app/state.js';
 import { EngineClient } from './app/client.js';
 import { RunStore } from './app/store.js';
@@ -131,6 +132,12 @@ const actions = {
   selectRun(i) { state.plan.selected = i; changed({ rerender: true }); },
   setLabel(text) { selectedRun(state).label = text; writeHash(); },
   duplicateRun() { duplicateRun(state.plan, state.plan.selected); changed({ rerender: true }); },
+  addBaseRun() {
+    const name = addBaseRun(state.plan, state.plan.selected);
+    views.presets.mark(null);
+    changed({ rerender: true });
+    views.messages.show({ level: 'info', text: `Added the base run "${name}" before this run, which now reuses its layers. Training this run trains the base run first.` });
+  },
   removeRun() { removeRun(state.plan, state.plan.selected); changed({ rerender: true }); },
   applyToAll(opts) { applyToAll(state.plan, opts); changed({ rerender: true }); },
   loadPreset(id) {

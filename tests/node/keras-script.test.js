@@ -112,7 +112,10 @@ function checkRest(config, script, where) {
     return;
   }
   const fit = config.fit;
-  assert.ok(script.includes(`history = model.fit(X_train, y_train, epochs=${fit.epochs}, batch_size=${fit.batch_size}`), `${where}: fit`);
+  // A two-phase transfer fits the frozen epochs, then on to fit.epochs (tests/node/transfer.test.js).
+  const freeze = config.transfer?.freeze_epochs;
+  assert.ok(script.includes(`history = model.fit(X_train, y_train, epochs=${freeze ?? fit.epochs}, batch_size=${fit.batch_size}`), `${where}: fit`);
+  if (freeze) assert.ok(script.includes(`history_2 = model.fit(X_train, y_train, epochs=${fit.epochs}, initial_epoch=${freeze}, batch_size=${fit.batch_size}`), `${where}: second fit`);
   assert.equal(script.includes('validation_data=(X_valid, y_valid)'), Boolean(d.validation), `${where}: validation data`);
   if (d.test) assert.ok(script.includes('test_loss, test_accuracy = model.evaluate(X_test, y_test, verbose=0)'), where);
   for (const cb of config.callbacks ?? []) {

@@ -102,6 +102,11 @@ export const OPTION_HELP = {
   prune: 'After training, set this fraction of the smallest weights to zero, then fine-tune with them held at zero (exercise 6).',
   fine_tune_epochs: 'Epochs of training after pruning.',
   transfer: 'Reuse the first layers of another run of this plan (transfer learning); train that run first.',
+  transfer_mode: 'Frozen: only the new layers learn. Fine-tuned: all learn from the start. The book\'s way: frozen for a few epochs while the new output layer learns, then unfrozen and compiled again with a lower learning rate, so the reused weights are not wrecked by the new layer\'s first large errors.',
+  freeze_epochs: 'Epochs with the reused layers frozen; the rest of the run (fit epochs) trains them too.',
+  fine_tune_learning_rate: 'Learning rate after unfreezing (a new optimizer: its momentum and other state start over, as recompiling in Keras does). The book lowers it, e.g. ten times.',
+  trainable: 'Unticked: the layer is frozen (layer.trainable = False): its weights do not change in training; a frozen batch-normalization layer also runs in inference mode, as in Keras.',
+  classes: 'Train, validate and test on these classes only, relabelled 0, 1, … in this order (the book\'s transfer-learning tasks). The output layer gets one unit per class.',
 };
 
 export const OPTIMIZER_HELP = {

@@ -115,7 +115,13 @@ export function removeRun(plan, index) {
 export function applyToAll(plan, { epochs, trainCount }) {
   for (const run of plan.runs) {
     const c = run.config;
-    if (epochs) c.fit = { ...(c.fit ?? {}), epochs };
+    if (epochs) {
+      // A two-phase transfer keeps its share of frozen epochs (at least one, and one after).
+      const t = c.transfer;
+      if (Number.isInteger(t?.freeze_epochs) && epochs > 1)
+        t.freeze_epochs = Math.min(epochs - 1, Math.max(1, Math.round((t.freeze_epochs * epochs) / (c.fit?.epochs ?? 1))));
+      c.fit = { ...(c.fit ?? {}), epochs };
+    }
     if (trainCount && c.data?.train) c.data.train.count = trainCount;
   }
 }

@@ -1,6 +1,7 @@
 // chart-annotations.js: a Chart.js plugin for what Chart.js has no dataset for:
 // the book's reference band (±1.5 points), best-epoch stars, early-stop crosses
-// and learning-rate-drop triangles. A chart's marks are set on chart.$annotations
+// learning-rate-drop triangles and the dashed line where a two-phase transfer
+// run unfroze its reused layers. A chart's marks are set on chart.$annotations
 // ({bands, markers}) by charts-view.js.
 function alpha(hex, a) {
   const n = parseInt(hex.slice(1), 16);
@@ -42,6 +43,10 @@ export const annotations = {
     const { ctx, chartArea: area, scales: { x, y } } = chart;
     ctx.save();
     for (const m of a.markers) {
+      if (m.kind === 'switch') {
+        switchLine(ctx, area, x.getPixelForValue(m.x), m);
+        continue;
+      }
       const px = x.getPixelForValue(m.x);
       const py = y.getPixelForValue(m.y);
       if (px < area.left - 1 || px > area.right + 1 || py < area.top - 1 || py > area.bottom + 1) continue;
@@ -66,6 +71,21 @@ export const annotations = {
     ctx.restore();
   },
 };
+
+// The switch of a two-phase transfer run: a vertical line between the last
+// frozen epoch and the first fine-tuned one, labelled at the top.
+function switchLine(ctx, area, px, m) {
+  if (px < area.left - 1 || px > area.right + 1) return;
+  ctx.strokeStyle = m.color;
+  ctx.lineWidth = 1.5;
+  ctx.setLineDash([6, 3]);
+  ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.fillStyle = m.color;
+  ctx.font = '600 10px system-ui, sans-serif';
+  ctx.textAlign = px > area.left + area.width / 2 ? 'right' : 'left';
+  ctx.fillText('unfrozen', px + (ctx.textAlign === 'left' ? 4 : -4), area.top + 11);
+}
 
 function star(ctx, x, y, outer, inner) {
   ctx.beginPath();

@@ -7,12 +7,15 @@
 // button (chart-dialog.js) and a Table button: the points shown as a <table>, the
 // text alternative to the canvas (WCAG 1.1.1), redrawn as epochs arrive while
 // shown. Runs whose curves coincide are said so, in the legend and under the charts.
+// A two-phase transfer run's switch is a dashed line (chart-annotations.js) and
+// a note above the tables.
 import { h, replace } from './dom.js';
 import { annotations } from './chart-annotations.js';
 import { ChartDialog } from './chart-dialog.js';
 import { runDash, runPoint } from '../app/run-colors.js';
 import { coincidingRuns, differenceFromFirst } from '../app/run-compare.js';
 import { BOOK_BAND as BAND } from '../../core/lesson.js';
+import { unfrozenAfterEpoch } from '../../core/config.js';
 
 // One format for a point's value, in the tooltip and in the table view.
 const pointText = (v) => Number(v).toPrecision(4);
@@ -52,6 +55,7 @@ export class ChartsView {
   #logLoss = false;
   #bands = true;
   #visible = [];
+  switches = []; // the two-phase runs' switch markers, as #annotate found them
 
   constructor(root) {
     globalThis.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
@@ -70,7 +74,7 @@ export class ChartsView {
     this.notes = h('div.chart-notes', { role: 'status' });
     this.key = { val: h('span', '— validation'), train: h('span', '- - training'), band: h('span.band-key', 'book ±1.5 points') };
     root.replaceChildren(h('h2.sr-only', { id: 'charts-title' }, 'Training curves'), this.tools, this.boxes.acc, this.boxes.loss, this.boxes.lr, this.boxes.diff, this.notes,
-      h('p.chart-key', this.key.val, this.key.train, h('span', '★ best epoch'), h('span', '✕ early stop'), h('span', '▼ learning rate reduced'), this.key.band));
+      h('p.chart-key', this.key.val, this.key.train, h('span', '★ best epoch'), h('span', '✕ early stop'), h('span', '▼ learning rate reduced'), h('span', '┆ reused layers unfrozen'), this.key.band));
     this.dialog = new ChartDialog(root, this.tools);
     const canvas = (kind) => this.boxes[kind].querySelector('canvas');
     this.acc = makeChart(canvas('acc'), { yTitle: 'accuracy' });
@@ -142,7 +146,9 @@ export class ChartsView {
     const format = FORMAT[kind] ?? pointText;
     const epochs = [...new Set(series.flatMap((d) => d.data.map((p) => p.x)))].sort((a, b) => a - b);
     const at = series.map((d) => new Map(d.data.map((p) => [p.x, p.y])));
-    replace(table, h('table.runs.compact.chart-data',
+    // The dashed lines of the curve charts in words.
+    const notes = kind === 'diff' ? [] : this.switches.map((m) => h('p.note.chart-note', `${m.label}: reused layers unfrozen after epoch ${m.epoch} (a new optimizer, the lower learning rate, from epoch ${m.epoch + 1})`));
+    replace(table, ...notes, h('table.runs.compact.chart-data',
       h('caption.sr-only', `${TITLES[kind]} per epoch`),
       h('thead', h('tr', h('th', { scope: 'col' }, 'epoch'), series.map((d) => h('th.num', { scope: 'col' }, d.tableLabel ?? d.label)))),
       h('tbody', epochs.map((x) => h('tr', h('th.num', { scope: 'row' }, String(x)),
@@ -236,6 +242,7 @@ export class ChartsView {
     const bands = [];
     const accMarkers = [];
     const lrMarkers = [];
+    const switches = [];
     let lo = Infinity;
     let hi = -Infinity;
     const addBand = (y, color) => {
@@ -250,14 +257,18 @@ export class ChartsView {
       let best = null;
       for (const m of hist) if (Number.isFinite(m[key]) && (!best || m[key] > best[key])) best = m;
       if (best && hist.length > 1) accMarkers.push({ kind: 'best', x: best.epoch, y: best[key], color: r.color });
+      const unfrozen = unfrozenAfterEpoch(r);
+      if (unfrozen !== null) switches.push({ kind: 'switch', x: unfrozen + 0.5, y: 0, color: r.color, label: r.label, epoch: unfrozen });
       for (const m of hist) {
         if (m.stopped) accMarkers.push({ kind: 'stop', x: m.epoch, y: m[key], color: r.color });
         if (m.lr_reduced) lrMarkers.push({ kind: 'drop', x: m.epoch, y: m.learning_rate, color: r.color });
       }
     }
     if (!bands.length && this.#bands && !visible.some((r) => referenceOf(r) !== null)) for (const y of new Set(this.planBands)) addBand(y, '#64748b');
-    this.acc.$annotations = { bands, markers: accMarkers };
-    this.lr.$annotations = { markers: lrMarkers };
+    this.acc.$annotations = { bands, markers: [...switches, ...accMarkers] };
+    this.loss.$annotations = { markers: switches };
+    this.lr.$annotations = { markers: [...switches, ...lrMarkers] };
+    this.switches = switches;
     this.acc.options.scales.y.suggestedMin = Number.isFinite(lo) ? lo : undefined;
     this.acc.options.scales.y.suggestedMax = Number.isFinite(hi) ? Math.min(1, hi) : undefined;
     this.#coinciding(visible);

@@ -35,6 +35,12 @@ export function countParams(model, features) {
   return n;
 }
 
+// Keras's layer.trainable, for the kinds that have weights (dense, batch normalization).
+const trainableField = (layer, path, set) => checkField({
+  path: `${path}.trainable`, label: 'trainable', value: layer.trainable ?? true, help: OPTION_HELP.trainable, def: true,
+  onValue: (p, v) => set(p, v ? undefined : false),
+});
+
 export class ModelView {
   #open = new Set();
 
@@ -92,7 +98,8 @@ export class ModelView {
       h('summary',
         h('span.layer-index', String(i + 1)),
         h('span.layer-summary', layerSummary(layer)),
-        i === count - 1 ? h('span.tag', 'output') : null),
+        i === count - 1 ? h('span.tag', 'output') : null,
+        layer?.trainable === false ? h('span.tag.light', { title: 'trainable = False: its weights do not change in training' }, 'frozen') : null),
       h('div.layer-body',
         h('div.field', h('label', h('span.label-text', 'Layer type'), h('span.keras', `Keras: ${layerKind(type)?.kerasLabel ?? L[type]?.keras ?? '?'}`)), typeSelect, h('p.help', layerKind(type)?.help ?? '')),
         this.#fields(layer, path, i)),
@@ -119,6 +126,7 @@ export class ModelView {
         return [
           optionField({ path: `${path}.momentum`, name: 'momentum', desc: o.momentum, value: layer.momentum, help: OPTION_HELP.momentum_bn, onValue: set }),
           optionField({ path: `${path}.epsilon`, name: 'epsilon', desc: o.epsilon, value: layer.epsilon, help: OPTION_HELP.epsilon_bn, onValue: set }),
+          trainableField(layer, path, set),
         ];
       }
       case 'prelu': {
@@ -192,6 +200,7 @@ export class ModelView {
         numberField({ path: `${path}.kernel_regularizer.l2`, label: 'L2 penalty', value: layer.kernel_regularizer?.l2, help: OPTION_HELP.l2, def: null, onValue: set })),
       numberField({ path: `${path}.kernel_constraint.max_norm`, label: 'max-norm', value: layer.kernel_constraint?.max_norm, help: OPTION_HELP.max_norm, def: null, onValue: set }),
       checkField({ path: `${path}.use_bias`, label: 'use bias', value: layer.use_bias ?? true, help: OPTION_HELP.use_bias, def: true, onValue: (p, v) => set(p, v ? undefined : false) }),
+      trainableField(layer, path, set),
     );
     return fields;
   }

@@ -7,6 +7,7 @@
 // tick a row to show its curves; its ⬇ menu saves its files.
 import { h, replace, fmt } from './dom.js';
 import { lesson, takeaway, bookReference, bookDelta, reach, points, percent, seconds, DEFAULT_TARGET, BOOK_BAND, METRIC_NAMES, METRIC_SHORT } from '../../core/lesson.js';
+import { unfrozenAfterEpoch } from '../../core/config.js';
 
 export function summarize(r) {
   const hist = r.history ?? [];
@@ -140,6 +141,7 @@ export class TableView {
           best.has(r) ? h('span.tag.best', { title: `ranked first by ${METRIC_NAMES[l.metric]} among the runs shown` }, '★ best') : null,
           STATUS[r.status] ? h('span.tag', { class: r.status === 'training' ? 'live' : r.status === 'stopped' ? '' : 'warn' }, STATUS[r.status]) : null,
           r.config?.analysis ? h('span.tag.light', 'analysis') : null,
+          unfrozenAfterEpoch(r) !== null ? h('span.tag.light.unfrozen', { title: 'two-phase transfer: the reused layers were frozen, then unfrozen with a new optimizer and a lower learning rate' }, `unfrozen after epoch ${unfrozenAfterEpoch(r)}`) : null,
           // A finished run's warnings in words (core/run-warnings.js), kept with the run.
           (r.result?.warnings ?? []).map((w) => h('p.run-warning', `⚠ Warning: ${w}.`)))
         : h('td.num', { dataset: { col: c.key } }, (c.show ?? String)(c.get(r, s), s, r))),

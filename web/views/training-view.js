@@ -1,13 +1,15 @@
 // training-view.js: everything about how the selected run trains: which
 // images, the optimizer and gradient clipping, the learning-rate schedule (with
-// a preview), callbacks, the training loop, and the extras (layer statistics,
-// pruning, transfer). Options and Keras defaults come from description.js.
+// a preview), callbacks, the training loop, transfer learning (its class subset
+// and reuse of layers: transfer-fields.js) and the extras (layer statistics,
+// pruning). Options and Keras defaults come from description.js.
 import description from '../../core/description.js';
 import { DATASETS, SCHEDULES } from '../../core/config.js';
 import { RUN_FORMS, WHOLE_RUN, formKeys, formUsed, convertForm } from '../../core/schedule-steps.js';
 import { h, replace, fmt } from './dom.js';
 import { numberField, selectField, checkField, optionField, listField, section } from './form.js';
 import { OPTION_HELP, OPTIMIZER_HELP, SCHEDULE_HELP, CALLBACK_HELP } from '../app/help.js';
+import { classFields, transferFields } from './transfer-fields.js';
 
 const CLIP = ['clipvalue', 'clipnorm', 'global_clipnorm'];
 const DATASET_LABELS = { 'fashion-mnist': 'Fashion-MNIST', cifar10: 'CIFAR-10 (your files)', custom: 'your IDX files' };
@@ -36,7 +38,8 @@ export class TrainingView {
       section('Learning-rate schedule', { id: 'sec-schedule' }, this.#scheduleFields(config, ctx), h('div.preview', this.canvas, this.scheduleInfo, this.scheduleWarning, this.scheduleError)),
       section('Callbacks', { id: 'sec-callbacks', open: Boolean(config.callbacks?.length) }, this.#callbackFields(config)),
       section('Training loop', { id: 'sec-fit' }, this.#fitFields(config)),
-      section('Look inside & extras', { id: 'sec-extras', open: Boolean(config.stats || config.prune || config.transfer) }, this.#extraFields(config, ctx)));
+      section('Transfer learning', { id: 'sec-transfer', open: Boolean(config.transfer) }, transferFields(config, ctx, this.actions)),
+      section('Look inside & extras', { id: 'sec-extras', open: Boolean(config.stats || config.prune) }, this.#extraFields(config)));
     if (this.preview) this.showPreview(this.preview);
     this.showPreviewError(this.previewError);
   }
@@ -57,7 +60,7 @@ export class TrainingView {
         numberField({ path: 'data.train.count', label: 'training images', value: d.train?.count, help: `${OPTION_HELP.train_count}${total('train') ? ` The split has ${fmt.int(total('train'))}.` : ''}`, def: '!all', step: 1, onValue: set }),
         numberField({ path: 'data.train.start', label: 'first image', value: d.train?.start, help: OPTION_HELP.train_start, def: '!0', step: 1, onValue: set })),
     ];
-    if (d.train?.classes) out.push(h('p.note', `Only classes ${d.train.classes.join(', ')} (relabelled 0–${d.train.classes.length - 1}), as in the transfer-learning experiment.`));
+    out.push(...classFields(config, ctx, this.actions));
     out.push(selectField({
       path: 'data.validation.split', label: 'validation images from', value: valSplit, def: '!validation_data=None',
       choices: [['test', 'the test split'], ['train', 'the training split (after the training images)'], ['none', 'none (no validation)']],
@@ -175,7 +178,7 @@ export class TrainingView {
       optionField({ path: 'fit.shuffle', name: 'shuffle', desc: FIT.shuffle, value: config.fit?.shuffle ?? true, help: OPTION_HELP.shuffle, onValue: (p, v) => set(p, v ? undefined : false) }));
   }
 
-  #extraFields(config, ctx) {
+  #extraFields(config) {
     const out = [checkField({
       path: 'stats', label: 'layer statistics every epoch', value: Boolean(config.stats?.every_epoch), help: OPTION_HELP.stats, def: '!n/a (the book uses a custom loop)',
       onValue: (_, v) => this.actions.mutate((c) => { if (v) c.stats = { every_epoch: true, samples: 1000 }; else delete c.stats; }),
@@ -189,18 +192,6 @@ export class TrainingView {
       out.push(h('div.field-row',
         numberField({ path: 'prune.fraction', label: 'fraction pruned', value: config.prune.fraction, help: 'Share of the smallest weights set to zero.', def: '!n/a', onValue: (p, v) => this.actions.set(p, v) }),
         numberField({ path: 'prune.fine_tune_epochs', label: 'fine-tune epochs', value: config.prune.fine_tune_epochs, help: OPTION_HELP.fine_tune_epochs, def: '!n/a', step: 1, onValue: (p, v) => this.actions.set(p, v) })));
-    const others = ctx.plan.runs.map((r) => r.config.name).filter((n) => n !== config.name);
-    if (config.transfer || others.length) {
-      out.push(checkField({
-        path: 'transfer', label: 'reuse layers of another run', value: Boolean(config.transfer), help: OPTION_HELP.transfer, def: '!clone_model + set_weights',
-        onValue: (_, v) => this.actions.mutate((c) => { if (v) c.transfer = { from: others[0] ?? '', layers: Math.max(1, c.model.length - 1), trainable: false }; else delete c.transfer; }),
-      }));
-      if (config.transfer)
-        out.push(h('div.field-grid.nested',
-          selectField({ path: 'transfer.from', label: 'from run', value: config.transfer.from, choices: others.map((n) => [n, n]), help: 'Must be trained before this run (earlier in the plan).', def: '!n/a', onValue: (p, v) => this.actions.set(p, v) }),
-          numberField({ path: 'transfer.layers', label: 'layers reused', value: config.transfer.layers, help: 'The first N layers are copied; the rest start fresh.', def: '!n/a', step: 1, onValue: (p, v) => this.actions.set(p, v) }),
-          checkField({ path: 'transfer.trainable', label: 'fine-tune the reused layers', value: config.transfer.trainable !== false, help: 'Off: they are frozen (layer.trainable = False) and only the new layers learn.', def: true, onValue: (p, v) => this.actions.set(p, v) })));
-    }
     return out;
   }
 

@@ -1,0 +1,155 @@
+// Transfer learning in two phases, as the book does it (issue 13, item 4): the
+// reused layers frozen for transfer.freeze_epochs epochs, then unfrozen and
+// trained on with a new optimizer at transfer.fine_tune_learning_rate, in one
+// run with one history. References: the source model's weights (frozen layers
+// must keep them bit for bit), the configured rates, and the run left alone
+// (a resumed run must end with its bits).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { engineWithData } from './helpers.js';
+import { runConfig, readCheckpoint, selectSubset } from '../../core/run.js';
+import { validateConfig } from '../../core/config.js';
+import { kerasScript } from '../../core/keras-script.js';
+import { exportTfjs } from '../../core/tfjs-format.js';
+
+const classes = (list, split, count) => ({ split, classes: list, count });
+const MODEL = [
+  { type: 'dense', units: 32, activation: 'relu', kernel_initializer: 'he_normal' },
+  { type: 'dense', units: 32, activation: 'relu', kernel_initializer: 'he_normal' },
+  { type: 'dense', units: 5, activation: 'softmax' },
+];
+const taskA = {
+  name: 'task-a', seed: 3,
+  data: { dataset: 'fashion-mnist', train: classes([0, 1, 2, 3, 4], 'train', 1000), validation: classes([0, 1, 2, 3, 4], 'test', 300) },
+  model: MODEL, optimizer: { type: 'sgd', learning_rate: 0.05 }, fit: { epochs: 1, batch_size: 32 },
+};
+const twoPhase = (transfer = {}) => ({
+  name: 'task-b', seed: 5,
+  data: { dataset: 'fashion-mnist', train: classes([5, 6, 7, 8, 9], 'train', 800), validation: classes([5, 6, 7, 8, 9], 'test', 300) },
+  model: MODEL, optimizer: { type: 'sgd', learning_rate: 0.05, momentum: 0.9 }, fit: { epochs: 4, batch_size: 32 },
+  transfer: { from: 'task-a', layers: 2, trainable: false, freeze_epochs: 2, fine_tune_learning_rate: 0.005, ...transfer },
+});
+const bits = (t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+const sameBits = (a, b) => bits(a).equals(bits(b));
+
+test('two phases: frozen layers keep their weights bit for bit, then change; the rate drops at the switch; one history; resume across the switch gives the same bits', async () => {
+  const { engine, loadSplit } = await engineWithData('threads', 2);
+  try {
+    const a = await runConfig(engine, loadSplit, taskA, { keepModel: true });
+    assert.equal(a.error, undefined);
+    const source = a.model.tensors();
+    const models = new Map([['task-a', a.model]]);
+    const config = twoPhase();
+    const checkpoints = [];
+    const b = await runConfig(engine, loadSplit, config, { models, keepModel: true, onCheckpoint: ({ bytes, epoch }) => { checkpoints.push({ bytes, epoch }); } });
+    assert.equal(b.error, undefined);
+    // One history, continuous across the switch, with the phase-1 and phase-2 rates.
+    assert.deepEqual(b.history.map((m) => m.epoch), [1, 2, 3, 4]);
+    assert.deepEqual(b.history.map((m) => m.learning_rate), [0.05, 0.05, 0.005, 0.005]);
+    assert.equal(b.unfrozen_after_epoch, 2);
+    // The last epoch of phase 1 is checkpointed too: a stop at the switch can resume.
+    assert.deepEqual(checkpoints.map((c) => c.epoch), [1, 2, 3]);
+    const tensorsAt = (bytes) => {
+      const m = engine.loadModel(bytes);
+      try { return m.tensors(); } finally { m.free(); }
+    };
+    const reused = (ts) => ts.filter((t) => t.layer < 2);
+    for (const { bytes, epoch } of checkpoints.slice(0, 2)) {
+      const ts = tensorsAt(bytes);
+      reused(ts).forEach((t, i) => assert.ok(sameBits(t, reused(source)[i]), `epoch ${epoch} (frozen): ${t.name} of layer ${t.layer} changed`));
+      const head = ts.find((t) => t.layer === 2 && t.name === 'kernel');
+      assert.ok(!sameBits(head, checkpoints[0].epoch === epoch ? source.find((t) => t.layer === 2 && t.name === 'kernel') : tensorsAt(checkpoints[0].bytes).find((t) => t.layer === 2 && t.name === 'kernel')), 'the new output layer learns in phase 1');
+    }
+    const final = b.model.tensors();
+    for (const t of reused(final)) assert.ok(!sameBits(t, reused(source).find((s) => s.layer === t.layer && s.name === t.name)), `${t.name} of layer ${t.layer} did not change after unfreezing`);
+    assert.equal(b.trainable_params, MODEL.reduce((n, l, i, all) => n + l.units * ((i ? all[i - 1].units : 784) + 1), 0) - (784 * 32 + 32 + 32 * 32 + 32), 'phase 1 trains only the new layer');
+
+    // The TF.js export: the trained weights, and the reused layers trainable again (unfrozen at the end).
+    const { modelJson, weights } = exportTfjs(b.model, config);
+    assert.deepEqual(modelJson.modelTopology.config.layers.map((l) => l.config.trainable), [true, true, true]);
+    assert.ok(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength).equals(Buffer.concat(final.map(bits))), 'TF.js weights are the trained ones');
+    const ownFrozen = { ...config, model: [{ ...MODEL[0], trainable: false }, MODEL[1], MODEL[2]] };
+    assert.deepEqual(exportTfjs(b.model, ownFrozen).modelJson.modelTopology.config.layers.map((l) => l.config.trainable), [false, true, true], 'a layer frozen in the model stays frozen');
+
+    // Resuming from each checkpoint (phase 1, the switch, phase 2) ends with the same bits.
+    for (const { bytes, epoch } of checkpoints) {
+      const meta = readCheckpoint(engine, bytes);
+      assert.equal(meta.phase, epoch <= 2 ? 'fit' : 'unfrozen');
+      const resumed = await runConfig(engine, loadSplit, meta.config, { keepModel: true, resume: bytes });
+      assert.equal(resumed.error, undefined);
+      assert.deepEqual(resumed.history.map((m) => m.epoch), [1, 2, 3, 4]);
+      assert.deepEqual(resumed.history.map((m) => m.learning_rate), b.history.map((m) => m.learning_rate));
+      resumed.model.tensors().forEach((t, i) => assert.ok(sameBits(t, final[i]), `resumed after epoch ${epoch}: ${t.name} of layer ${t.layer} differs`));
+      assert.equal(resumed.final_val_accuracy, b.final_val_accuracy);
+      resumed.model.free();
+    }
+    b.model.free();
+    a.model.free();
+  } finally {
+    engine.close();
+  }
+});
+
+test('the switch recompiles: the optimizer state starts over (momentum from phase 1 does not carry into phase 2)', async () => {
+  // Reference: phase 1 checkpoint, then by hand what the book does (unfreeze,
+  // a new SGD at the lower rate, fit on) gives the run's bits.
+  const { engine, loadSplit } = await engineWithData('threads', 2);
+  try {
+    const a = await runConfig(engine, loadSplit, taskA, { keepModel: true });
+    const models = new Map([['task-a', a.model]]);
+    const config = twoPhase();
+    let atSwitch = null;
+    const b = await runConfig(engine, loadSplit, config, { models, keepModel: true, onCheckpoint: ({ bytes, epoch }) => { if (epoch === 2) atSwitch = bytes; } });
+    // The model at the switch, trained on by hand as a Keras script would.
+    const train = selectSubset(await loadSplit('fashion-mnist', 'train'), config.data.train);
+    const val = selectSubset(await loadSplit('fashion-mnist', 'test'), config.data.validation);
+    const { model, trainer } = engine.resumeTraining(atSwitch, train, val, 256);
+    trainer.free();
+    for (const i of [0, 1]) model.setTrainable(i, true);
+    model.setOptimizer('sgd learning_rate=0.005 momentum=0.9');
+    const byHand = model.trainer(train, val, 'fit epochs=2 batch_size=32 shuffle=1 seed=5 stats=0', []);
+    let event;
+    do event = byHand.run(1000); while (event !== 'done');
+    byHand.free();
+    const want = b.model.tensors();
+    model.tensors().forEach((t, i) => assert.ok(sameBits(t, want[i]), `${t.name} of layer ${t.layer} differs from a fresh optimizer's`));
+    model.free(); train.free(); val.free(); b.model.free(); a.model.free();
+  } finally {
+    engine.close();
+  }
+});
+
+test('config: the two phases are checked, each problem with its JSON path', () => {
+  const at = (config, path) => validateConfig(config).filter((e) => e.path === path).map((e) => e.message);
+  assert.deepEqual(validateConfig(twoPhase()), []);
+  assert.deepEqual(validateConfig(twoPhase({ trainable: undefined })), [], 'trainable may be left out: freeze_epochs freezes');
+  const beyond = at(twoPhase({ freeze_epochs: 4 }), 'transfer.freeze_epochs');
+  assert.equal(beyond.length, 1);
+  assert.match(beyond[0], /is 4 but the run has 4 epochs .*leave at least one epoch after unfreezing/);
+  assert.match(at(twoPhase({ freeze_epochs: 0 }), 'transfer.freeze_epochs')[0], /positive integer/);
+  assert.match(at(twoPhase({ fine_tune_learning_rate: undefined }), 'transfer.fine_tune_learning_rate')[0], /learning rate after unfreezing/);
+  assert.match(at(twoPhase({ fine_tune_learning_rate: -1 }), 'transfer.fine_tune_learning_rate')[0], /positive number/);
+  assert.match(at(twoPhase({ trainable: true }), 'transfer.trainable')[0], /must be false .* with freeze_epochs/);
+  assert.match(at(twoPhase({ freeze_epoch: 2 }), 'transfer.freeze_epoch')[0], /not a transfer option/);
+});
+
+test('Keras script: freeze, compile, fit K epochs; unfreeze, compile again with the lower rate, fit on from epoch K', () => {
+  const script = kerasScript(twoPhase());
+  const compiles = script.split('\n').filter((l) => l.startsWith('model.compile('));
+  assert.equal(compiles.length, 2, 'one compile per phase');
+  const order = ['    layer.trainable = False', 'optimizer = keras.optimizers.SGD(learning_rate=0.05, momentum=0.9)', 'model.compile(',
+    'history = model.fit(X_train, y_train, epochs=2,', 'for layer in model.layers[:2]:', '    layer.trainable = True',
+    'optimizer = keras.optimizers.SGD(learning_rate=0.005, momentum=0.9)', 'model.compile(', 'history_2 = model.fit(X_train, y_train, epochs=4, initial_epoch=2,'];
+  let from = 0;
+  for (const line of order) {
+    const at = script.indexOf(line, from);
+    assert.ok(at >= 0, `missing, or out of order: ${line}`);
+    from = at + line.length;
+  }
+  // A layer set trainable false in the model stays frozen in phase 2.
+  const own = twoPhase();
+  own.model = [{ ...MODEL[0], trainable: false }, MODEL[1], MODEL[2]];
+  const script2 = kerasScript(own);
+  assert.ok(script2.includes('trainable=False'), 'the layer is built with trainable=False');
+  assert.ok(script2.includes('for layer in [model.layers[i] for i in [1]]:'), 'only the other reused layer is unfrozen');
+});
