@@ -129,7 +129,7 @@ const exp07 = {
     }, { val_accuracy: 0.899 }),
     // The book's way: a few epochs with the reused layers frozen (the new output
     // layer learns first), then all unfrozen, compiled again with a lower rate.
-    run('exp07/two-phase', 'B on A, frozen 4 epochs, then fine-tuned (lr 0.001)', {
+    run('exp07/two-phase', 'B on A, frozen first, then fine-tuned (lr 0.001)', {
       data: TASK_B, model: TRANSFER_MODEL, optimizer: sgd(), fit: { epochs: 15, batch_size: 32 },
       transfer: { from: 'exp07/a', layers: 3, trainable: false, freeze_epochs: 4, fine_tune_learning_rate: 0.001 },
     }),

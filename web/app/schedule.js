@@ -4,11 +4,12 @@
 // (engine/schedules.c), so the preview is what training will use. Requests are
 // debounced while the student types, and a stale reply never replaces a newer one.
 // No DOM here: onPreview / onError hand the results to the views.
+import { transferPhases } from '../../core/config.js';
 
 // Only these sections decide the rate at each step; the model is left out so
 // that a half-edited layer elsewhere does not stop the preview.
 const SECTIONS = ['optimizer', 'schedule', 'fit'];
-const RELEVANT = /^(optimizer|schedule|fit|data\.train|data\.dataset)\b/;
+const RELEVANT = /^(optimizer|schedule|fit|data\.train|data\.dataset|transfer)\b/;
 
 export function previewRequest(config, trainTotal) {
   const request = { name: config.name, seed: config.seed, data: { dataset: config.data?.dataset, train: { ...(config.data?.train ?? {}) } }, model: [] };
@@ -54,7 +55,7 @@ export class SchedulePreviewer {
       this.onError(`Preview not updated: ${blocking.map((e) => `${e.path} ${e.message}`).join('; ')}.`);
       return;
     }
-    const args = [previewRequest(config, trainTotal), label, (config.callbacks ?? []).some((c) => c?.type === 'reduce_lr_on_plateau')];
+    const args = [previewRequest(config, trainTotal), label, (config.callbacks ?? []).some((c) => c?.type === 'reduce_lr_on_plateau'), transferPhases(config)];
     if (!this.#client) {
       this.#pending = [config, { trainTotal, label, errors }];
       return;
@@ -62,7 +63,7 @@ export class SchedulePreviewer {
     this.#timer = setTimeout(() => this.#send(...args), immediate ? 0 : this.delay);
   }
 
-  async #send(request, label, plateau) {
+  async #send(request, label, plateau, phases) {
     const seq = ++this.#seq;
     let reply;
     try {
@@ -72,7 +73,9 @@ export class SchedulePreviewer {
       return;
     }
     if (seq !== this.#seq) return;
-    const points = reply.points.map((p) => ({ x: p.epoch, y: p.learning_rate, step: p.step }));
+    // A two-phase transfer run: after the switch, the new optimizer's constant rate (core/run.js).
+    const unfrozenAt = phases ? phases.freezeEpochs * reply.stepsPerEpoch : Infinity;
+    const points = reply.points.map((p) => ({ x: p.epoch, y: p.step >= unfrozenAt ? phases.fineTuneLearningRate : p.learning_rate, step: p.step }));
     this.last = { request, reply };
     this.onError(null);
     this.onPreview({

@@ -35,10 +35,11 @@ export function countParams(model, features) {
   return n;
 }
 
-// Keras's layer.trainable, for the kinds that have weights (dense, batch normalization).
-const trainableField = (layer, path, set) => checkField({
+// Keras's layer.trainable, for the kinds that have weights (dense, batch
+// normalization); the card's summary says "frozen" (so it is drawn again).
+const trainableField = (layer, path, i, actions) => checkField({
   path: `${path}.trainable`, label: 'trainable', value: layer.trainable ?? true, help: OPTION_HELP.trainable, def: true,
-  onValue: (p, v) => set(p, v ? undefined : false),
+  onValue: (_, v) => actions.mutate((c) => { if (v) delete c.model[i].trainable; else c.model[i].trainable = false; }),
 });
 
 export class ModelView {
@@ -126,7 +127,7 @@ export class ModelView {
         return [
           optionField({ path: `${path}.momentum`, name: 'momentum', desc: o.momentum, value: layer.momentum, help: OPTION_HELP.momentum_bn, onValue: set }),
           optionField({ path: `${path}.epsilon`, name: 'epsilon', desc: o.epsilon, value: layer.epsilon, help: OPTION_HELP.epsilon_bn, onValue: set }),
-          trainableField(layer, path, set),
+          trainableField(layer, path, i, this.actions),
         ];
       }
       case 'prelu': {
@@ -200,7 +201,7 @@ export class ModelView {
         numberField({ path: `${path}.kernel_regularizer.l2`, label: 'L2 penalty', value: layer.kernel_regularizer?.l2, help: OPTION_HELP.l2, def: null, onValue: set })),
       numberField({ path: `${path}.kernel_constraint.max_norm`, label: 'max-norm', value: layer.kernel_constraint?.max_norm, help: OPTION_HELP.max_norm, def: null, onValue: set }),
       checkField({ path: `${path}.use_bias`, label: 'use bias', value: layer.use_bias ?? true, help: OPTION_HELP.use_bias, def: true, onValue: (p, v) => set(p, v ? undefined : false) }),
-      trainableField(layer, path, set),
+      trainableField(layer, path, i, this.actions),
     );
     return fields;
   }

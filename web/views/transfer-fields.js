@@ -19,7 +19,7 @@ export function classFields(config, ctx, actions) {
   const subsets = CLASS_SUBSETS.filter((s) => !s.fashion || d.dataset === 'fashion-mnist');
   const known = Array.isArray(classes) ? subsets.find((s) => sameList(s.classes, classes)) : null;
   const value = !classes ? 'all' : known ? known.key : 'other';
-  const names = actions.classNames?.(d.dataset, classes) ?? [];
+  const names = (DATASETS[d.dataset]?.classNames && classes?.map((c) => DATASETS[d.dataset].classNames[c])) ?? [];
   const out = [selectField({
     path: 'data.train.classes', label: 'classes', value, def: '!all (filter the arrays yourself)',
     choices: [['all', `all ${count} classes`], ...subsets.map((s) => [s.key, s.label]), ['other', 'other (a list of class numbers)']],
@@ -34,7 +34,7 @@ export function classFields(config, ctx, actions) {
       path: 'data.train.classes:list', label: 'class numbers', value: classes, def: '!n/a', help: `0 to ${count - 1}, comma-separated; validation and test use the same.`,
       onValue: (_, v) => actions.mutate((c) => setClasses(c, Array.isArray(v) ? v : classes, count), { rerender: Array.isArray(v) }),
     }));
-  if (classes) out.push(h('p.note', `Only ${names.length ? names.map((n, i) => `${n} (${classes[i]} → ${i})`).join(', ') : `classes ${classes.join(', ')}`}: relabelled 0–${classes.length - 1}.`));
+  if (classes) out.push(h('p.note', `Only ${names.length && names.every(Boolean) ? names.map((n, i) => `${n} (${classes[i]} → ${i})`).join(', ') : `classes ${classes.join(', ')}`}: relabelled 0–${classes.length - 1}.`));
   return out;
 }
 
