@@ -429,6 +429,19 @@ export function transferPhases(config) {
   return { freezeEpochs: t.freeze_epochs, fineTuneEpochs: fitOptions(config).epochs - t.freeze_epochs, fineTuneLearningRate: t.fine_tune_learning_rate };
 }
 
+// The configuration trained for another number of epochs (the CLI's --epochs,
+// the page's Quick try): a two-phase transfer keeps its share of frozen epochs,
+// at least one and one after (with one epoch left there is no second phase:
+// validation says so).
+export function withEpochs(config, epochs) {
+  const out = { ...config, fit: { ...(config.fit ?? {}), epochs } };
+  const t = config.transfer;
+  const before = fitOptions(config).epochs;
+  if (isObject(t) && Number.isInteger(t.freeze_epochs) && Number.isInteger(before) && before > 0 && epochs > 1)
+    out.transfer = { ...t, freeze_epochs: Math.min(epochs - 1, Math.max(1, Math.round((t.freeze_epochs * epochs) / before))) };
+  return out;
+}
+
 // The epoch after which a run's reused layers were unfrozen: what its result
 // says, else (while it trains) its configuration's, once its history has gone
 // past it; null for a run without that switch (yet).

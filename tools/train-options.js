@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { findPreset } from '../core/presets.js';
-import { validateConfig, ConfigError } from '../core/config.js';
+import { validateConfig, ConfigError, withEpochs } from '../core/config.js';
 import { prepare } from '../core/prepare.js';
 
 export const TRAIN_OPTIONS = `  --epochs N          override the number of epochs (a schedule in epochs or fractions of the run follows)
@@ -91,9 +91,8 @@ export function loadTarget(target, opts, { command = 'train' } = {}) {
   runs = runs.map((r) => ({
     ...r,
     config: {
-      ...r.config,
+      ...(opts.epochs ? withEpochs(r.config, opts.epochs) : r.config),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-      ...(opts.epochs ? { fit: { ...(r.config.fit ?? {}), epochs: opts.epochs } } : {}),
     },
   }));
   for (const r of runs) {

@@ -6,9 +6,11 @@
 // (a resumed run must end with its bits).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineWithData } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { engineWithData, root } from './helpers.js';
 import { runConfig, readCheckpoint, selectSubset } from '../../core/run.js';
-import { validateConfig } from '../../core/config.js';
+import { validateConfig, withEpochs } from '../../core/config.js';
 import { kerasScript } from '../../core/keras-script.js';
 import { exportTfjs } from '../../core/tfjs-format.js';
 
@@ -152,4 +154,14 @@ test('Keras script: freeze, compile, fit K epochs; unfreeze, compile again with 
   const script2 = kerasScript(own);
   assert.ok(script2.includes('trainable=False'), 'the layer is built with trainable=False');
   assert.ok(script2.includes('for layer in [model.layers[i] for i in [1]]:'), 'only the other reused layer is unfrozen');
+});
+
+test('--epochs (CLI) and Quick try keep both phases: the frozen share, at least one epoch each', () => {
+  const r = spawnSync(process.execPath, [path.join(root, 'tools/train.js'), 'exp07/two-phase', '--epochs', '2', '--json', '--keras-script'], { encoding: 'utf8', cwd: root });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /history = model\.fit\(X_train, y_train, epochs=1,/, 'phase 1: 4 of 15 epochs becomes 1 of 2');
+  assert.match(r.stdout, /history_2 = model\.fit\(X_train, y_train, epochs=2, initial_epoch=1,/);
+  assert.deepEqual(withEpochs(twoPhase(), 8).transfer.freeze_epochs, 4);
+  assert.deepEqual(withEpochs(twoPhase(), 1).fit.epochs, 1, 'one epoch: no second phase, and validation says so');
+  assert.match(validateConfig(withEpochs(twoPhase(), 1)).map((e) => `${e.path}: ${e.message}`).join(), /transfer\.freeze_epochs: is 2 but the run has 1 epoch /);
 });

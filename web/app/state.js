@@ -3,6 +3,7 @@
 // configuration in the JSON contract of core/config.js. It round-trips through
 // the URL hash, so a link reproduces the setup (tensorflow/playground's idea).
 import { PRESETS, findPreset } from '../../core/presets.js';
+import { withEpochs } from '../../core/config.js';
 
 const clone = (v) => structuredClone(v);
 
@@ -115,13 +116,7 @@ export function removeRun(plan, index) {
 export function applyToAll(plan, { epochs, trainCount }) {
   for (const run of plan.runs) {
     const c = run.config;
-    if (epochs) {
-      // A two-phase transfer keeps its share of frozen epochs (at least one, and one after).
-      const t = c.transfer;
-      if (Number.isInteger(t?.freeze_epochs) && epochs > 1)
-        t.freeze_epochs = Math.min(epochs - 1, Math.max(1, Math.round((t.freeze_epochs * epochs) / (c.fit?.epochs ?? 1))));
-      c.fit = { ...(c.fit ?? {}), epochs };
-    }
+    if (epochs) Object.assign(c, withEpochs(c, epochs));
     if (trainCount && c.data?.train) c.data.train.count = trainCount;
   }
 }
