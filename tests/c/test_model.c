@@ -351,8 +351,19 @@ static void test_transfer_learning(void) {
   CHECK(memcmp(b->params, before, frozen_floats * sizeof(float)) == 0); /* frozen: same bits */
   CHECK(memcmp(b->params + frozen_floats, before + frozen_floats, 26 * sizeof(float)) != 0);
   CHECK(loss1 < loss0 && acc1 >= 0.9);
-  /* Unfreezing layer 1 lets it train; layer 0 stays. */
+  /* Unfreezing layer 1 lets it train; layer 0 stays. The book then compiles
+   * again with a lower rate: a new optimizer, whose state (momentum, step
+   * count) starts over (core/run.js, the two-phase transfer). */
   CHECK_OK(eng_model_set_trainable(b, 1, 1));
+  CHECK(b->iterations > 0);
+  size_t moving = 0;
+  for (size_t i = 0; i < 3 * b->n_grads; i++) moving += b->slots[i] != 0.0f;
+  CHECK(moving > 0); /* momentum of the phase before */
+  CHECK_OK(eng_model_set_optimizer(b, "sgd learning_rate=0.005 momentum=0.9"));
+  CHECK(b->iterations == 0);
+  moving = 0;
+  for (size_t i = 0; i < 3 * b->n_grads; i++) moving += b->slots[i] != 0.0f;
+  CHECK(moving == 0);
   free(before);
   before = copy_params(b);
   CHECK_OK(eng_trainer_create(b, sub, NULL, "fit epochs=1 batch_size=16", &t));
@@ -360,6 +371,7 @@ static void test_transfer_learning(void) {
     run_logged(t, b, &log);
     CHECK_OK(log.status);
     free_log(&log);
+    CHECK_NEAR(eng_trainer_metrics(t)[ENG_METRIC_LEARNING_RATE], 0.005, 1e-9);
     eng_trainer_free(t);
   }
   CHECK(memcmp(b->params, before, (64 * 20 + 20) * sizeof(float)) == 0);
