@@ -35,6 +35,15 @@ export function countParams(model, features) {
   return n;
 }
 
+// A layer a transfer copies from another run: which, and how it trains (the
+// Transfer learning section sets it).
+function reusedTag(config, i) {
+  const t = config.transfer;
+  if (!t || typeof t !== 'object' || !(i < t.layers)) return null;
+  const how = Number.isInteger(t.freeze_epochs) ? `frozen ${t.freeze_epochs} epoch${t.freeze_epochs === 1 ? '' : 's'}, then fine-tuned` : t.trainable === false ? 'frozen' : 'fine-tuned';
+  return h('span.tag.light.reused', { title: `weights copied from run ${t.from} before training` }, `reused, ${how}`);
+}
+
 // Keras's layer.trainable, for the kinds that have weights (dense, batch
 // normalization); the card's summary says "frozen" (so it is drawn again).
 const trainableField = (layer, path, i, actions) => checkField({
@@ -52,7 +61,7 @@ export class ModelView {
 
   render(config, { features = 784 } = {}) {
     const model = Array.isArray(config.model) ? config.model : [];
-    const list = h('ol.layers', model.map((layer, i) => this.#card(layer, i, model.length)));
+    const list = h('ol.layers', model.map((layer, i) => this.#card(layer, i, model.length, reusedTag(config, i))));
     const add = h('div.add-layer', h('span.muted', 'Add before the output layer:'),
       Object.entries(LAYER_KINDS).map(([type, kind]) => h('button.chip', { type: 'button', title: kind.help, onclick: () => this.#add(type) }, `+ ${kind.label}`)));
     replace(this.root,
@@ -90,7 +99,7 @@ export class ModelView {
     });
   }
 
-  #card(layer, i, count) {
+  #card(layer, i, count, reused) {
     const path = `model[${i}]`;
     const type = layer?.type;
     const typeSelect = h('select.layer-type', { 'aria-label': `layer ${i + 1} type`, onchange: (e) => this.actions.mutate((c) => { c.model[i] = LAYER_KINDS[e.target.value].create(); }) },
@@ -100,6 +109,7 @@ export class ModelView {
         h('span.layer-index', String(i + 1)),
         h('span.layer-summary', layerSummary(layer)),
         i === count - 1 ? h('span.tag', 'output') : null,
+        reused,
         layer?.trainable === false ? h('span.tag.light', { title: 'trainable = False: its weights do not change in training' }, 'frozen') : null),
       h('div.layer-body',
         h('div.field', h('label', h('span.label-text', 'Layer type'), h('span.keras', `Keras: ${layerKind(type)?.kerasLabel ?? L[type]?.keras ?? '?'}`)), typeSelect, h('p.help', layerKind(type)?.help ?? '')),
