@@ -5,27 +5,14 @@
 // axe-core's WCAG 2.1 A/AA rules run inside the page, at laptop and phone size.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { startServer, launch, openPage, waitReady, waitIdle, shot, quickTry, root } from './helpers.js';
+import { startServer, launch, openPage, waitReady, waitIdle, shot, quickTry, axeViolations } from './helpers.js';
 
-const AXE = fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
-const WCAG21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const LAPTOP = { viewport: { width: 1366, height: 768 } };
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 const state = (page) => page.evaluate(() => document.querySelector('#train-controls').dataset.state);
 const waitTraining = (page) => page.waitForFunction(() => /batch/i.test(document.querySelector('.live-metrics').textContent)
   && document.querySelector('#train-controls').dataset.state === 'training', null, { timeout: 30000 });
-
-// axe-core in the page (evaluated over the DevTools protocol, which a
-// Content-Security-Policy does not restrict), WCAG 2.1 A and AA rules only.
-async function axeViolations(page) {
-  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE);
-  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }), WCAG21_AA);
-  return result.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}): ${v.help}\n${v.nodes.slice(0, 8)
-    .map((n) => `    ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`).join('\n')}`);
-}
 
 // Box (CSS px, relative to the viewport) of an element.
 const box = (page, selector) => page.evaluate((s) => {

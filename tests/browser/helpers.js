@@ -91,3 +91,15 @@ export async function quickTry(page, epochs, count) {
   await page.fill('.quick input >> nth=1', String(count));
   await page.click('.quick button');
 }
+
+// axe-core in the page (evaluated over the DevTools protocol, which a
+// Content-Security-Policy does not restrict), WCAG 2.1 A and AA rules only.
+const WCAG21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+let axeSource = null;
+export async function axeViolations(page) {
+  axeSource ??= fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(axeSource);
+  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }), WCAG21_AA);
+  return result.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}): ${v.help}\n${v.nodes.slice(0, 8)
+    .map((n) => `    ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`).join('\n')}`);
+}

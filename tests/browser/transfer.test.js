@@ -5,7 +5,7 @@
 // shrunk by Quick try, shows where it unfroze its reused layers.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle, shot, tableRows, quickTry } from './helpers.js';
+import { startServer, launch, openPage, waitReady, waitIdle, shot, tableRows, quickTry, axeViolations } from './helpers.js';
 
 const field = (path, control = 'select') => `#sec-transfer .field[data-path="${path}"] ${control}, #sec-data-subset .field[data-path="${path}"] ${control}`;
 const problems = (page) => page.$$eval('.controls [data-error-for]', (e) => e.map((x) => `${x.dataset.errorFor}: ${x.textContent}`).filter((t) => !/: $/.test(t)));
@@ -58,6 +58,7 @@ describe('transfer learning', () => {
     await page.waitForFunction(() => /leave at least one epoch after unfreezing/.test(document.querySelector('[data-error-for="transfer.freeze_epochs"]')?.textContent));
     await page.fill(field('transfer.freeze_epochs', 'input'), '1');
     assert.deepEqual(await problems(page), []);
+    assert.deepEqual(await axeViolations(page), [], 'the open Transfer learning section and the class subset meet WCAG 2.1 A/AA');
     await page.evaluate(() => document.querySelector('#sec-transfer').scrollIntoView());
     await shot(page, 'transfer-one-run-plan', { top: false });
   });

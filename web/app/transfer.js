@@ -64,8 +64,13 @@ export function addBaseRun(plan, index) {
   plan.runs.splice(index, 0, { id: name, label: `base run: ${preset.label}`, reference: {}, config });
   plan.selected = index + 1;
   plan.preset = null;
-  const c = run.config;
-  c.transfer = { from: name, layers: reusableLayers(c), trainable: false };
-  if (fitOptions(c).epochs > 1) Object.assign(c.transfer, twoPhases(c));
+  reuseLayersFrom(run.config, name);
   return name;
+}
+
+// Makes a configuration reuse the layers of run `from` (all but its output
+// layer), the book's way: two phases, or frozen throughout in a one-epoch run.
+export function reuseLayersFrom(config, from) {
+  config.transfer = { from, layers: reusableLayers(config), trainable: false };
+  if (fitOptions(config).epochs > 1) Object.assign(config.transfer, twoPhases(config));
 }

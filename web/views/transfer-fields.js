@@ -7,7 +7,7 @@ import { DATASETS } from '../../core/config.js';
 import { h } from './dom.js';
 import { numberField, selectField, listField } from './form.js';
 import { OPTION_HELP } from '../app/help.js';
-import { CLASS_SUBSETS, setClasses, twoPhases, reusableLayers } from '../app/transfer.js';
+import { CLASS_SUBSETS, setClasses, twoPhases, reuseLayersFrom } from '../app/transfer.js';
 
 const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -57,7 +57,8 @@ export function transferFields(config, ctx, actions) {
     choices: [['', 'no other run (train from scratch)'], ...others.map((n) => [n, `run ${n}`])], help: OPTION_HELP.transfer,
     onValue: (_, from) => actions.mutate((c) => {
       if (!from) delete c.transfer;
-      else c.transfer = c.transfer ? { ...c.transfer, from } : { from, layers: reusableLayers(c), trainable: false };
+      else if (c.transfer) c.transfer.from = from;
+      else reuseLayersFrom(c, from);
     }),
   })];
   if (!t) {
