@@ -442,11 +442,13 @@ export function withEpochs(config, epochs) {
   return out;
 }
 
-// The epoch after which a run's reused layers were unfrozen: what its result
-// says, else (while it trains) its configuration's, once its history has gone
-// past it; null for a run without that switch (yet).
+// The epoch after which a run's reused layers were unfrozen, from its history
+// (run.js marks the epochs after the switch "unfrozen": early stopping may
+// have ended the frozen phase before freeze_epochs) or its result; null for a
+// run without that switch (yet).
 export function unfrozenAfterEpoch(record) {
-  const k = record.result?.unfrozen_after_epoch ?? (isObject(record.config) ? transferPhases(record.config)?.freezeEpochs : null);
+  const first = record.history?.find((m) => m.unfrozen);
+  const k = first ? first.epoch - 1 : record.result?.unfrozen_after_epoch;
   return Number.isInteger(k) && (record.history?.length ?? 0) > k ? k : null;
 }
 

@@ -279,7 +279,8 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, p
         const m = trainer.metrics();
         if (m.epoch > lastEpoch) {
           lastEpoch = m.epoch;
-          const metrics = { ...m, epoch: m.epoch + epochOffset };
+          // Epochs after a transfer's switch say so (the charts draw the switch from the history).
+          const metrics = { ...m, epoch: m.epoch + epochOffset, ...(phase.name === 'unfrozen' ? { unfrozen: true } : {}) };
           result.history.push(metrics);
           hooks.onEpoch?.(metrics);
           const stats = trainer.layerStats();

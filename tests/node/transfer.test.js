@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { engineWithData, root } from './helpers.js';
 import { runConfig, readCheckpoint, selectSubset } from '../../core/run.js';
-import { validateConfig, withEpochs } from '../../core/config.js';
+import { validateConfig, withEpochs, unfrozenAfterEpoch } from '../../core/config.js';
 import { kerasScript } from '../../core/keras-script.js';
 import { exportTfjs } from '../../core/tfjs-format.js';
 
@@ -49,6 +49,9 @@ test('two phases: frozen layers keep their weights bit for bit, then change; the
     assert.deepEqual(b.history.map((m) => m.epoch), [1, 2, 3, 4]);
     assert.deepEqual(b.history.map((m) => m.learning_rate), [0.05, 0.05, 0.005, 0.005]);
     assert.equal(b.unfrozen_after_epoch, 2);
+    assert.deepEqual(b.history.map((m) => Boolean(m.unfrozen)), [false, false, true, true], 'the epochs after the switch say so');
+    assert.equal(unfrozenAfterEpoch({ history: b.history }), 2);
+    assert.equal(unfrozenAfterEpoch({ history: b.history.slice(0, 2), config }), null, 'no switch drawn before it happens');
     // The last epoch of phase 1 is checkpointed too: a stop at the switch can resume.
     assert.deepEqual(checkpoints.map((c) => c.epoch), [1, 2, 3]);
     const tensorsAt = (bytes) => {
@@ -80,7 +83,8 @@ test('two phases: frozen layers keep their weights bit for bit, then change; the
       const resumed = await runConfig(engine, loadSplit, meta.config, { keepModel: true, resume: bytes });
       assert.equal(resumed.error, undefined);
       assert.deepEqual(resumed.history.map((m) => m.epoch), [1, 2, 3, 4]);
-      assert.deepEqual(resumed.history.map((m) => m.learning_rate), b.history.map((m) => m.learning_rate));
+      assert.deepEqual(resumed.history.map((m) => [m.learning_rate, Boolean(m.unfrozen)]), b.history.map((m) => [m.learning_rate, Boolean(m.unfrozen)]));
+      assert.equal(resumed.unfrozen_after_epoch, 2);
       resumed.model.tensors().forEach((t, i) => assert.ok(sameBits(t, final[i]), `resumed after epoch ${epoch}: ${t.name} of layer ${t.layer} differs`));
       assert.equal(resumed.final_val_accuracy, b.final_val_accuracy);
       resumed.model.free();
