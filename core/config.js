@@ -456,13 +456,6 @@ export function unfrozenAfterEpoch(record) {
 // first phase of freeze_epochs (trainable may be left out then).
 export const reusedStartFrozen = (t) => isObject(t) && (t.trainable === false || t.freeze_epochs !== undefined);
 
-// Whether model[i] is frozen when the run ends: its own trainable false, or
-// reused from another run and frozen throughout (no second phase unfreezes it).
-export function frozenAtEnd(config, i) {
-  const t = config.transfer;
-  return config.model[i]?.trainable === false || (isObject(t) && t.trainable === false && !transferPhases(config) && i < t.layers);
-}
-
 export function assertValid(config) {
   const errors = validateConfig(config);
   if (errors.length) throw new ConfigError(errors);

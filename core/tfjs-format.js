@@ -10,7 +10,7 @@
 // inputs = pixels / 255, flattened to one row of `features` values per image
 // (784 for Fashion-MNIST, row-major 28x28).
 import description from './description.js';
-import { layerSpec, frozenAtEnd } from './config.js';
+import { layerSpec } from './config.js';
 import { layerKind, IMPORT_BY_CLASS } from './layers/index.js';
 import { nameProblem, kerasName, NAME_MAX_LENGTH } from './names.js';
 import { EngineError } from '../wasm/engine.js';
@@ -154,9 +154,10 @@ export function exportTfjs(model, config, { weightsFile = WEIGHTS_FILE, generate
     if (extra) push(extra.class_name, { name: name(extra.base), trainable: true, ...extra.config });
   };
 
-  // Layers frozen when the run ended (trainable false, or reused frozen from another
-  // run with no unfreeze phase after) are written trainable false, as TF.js writes them.
-  const frozen = (_l, i) => frozenAtEnd(config, i);
+  // Each layer's trainable flag as the model has it now, as TF.js writes it
+  // (layer.trainable): frozen by its configuration, reused frozen from another
+  // run, or a two-phase transfer run stopped before it unfroze them.
+  const frozen = (_l, i) => !model.layerTrainable(i);
   layersCfg.forEach((l, i) => {
     const where = `model[${i}] (${l.type})`;
     const ts = Object.fromEntries(byLayer[i].map((t) => [t.name, t]));

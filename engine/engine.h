@@ -135,6 +135,10 @@ eng_status eng_model_tensor_info(const eng_model *m, uint32_t index, uint32_t *l
                                  float **data);
 
 eng_status eng_model_set_trainable(eng_model *m, uint32_t layer, int trainable);
+/* Whether a layer trains now (Keras's layer.trainable): 1, 0 when frozen, -1
+ * when there is no such layer. The TF.js export writes it as the layer's
+ * trainable flag (a run stopped before a transfer's unfreeze has them frozen). */
+int eng_model_layer_trainable(const eng_model *m, uint32_t layer);
 /* Copies the weights of src's layer into dst's layer (same kind and shapes). */
 eng_status eng_model_copy_layer(eng_model *dst, uint32_t dst_layer,
                                 const eng_model *src, uint32_t src_layer);

@@ -41,6 +41,10 @@ eng_status eng_model_tensor_info(const eng_model *m, uint32_t index, uint32_t *l
   return ENG_OK;
 }
 
+int eng_model_layer_trainable(const eng_model *m, uint32_t li) {
+  return li < m->n_layers ? m->layers[li].trainable : -1;
+}
+
 eng_status eng_model_set_trainable(eng_model *m, uint32_t li, int trainable) {
   if (li >= m->n_layers) return eng_fail(ENG_ERR_INVALID, "layer %u does not exist", li);
   m->layers[li].trainable = trainable != 0;

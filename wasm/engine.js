@@ -350,6 +350,12 @@ export class Model extends TrainerOwner {
       new Float32Array(e.heap(), data, size).set(values);
     });
   }
+  // Whether the layer trains now (false: frozen); checked like every layer index.
+  layerTrainable(layer) {
+    const v = this.#call('_eng_model_layer_trainable', whole('layer', layer));
+    if (v < 0) throw new EngineError(`layer ${layer} does not exist (the model has ${this.layerCount})`);
+    return v === 1;
+  }
   setTrainable(layer, trainable) { this.engine._check(this.#call('_eng_model_set_trainable', whole('layer', layer), trainable ? 1 : 0), 'freezing a layer'); }
   copyLayer(layer, source, sourceLayer) {
     if (!(source instanceof Model) || source.engine !== this.engine) throw new TypeError('source must be a Model of this engine');

@@ -335,6 +335,8 @@ static void test_transfer_learning(void) {
     CHECK_OK(eng_model_set_trainable(b, l, 0));
   }
   CHECK(eng_model_param_count(b, 1) == 12 * 2 + 2);
+  CHECK(eng_model_layer_trainable(b, 0) == 0 && eng_model_layer_trainable(b, 1) == 0 && eng_model_layer_trainable(b, 2) == 1);
+  CHECK(eng_model_layer_trainable(b, 3) == -1);
   CHECK(eng_model_param_count(b, 0) == (64 * 20 + 20) + (20 * 12 + 12) + (12 * 2 + 2));
   float *before = copy_params(b);
   double loss0, acc0, loss1, acc1;
@@ -355,6 +357,7 @@ static void test_transfer_learning(void) {
    * again with a lower rate: a new optimizer, whose state (momentum, step
    * count) starts over (core/run.js, the two-phase transfer). */
   CHECK_OK(eng_model_set_trainable(b, 1, 1));
+  CHECK(eng_model_layer_trainable(b, 0) == 0 && eng_model_layer_trainable(b, 1) == 1);
   CHECK(b->iterations > 0);
   size_t moving = 0;
   for (size_t i = 0; i < 3 * b->n_grads; i++) moving += b->slots[i] != 0.0f;

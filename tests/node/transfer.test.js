@@ -73,8 +73,13 @@ test('two phases: frozen layers keep their weights bit for bit, then change; the
     const { modelJson, weights } = exportTfjs(b.model, config);
     assert.deepEqual(modelJson.modelTopology.config.layers.map((l) => l.config.trainable), [true, true, true]);
     assert.ok(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength).equals(Buffer.concat(final.map(bits))), 'TF.js weights are the trained ones');
-    const ownFrozen = { ...config, model: [{ ...MODEL[0], trainable: false }, MODEL[1], MODEL[2]] };
-    assert.deepEqual(exportTfjs(b.model, ownFrozen).modelJson.modelTopology.config.layers.map((l) => l.config.trainable), [false, true, true], 'a layer frozen in the model stays frozen');
+    // Stopped before the switch: the reused layers are still frozen, and written so.
+    const stopped = await runConfig(engine, loadSplit, config, { models, keepModel: true, stopAfterEpoch: 1 });
+    assert.ok(stopped.checkpoint);
+    assert.deepEqual(exportTfjs(stopped.model, config).modelJson.modelTopology.config.layers.map((l) => l.config.trainable), [false, false, true]);
+    assert.deepEqual([0, 1, 2].map((i) => stopped.model.layerTrainable(i)), [false, false, true]);
+    assert.throws(() => stopped.model.layerTrainable(3), /layer 3 does not exist \(the model has 3\)/);
+    stopped.model.free();
 
     // Resuming from each checkpoint (phase 1, the switch, phase 2) ends with the same bits.
     for (const { bytes, epoch } of checkpoints) {
