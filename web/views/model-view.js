@@ -45,7 +45,7 @@ function reusedTag(config, i) {
 }
 
 // Keras's layer.trainable, for the kinds that have weights (dense, batch
-// normalization); the card's summary says "frozen" (so it is drawn again).
+// normalization, PReLU); the card's summary says "frozen" (so it is drawn again).
 const trainableField = (layer, path, i, actions) => checkField({
   path: `${path}.trainable`, label: 'trainable', value: layer.trainable ?? true, help: OPTION_HELP.trainable, def: true,
   onValue: (_, v) => actions.mutate((c) => { if (v) delete c.model[i].trainable; else c.model[i].trainable = false; }),
@@ -148,6 +148,7 @@ export class ModelView {
           h('div.field-row',
             optionField({ path: `${path}.alpha_l1`, name: 'alpha_l1', label: 'L1 penalty', desc: o.alpha_l1, value: layer.alpha_l1, help: OPTION_HELP.l1, onValue: set }),
             optionField({ path: `${path}.alpha_l2`, name: 'alpha_l2', label: 'L2 penalty', desc: o.alpha_l2, value: layer.alpha_l2, help: OPTION_HELP.l2, onValue: set })),
+          trainableField(layer, path, i, this.actions),
         ];
       }
       case 'rrelu': {
