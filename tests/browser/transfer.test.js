@@ -37,7 +37,7 @@ describe('transfer learning', () => {
     assert.equal(await page.inputValue(field('transfer.trainable')), 'two-phase', 'the book\'s two phases');
     assert.ok(await page.isVisible(field('transfer.freeze_epochs', 'input')));
     // The model form says which layers come from the base run.
-    assert.deepEqual(await page.$$eval('#model-view .layer-item .tag.reused', (t) => t.map((x) => x.textContent)), ['reused, frozen 1 epoch, then fine-tuned', 'reused, frozen 1 epoch, then fine-tuned']);
+    assert.deepEqual(await page.$$eval('#model-view .layer-item .tag.reused', (t) => t.map((x) => `${x.textContent}: ${x.title}`)), Array(2).fill('reused: weights copied from run my-net-base before training; frozen 1 epoch, then fine-tuned'));
     assert.equal(await page.inputValue(field('transfer.fine_tune_learning_rate', 'input')), '0.001', 'ten times lower than SGD\'s 0.01');
     // The learning-rate preview drops at the switch.
     await page.waitForFunction(() => {

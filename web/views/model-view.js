@@ -41,7 +41,7 @@ function reusedTag(config, i) {
   const t = config.transfer;
   if (!t || typeof t !== 'object' || !(i < t.layers)) return null;
   const how = Number.isInteger(t.freeze_epochs) ? `frozen ${t.freeze_epochs} epoch${t.freeze_epochs === 1 ? '' : 's'}, then fine-tuned` : t.trainable === false ? 'frozen' : 'fine-tuned';
-  return h('span.tag.light.reused', { title: `weights copied from run ${t.from} before training` }, `reused, ${how}`);
+  return h('span.tag.light.reused', { title: `weights copied from run ${t.from} before training; ${how}` }, t.trainable === false && !Number.isInteger(t.freeze_epochs) ? 'reused, frozen' : 'reused');
 }
 
 // Keras's layer.trainable, for the kinds that have weights (dense, batch
