@@ -170,7 +170,8 @@ eng_status eng_model_confusion(eng_model *m, const eng_dataset *ds, uint32_t cou
 /* Per-layer statistics over the first count samples, one row of
  * ENG_STAT_COUNT doubles per layer (see eng_stat_name): output mean, std,
  * fraction saturated (sigmoid < 0.01 or > 0.99, tanh beyond +-0.98), fraction
- * exactly zero (dead ReLUs), std of the loss gradient w.r.t. the layer output,
+ * of units whose output is exactly zero for all count samples (dead ReLUs), std
+ * of the loss gradient w.r.t. the layer output,
  * norm of the kernel gradient, norm of the kernel, and |update| / |kernel| of the
  * last optimizer step. Activations are taken in inference mode; gradients from
  * a training-mode pass over the first batch that changes no state. */
@@ -198,8 +199,12 @@ const char *eng_model_metadata(const eng_model *m);
 /* ---------------------------------------------------------------- training */
 typedef struct eng_trainer eng_trainer;
 
-/* fit spec: "fit epochs=10 batch_size=32 shuffle=1 seed=42 stats=0
- * stats_samples=1000". val may be NULL. The datasets must outlive the trainer. */
+/* fit spec: "fit epochs=10 batch_size=32 shuffle=1 seed=42 stats=1
+ * stats_samples=1000 stats_every=200". stats (on by default) takes the layer
+ * statistics at every epoch end over stats_samples images (validation, else
+ * training) and, every stats_every batches within an epoch, from that training
+ * step's own batch (ENG_EVENT_STATS); they change no training result.
+ * val may be NULL. The datasets must outlive the trainer. */
 eng_status eng_trainer_create(eng_model *m, const eng_dataset *train,
                               const eng_dataset *val, const char *spec,
                               eng_trainer **out);
@@ -207,9 +212,11 @@ eng_status eng_trainer_create(eng_model *m, const eng_dataset *train,
 eng_status eng_trainer_add_callback(eng_trainer *t, const char *spec);
 
 /* Runs at most max_batches training steps, stopping early at the end of an
- * epoch (event ENG_EVENT_EPOCH) or of training (ENG_EVENT_DONE). The host calls
+ * epoch (event ENG_EVENT_EPOCH), of training (ENG_EVENT_DONE) or after a step
+ * that sampled the layer statistics (ENG_EVENT_STATS: eng_trainer_layer_stats
+ * holds them, taken at eng_trainer_progress's epoch and batch). The host calls
  * it repeatedly; between calls it can report progress, pause or stop. */
-enum { ENG_EVENT_NONE = 0, ENG_EVENT_EPOCH = 1, ENG_EVENT_DONE = 2 };
+enum { ENG_EVENT_NONE = 0, ENG_EVENT_EPOCH = 1, ENG_EVENT_DONE = 2, ENG_EVENT_STATS = 3 };
 eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event);
 /* Ends training now (a user's stop); keeps the current weights. */
 void eng_trainer_stop(eng_trainer *t);
@@ -247,8 +254,10 @@ enum {
 };
 const char *eng_progress_name(int index);
 const double *eng_trainer_progress(const eng_trainer *t);
-/* Per-layer statistics taken at the end of the last epoch (fit option stats=1):
- * layer_count x ENG_STAT_COUNT doubles, or NULL. */
+/* Per-layer statistics (fit option stats, on by default): the last taken, at
+ * the end of an epoch or by the in-epoch sample (ENG_EVENT_STATS; activations of
+ * that training batch in training mode, dead = units 0 for its every row),
+ * layer_count x ENG_STAT_COUNT doubles; NULL with stats=0. */
 const double *eng_trainer_layer_stats(const eng_trainer *t);
 
 /* ---------------------------------------------------------------- benchmark */

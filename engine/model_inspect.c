@@ -1,6 +1,7 @@
 /* model_inspect.c: everything a host asks of a built model outside training:
- * evaluation, prediction, confusion matrix, per-layer statistics, weights,
- * freezing, layer reuse, input standardization, pruning and the summary. */
+ * evaluation, prediction, confusion matrix, weights, freezing, layer reuse,
+ * input standardization, pruning and the summary (per-layer statistics:
+ * layer_stats.c). */
 #include "nn.h"
 
 #include <math.h>
@@ -191,7 +192,7 @@ double eng_model_sparsity(const eng_model *m) {
   return total ? (double)zeros / total : 0.0;
 }
 
-static eng_status check_dataset(const eng_model *m, const eng_dataset *ds) {
+eng_status model_check_dataset(const eng_model *m, const eng_dataset *ds) {
   if (!m->built) return eng_fail(ENG_ERR_STATE, "the model is not built yet");
   if (!ds) return eng_fail(ENG_ERR_INVALID, "no dataset");
   if (ds->features != m->input_features)
@@ -207,7 +208,7 @@ static eng_status check_dataset(const eng_model *m, const eng_dataset *ds) {
 
 eng_status eng_model_evaluate(eng_model *m, const eng_dataset *ds, uint32_t count, double *loss,
                               double *accuracy) {
-  eng_status st = check_dataset(m, ds);
+  eng_status st = model_check_dataset(m, ds);
   if (st != ENG_OK) return st;
   if (count == 0 || count > ds->count) count = ds->count;
   if (count == 0) return eng_fail(ENG_ERR_INVALID, "cannot evaluate on an empty dataset");
@@ -228,7 +229,7 @@ eng_status eng_model_evaluate(eng_model *m, const eng_dataset *ds, uint32_t coun
 
 eng_status eng_model_predict(eng_model *m, const eng_dataset *ds, uint32_t start, uint32_t count,
                              float *out) {
-  eng_status st = check_dataset(m, ds);
+  eng_status st = model_check_dataset(m, ds);
   if (st != ENG_OK) return st;
   if (start > ds->count || count > ds->count - start)
     return eng_fail(ENG_ERR_INVALID, "samples %u..%u are outside the dataset (%u samples)", start,
@@ -244,7 +245,7 @@ eng_status eng_model_predict(eng_model *m, const eng_dataset *ds, uint32_t start
 }
 
 eng_status eng_model_confusion(eng_model *m, const eng_dataset *ds, uint32_t count, uint32_t *out) {
-  eng_status st = check_dataset(m, ds);
+  eng_status st = model_check_dataset(m, ds);
   if (st != ENG_OK) return st;
   if (count == 0 || count > ds->count) count = ds->count;
   uint32_t c = eng_model_output_size(m);
@@ -260,74 +261,6 @@ eng_status eng_model_confusion(eng_model *m, const eng_dataset *ds, uint32_t cou
       out[(size_t)ds->labels[s + i] * c + best]++;
     }
   }
-  return ENG_OK;
-}
-
-static const char *const stat_names[ENG_STAT_COUNT] = {
-    "mean", "std", "saturated", "dead", "grad_std", "grad_norm", "weight_norm", "update_ratio"};
-const char *eng_stat_name(int i) { return i >= 0 && i < ENG_STAT_COUNT ? stat_names[i] : ""; }
-
-eng_status eng_model_layer_stats(eng_model *m, const eng_dataset *ds, uint32_t count, double *out) {
-  eng_status st = check_dataset(m, ds);
-  if (st != ENG_OK) return st;
-  if (count == 0 || count > ds->count) count = ds->count;
-  uint32_t L = m->n_layers;
-  memset(out, 0, (size_t)L * ENG_STAT_COUNT * sizeof(double));
-  double *sum = calloc(4 * (size_t)L, sizeof(double));
-  float *grad_std = calloc(L, sizeof(float));
-  if (!sum || !grad_std) {
-    free(sum), free(grad_std);
-    return eng_fail(ENG_ERR_NOMEM, "out of memory computing layer statistics");
-  }
-  /* Activations in inference mode over all requested samples. */
-  for (uint32_t s = 0; s < count; s += m->max_batch) {
-    int n = (int)(count - s < m->max_batch ? count - s : m->max_batch);
-    model_load_batch(m, ds, NULL, s, n);
-    model_forward(m, n, false, false);
-    for (uint32_t li = 0; li < L; li++) {
-      const layer *l = &m->layers[li];
-      float low, high;
-      activation_saturation(l->act, &low, &high);
-      double s1 = 0, s2 = 0, sat = 0, dead = 0;
-      for (size_t i = 0; i < (size_t)n * l->out; i++) {
-        float y = l->y[i];
-        s1 += y, s2 += (double)y * y;
-        sat += y < low || y > high;
-        dead += y == 0.0f;
-      }
-      sum[4 * li] += s1, sum[4 * li + 1] += s2, sum[4 * li + 2] += sat, sum[4 * li + 3] += dead;
-    }
-  }
-  /* Gradients: one training-mode pass over the first batch that changes no state
-   * (moving statistics untouched, dropout stream saved and put back). */
-  int n = (int)(count < m->max_batch ? count : m->max_batch);
-  eng_rng saved = m->dropout_rng;
-  model_load_batch(m, ds, NULL, 0, n);
-  model_forward(m, n, true, false);
-  model_backward(m, ds->labels, n, grad_std);
-  m->dropout_rng = saved;
-  for (uint32_t li = 0; li < L; li++) {
-    const layer *l = &m->layers[li];
-    double total = (double)count * l->out, mean = sum[4 * li] / total;
-    double var = sum[4 * li + 1] / total - mean * mean;
-    double *row = out + (size_t)li * ENG_STAT_COUNT;
-    row[ENG_STAT_MEAN] = mean;
-    row[ENG_STAT_STD] = var > 0 ? sqrt(var) : 0;
-    row[ENG_STAT_SATURATED] = sum[4 * li + 2] / total;
-    row[ENG_STAT_DEAD] = sum[4 * li + 3] / total;
-    row[ENG_STAT_GRAD_STD] = grad_std[li];
-    if (l->kernel) {
-      double g2 = 0, w2 = 0;
-      for (size_t i = 0; i < (size_t)l->in * l->out; i++) {
-        g2 += (double)l->d_kernel[i] * l->d_kernel[i];
-        w2 += (double)l->kernel[i] * l->kernel[i];
-      }
-      row[ENG_STAT_GRAD_NORM] = sqrt(g2);
-      row[ENG_STAT_WEIGHT_NORM] = sqrt(w2);
-      row[ENG_STAT_UPDATE_RATIO] = w2 > 0 ? sqrt(l->update_sq / w2) : 0;
-    }
-  }
-  free(sum), free(grad_std);
   return ENG_OK;
 }
 

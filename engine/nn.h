@@ -269,6 +269,20 @@ void model_update_first_trainable(struct eng_model *m);
 /* Floats of the layers' weights (what the parameter arena and a model file hold). */
 uint64_t model_weight_count(const struct eng_model *m);
 
+/* model_inspect.c: the checks every inference over a dataset makes (built,
+ * widths, classes, standardization statistics). */
+eng_status model_check_dataset(const struct eng_model *m, const eng_dataset *ds);
+
+/* layer_stats.c: the in-epoch sample of the layer statistics, from the step's
+ * own buffers. layer_stats_from_step, after the backward pass of a step over n
+ * rows (model_backward given grad_std): activation mean/std, saturated share and
+ * dead units of the batch, gradient std and kernel-gradient norm; alive: scratch
+ * of max_width bytes. layer_stats_weights, after the optimizer step (recorded):
+ * weight norm and update/weight ratio. out: n_layers x ENG_STAT_COUNT. */
+void layer_stats_from_step(const struct eng_model *m, int n, const float *grad_std, uint8_t *alive,
+                           double *out);
+void layer_stats_weights(const struct eng_model *m, double *out);
+
 /* serialize.c: the checksum that ends a model file (FNV-1a over all bytes before it). */
 uint32_t blob_checksum(const uint8_t *bytes, size_t len);
 

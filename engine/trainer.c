@@ -21,8 +21,9 @@ static const eng_opt_desc fit_opts[] = {
     {"batch_size", OPT_INT, 32, 1, 1 << 16, NULL, NULL, false, "samples per gradient step"},
     {"shuffle", OPT_BOOL, 1, 0, 1, NULL, NULL, false, "reshuffle the training set every epoch"},
     {"seed", OPT_INT, NAN, 0, 4294967295.0, NULL, NULL, false, "shuffling/dropout seed (default: the model's)"},
-    {"stats", OPT_BOOL, 0, 0, 1, NULL, NULL, false, "per-layer statistics every epoch"},
-    {"stats_samples", OPT_INT, 1000, 1, 1e7, NULL, NULL, false, "samples used for the statistics"},
+    {"stats", OPT_BOOL, 1, 0, 1, NULL, NULL, false, "per-layer statistics (layer health): every epoch and every stats_every batches"},
+    {"stats_samples", OPT_INT, 1000, 1, 1e7, NULL, NULL, false, "samples used for the statistics at the end of each epoch"},
+    {"stats_every", OPT_INT, 200, 0, 1e7, NULL, NULL, false, "batches between in-epoch samples of the layer statistics (0: only at epoch ends)"},
 };
 const eng_variant_desc fit_table[1] = {{"fit", NULL, fit_opts, ENG_COUNT_OF(fit_opts), "training loop options"}};
 
@@ -105,7 +106,9 @@ eng_status eng_trainer_create(eng_model *m, const eng_dataset *train, const eng_
   if (!t) return eng_fail(ENG_ERR_NOMEM, "out of memory creating the trainer");
   t->order = malloc((size_t)train->count * sizeof(uint32_t));
   t->layer_stats = calloc((size_t)m->n_layers * ENG_STAT_COUNT, sizeof(double));
-  if (!t->order || !t->layer_stats || model_snapshot(m, &t->snapshot) != ENG_OK) {
+  t->grad_std = calloc(m->n_layers ? m->n_layers : 1, sizeof(float));
+  t->alive = calloc(m->max_width ? m->max_width : 1, 1);
+  if (!t->order || !t->layer_stats || !t->grad_std || !t->alive || model_snapshot(m, &t->snapshot) != ENG_OK) {
     eng_trainer_free(t);
     return eng_fail(ENG_ERR_NOMEM, "out of memory creating the trainer");
   }
@@ -121,6 +124,7 @@ eng_status eng_trainer_create(eng_model *m, const eng_dataset *train, const eng_
   t->shuffle = eng_opt_num(&o, fit_table, "shuffle") != 0;
   t->stats = eng_opt_num(&o, fit_table, "stats") != 0;
   t->stats_samples = (uint32_t)eng_opt_num(&o, fit_table, "stats_samples");
+  t->stats_every = (uint32_t)eng_opt_num(&o, fit_table, "stats_every");
   double seed = eng_opt_num(&o, fit_table, "seed");
   uint64_t s = isnan(seed) ? m->seed : (uint64_t)seed;
   eng_rng_seed(&t->shuffle_rng, s, ENG_STREAM_SHUFFLE);
@@ -178,7 +182,7 @@ eng_status eng_trainer_add_callback(eng_trainer *t, const char *spec) {
 void eng_trainer_free(eng_trainer *t) {
   if (!t) return;
   for (int i = 0; i < t->n_callbacks; i++) free(t->callbacks[i].best_weights);
-  free(t->order), free(t->snapshot), free(t->layer_stats), free(t);
+  free(t->order), free(t->snapshot), free(t->layer_stats), free(t->grad_std), free(t->alive), free(t);
 }
 
 void eng_trainer_stop(eng_trainer *t) { t->done = true; }
@@ -320,13 +324,20 @@ eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
     uint8_t labels[1 << 16];
     for (int i = 0; i < n; i++) labels[i] = t->train->labels[t->order[start + i]];
     double lr = current_lr(t);
+    /* The in-epoch sample of the layer statistics reads this step's own buffers
+     * (never the epoch's last batch: the epoch-end statistics follow it). */
+    bool last = t->batch + 1 == t->batches_per_epoch;
+    bool sample = t->stats && t->stats_every && !last && (t->batch + 1) % t->stats_every == 0;
     model_load_batch(m, t->train, t->order, start, n);
     model_forward(m, n, true, true);
     int correct = 0;
     double loss = model_loss(m, labels, n, &correct);
-    loss += model_backward(m, labels, n, NULL); /* + the penalties, from the same pass */
+    /* + the penalties, from the same pass */
+    loss += model_backward(m, labels, n, sample ? t->grad_std : NULL);
     if (!isfinite(loss)) return diverged(t, isnan(loss) ? "loss = nan" : "loss = inf", false, event);
-    int nonfinite = optimizer_apply(m, lr, m->iterations, t->batch + 1 == t->batches_per_epoch);
+    /* Before the optimizer, which may clip the gradients in place. */
+    if (sample) layer_stats_from_step(m, n, t->grad_std, t->alive, t->layer_stats);
+    int nonfinite = optimizer_apply(m, lr, m->iterations, last || sample);
     if (nonfinite >= 0) {
       /* Non-finite activations or gradients (a ReLU may hide them from the loss). */
       char where[160];
@@ -334,6 +345,7 @@ eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
       return diverged(t, where, m->iterations == 0, event);
     }
     model_apply_constraints(m);
+    if (sample) layer_stats_weights(m, t->layer_stats);
     m->iterations++;
     t->loss_sum += loss * n, t->correct += correct, t->seen += n;
     t->batch++;
@@ -350,6 +362,10 @@ eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
         return st;
       }
       *event = t->done ? ENG_EVENT_DONE : ENG_EVENT_EPOCH;
+      return ENG_OK;
+    }
+    if (sample) { /* the host reads it before the next step overwrites it */
+      *event = ENG_EVENT_STATS;
       return ENG_OK;
     }
   }

@@ -24,7 +24,7 @@ struct eng_trainer {
   eng_model *m;
   char spec[512];    /* the fit spec, as given */
   const eng_dataset *train, *val;
-  uint32_t epochs, batch_size, batches_per_epoch, stats_samples;
+  uint32_t epochs, batch_size, batches_per_epoch, stats_samples, stats_every;
   bool shuffle, stats, done, diverged;
   eng_rng shuffle_rng;
   uint32_t *order;
@@ -38,7 +38,9 @@ struct eng_trainer {
   int checkpoint_cb;
   double metrics[ENG_METRIC_COUNT];
   double progress[ENG_PROGRESS_COUNT];
-  double *layer_stats;
+  double *layer_stats; /* the last epoch end's or in-epoch sample's */
+  float *grad_std;     /* per layer, the in-epoch sample's backward pass */
+  uint8_t *alive;      /* max_width: units seen non-zero in the sample */
 };
 
 /* Monotonic seconds (epoch timing). */

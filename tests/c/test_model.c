@@ -816,9 +816,9 @@ static void test_layer_stats_stateless(void) {
   CHECK_OK(eng_model_layer_stats(m, ds, 40, stats));
   CHECK(memcmp(before, m->params, m->n_params * sizeof(float)) == 0);
   CHECK(m->dropout_rng.state == rng.state && m->dropout_rng.inc == rng.inc);
-  /* ReLU outputs: the fraction exactly zero is the dead fraction; dropout at
-   * inference passes everything. */
-  CHECK(stats[0 * ENG_STAT_COUNT + ENG_STAT_DEAD] > 0 && stats[0 * ENG_STAT_COUNT + ENG_STAT_DEAD] < 1);
+  /* ReLU: dead = the share of units zero for all 40 samples (tests/c/test_layer_stats.c
+   * checks it by hand); dropout at inference passes everything. */
+  CHECK(stats[0 * ENG_STAT_COUNT + ENG_STAT_DEAD] >= 0 && stats[0 * ENG_STAT_COUNT + ENG_STAT_DEAD] < 1);
   CHECK(stats[0 * ENG_STAT_COUNT + ENG_STAT_MEAN] > 0);
   CHECK(stats[3 * ENG_STAT_COUNT + ENG_STAT_WEIGHT_NORM] > 0 && stats[3 * ENG_STAT_COUNT + ENG_STAT_GRAD_NORM] > 0);
   CHECK_NEAR(stats[1 * ENG_STAT_COUNT + ENG_STAT_MEAN], stats[2 * ENG_STAT_COUNT + ENG_STAT_MEAN], 1e-12);
