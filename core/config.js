@@ -551,7 +551,8 @@ export function engineSpecs(config, schedule) {
     ...fit,
     epochs,
     seed: config.seed ?? 42,
-    stats: config.stats?.every_epoch ?? false,
+    // Layer statistics are always taken (the page's layer health); an old
+    // link's stats.every_epoch changes nothing, its samples still count.
     stats_samples: config.stats?.samples,
   });
   const phases = transferPhases(config);

@@ -1184,15 +1184,23 @@ export default {
     "stats": {
      "type": "boolean",
      "required": false,
-     "help": "per-layer statistics every epoch",
-     "default": false
+     "help": "per-layer statistics (layer health): every epoch and every stats_every batches",
+     "default": true
     },
     "stats_samples": {
      "type": "integer",
      "required": false,
-     "help": "samples used for the statistics",
+     "help": "samples used for the statistics at the end of each epoch",
      "default": 1000,
      "minimum": 1,
+     "maximum": 10000000
+    },
+    "stats_every": {
+     "type": "integer",
+     "required": false,
+     "help": "batches between in-epoch samples of the layer statistics (0: only at epoch ends)",
+     "default": 200,
+     "minimum": 0,
      "maximum": 10000000
     }
    }

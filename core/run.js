@@ -108,7 +108,9 @@ export function readCheckpoint(engine, bytes) {
   return meta;
 }
 
-// hooks: onEpoch(metrics), onProgress(progress), onLayerStats(rows, epoch),
+// hooks: onEpoch(metrics), onProgress(progress), onLayerStats(rows, epoch, source)
+// (source 'epoch': after an epoch, over stats_samples validation images; 'batch': the
+// in-epoch sample from a training batch, epoch fractional; 'analysis': untrained, epoch 0),
 // control() -> Promise<'go'|'stop'> (awaited between slices: pause = don't resolve yet),
 // models: Map of trained models by run id (for transfer), keepModel (bool),
 // onCheckpoint({bytes, epoch, history}) (awaited after every epoch but the last: what a
@@ -159,7 +161,7 @@ export async function runConfig(engine, loadSplit, configOrRun, hooks = {}) {
       if (config.data.standardize) model.adapt(train);
       result.layer_stats = model.layerStats(ds, config.analysis.samples ?? 1000);
       result.layers = config.model.map((l) => l.type);
-      hooks.onLayerStats?.(result.layer_stats, 0);
+      hooks.onLayerStats?.(result.layer_stats, 0, 'analysis');
     } else {
       const goOn = () => !result.error && !result.stopped_by_user && !result.checkpoint;
       const unfreeze = specs.unfreeze;
@@ -274,7 +276,13 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, p
       const dt = now() - t0;
       // Aim each slice at sliceMs so progress flows and a stop is honoured quickly.
       if (event === 'none') batches = Math.max(1, Math.min(100000, Math.round(batches * (dt > 0 ? Math.min(4, sliceMs / dt) : 4))));
-      hooks.onProgress?.(trainer.progress());
+      const progress = trainer.progress();
+      hooks.onProgress?.(progress);
+      if (event === 'stats') {
+        // Epoch 2.25: a quarter into the third epoch (history epochs count from 1).
+        const at = epochOffset + progress.epoch - 1 + progress.batch / progress.batches;
+        hooks.onLayerStats?.(trainer.layerStats(), at, 'batch');
+      }
       if (event === 'epoch' || event === 'done') {
         const m = trainer.metrics();
         if (m.epoch > lastEpoch) {
@@ -284,7 +292,7 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, p
           result.history.push(metrics);
           hooks.onEpoch?.(metrics);
           const stats = trainer.layerStats();
-          if (stats) hooks.onLayerStats?.(stats, metrics.epoch);
+          if (stats) hooks.onLayerStats?.(stats, metrics.epoch, 'epoch');
           if ((event === 'epoch' || !phase.last) && (hooks.onCheckpoint || hooks.stopAfterEpoch === metrics.epoch)) {
             const meta = { kind: 'checkpoint', run: phase.run, config: phase.config, phase: phase.name, offset: epochOffset, history: result.history };
             const bytes = trainer.save(checkpointJson(meta));

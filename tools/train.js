@@ -182,9 +182,10 @@ async function main() {
         if (opts.json) out({ event: 'epoch', run: run.id, ...m, stopped: Boolean(m.stopped), lr_reduced: Boolean(m.lr_reduced), is_best: Boolean(m.is_best) });
         else console.log(`Epoch ${m.epoch}/${run.config.fit?.epochs ?? 1}\n${epochLine(m, batches)}`);
       },
-      onLayerStats: (rows, epoch) => {
-        if (opts.json) out({ event: 'layer-stats', run: run.id, epoch, layers: rows });
-        else printStatsTable(run, rows);
+      onLayerStats: (rows, epoch, source) => {
+        if (opts.json) out({ event: 'layer-stats', run: run.id, epoch, source, layers: rows });
+        // The text output prints the tables asked for: an analysis, or stats in the configuration.
+        else if (source !== 'batch' && (run.config.analysis || run.config.stats)) printStatsTable(run, rows);
       },
     });
     if (result.checkpoint) {

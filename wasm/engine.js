@@ -474,7 +474,8 @@ function rowsToObjects(flat, names) {
   return rows;
 }
 
-const EVENTS = ['none', 'epoch', 'done'];
+// eng_trainer_run's events (engine.h ENG_EVENT_*); 'stats': an in-epoch sample of the layer statistics.
+const EVENTS = ['none', 'epoch', 'done', 'stats'];
 
 export class Trainer extends Handle {
   #owners;
@@ -488,7 +489,8 @@ export class Trainer extends Handle {
     const e = this.engine;
     e._check(e.withAlloc(({ str }) => e.M._eng_trainer_add_callback(this.ptr, str(spec))), 'adding a callback');
   }
-  // Runs up to maxBatches steps; returns 'none', 'epoch' or 'done'. Throws
+  // Runs up to maxBatches steps; returns 'none', 'epoch', 'done' or 'stats'
+  // (layerStats() holds an in-epoch sample, taken at progress()'s batch). Throws
   // EngineError on failure (divergence included: the model keeps its last good weights).
   run(maxBatches) {
     const e = this.engine;

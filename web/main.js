@@ -364,8 +364,15 @@ function wire() {
     views.status.epoch(record, metrics);
     views.table.render(session.runs, null);
   });
-  bus.on('run:stats', ({ record }) => views.inspect.refresh(record.key));
-  bus.on('run:finished', (record) => { views.runsChanged(session); views.inspect.refresh(record.key); });
+  bus.on('run:stats', ({ record, entry }) => {
+    views.health.stats(record, entry, session.runs);
+    if (entry.source !== 'batch') views.inspect.refresh(record.key);
+  });
+  bus.on('run:finished', (record) => {
+    if (record.config?.analysis && record.layerStats?.length) views.status.analysed(record);
+    views.runsChanged(session);
+    views.inspect.refresh(record.key);
+  });
   bus.on('train:state', (s) => views.status.state(s));
   bus.on('train:interrupted', (pending) => views.resume.show(pending));
   bus.on('train:invalid', ({ index, run, errors }) => {

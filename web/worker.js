@@ -193,7 +193,7 @@ async function train(id, msg) {
         event('progress', id, { run: runId, phase: 'train', ...p });
       },
       onEpoch: (m) => event('epoch', id, { run: runId, metrics: m }),
-      onLayerStats: (layers, epoch) => event('layer-stats', id, { run: runId, epoch, layers }),
+      onLayerStats: (layers, epoch, source) => event('layer-stats', id, { run: runId, epoch, source, layers }),
     });
     if (result.model) {
       models.get(runId)?.model.free();

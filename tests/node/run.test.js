@@ -77,10 +77,11 @@ test('activations that overflow behind ReLUs are divergence, not a loss stuck at
 
 test('layer statistics every epoch and analysis runs', async () => {
   const stats = [];
-  const result = await runConfig(engine, loadSplit, smallConfig({ stats: { every_epoch: true, samples: 200 } }), { onLayerStats: (rows, epoch) => stats.push({ rows, epoch }) });
-  assert.equal(stats.length, 2);
+  // An old link's stats option still works: it sets the number of images.
+  const result = await runConfig(engine, loadSplit, smallConfig({ stats: { every_epoch: true, samples: 200 } }), { onLayerStats: (rows, epoch, source) => stats.push({ rows, epoch, source }) });
+  assert.deepEqual(stats.map((s) => [s.epoch, s.source]), [[1, 'epoch'], [2, 'epoch']]);
   assert.equal(stats[0].rows.length, 2);
-  assert.ok(stats[0].rows[0].dead > 0 && stats[0].rows[0].dead < 1, 'some ReLUs output zero');
+  assert.ok(stats[0].rows[0].dead >= 0 && stats[0].rows[0].dead < 0.5, 'few ReLUs are dead for every image');
   assert.ok(stats[1].rows[0].update_ratio > 0);
   const analysis = await runConfig(engine, loadSplit, {
     ...smallConfig(), fit: undefined,
@@ -90,6 +91,47 @@ test('layer statistics every epoch and analysis runs', async () => {
   assert.equal(analysis.history.length, 0);
   assert.ok(analysis.layer_stats[0].saturated > 0.4, `sigmoid with stddev 1 saturates (${analysis.layer_stats[0].saturated})`);
   assert.ok(result.history.length === 2);
+});
+
+test('the trainer yields layer statistics every epoch and every 200 batches without being asked', async () => {
+  const stats = [];
+  const config = smallConfig({ data: { ...smallConfig().data, train: { split: 'train', start: 0, count: 6432 } } }); // 201 batches of 32
+  const result = await runConfig(engine, loadSplit, config, { onLayerStats: (rows, epoch, source) => stats.push({ rows, epoch, source }) });
+  assert.equal(result.history.length, 2);
+  // Per epoch: the in-epoch sample after batch 200 of 201, then the epoch's end.
+  assert.deepEqual(stats.map((s) => [Number(s.epoch.toFixed(4)), s.source]), [[Number((200 / 201).toFixed(4)), 'batch'], [1, 'epoch'], [Number((1 + 200 / 201).toFixed(4)), 'batch'], [2, 'epoch']]);
+  for (const s of stats) {
+    assert.equal(s.rows.length, 2);
+    for (const row of s.rows) for (const k of ['mean', 'std', 'saturated', 'dead', 'grad_std', 'grad_norm', 'weight_norm', 'update_ratio']) assert.ok(Number.isFinite(row[k]), `${s.source} ${k}`);
+    assert.ok(s.rows[0].grad_norm > 0 && s.rows[0].weight_norm > 0 && s.rows[0].update_ratio > 0, JSON.stringify(s.rows[0]));
+  }
+  // The engine API: the interval is the fit option stats_every; stats=0 turns them off.
+  const train = (await loadSplit('fashion-mnist', 'train')).slice(0, 640);
+  const model = buildModel(engine, smallConfig(), 784);
+  try {
+    const events = (spec) => {
+      const trainer = model.trainer(train, null, spec);
+      const seen = [];
+      try {
+        for (let e = trainer.run(1000); ; e = trainer.run(1000)) {
+          seen.push(e === 'stats' ? `stats@${trainer.progress().batch}` : e);
+          if (e === 'done') break;
+        }
+        return { seen, stats: trainer.layerStats() };
+      } finally {
+        trainer.free();
+      }
+    };
+    const every = events('fit epochs=1 batch_size=32 stats_every=8');
+    assert.deepEqual(every.seen, ['stats@8', 'stats@16', 'done']);
+    assert.equal(every.stats.length, 2);
+    const off = events('fit epochs=1 batch_size=32 stats=0 stats_every=8');
+    assert.deepEqual(off.seen, ['done']);
+    assert.equal(off.stats, null);
+  } finally {
+    model.free();
+    train.free();
+  }
 });
 
 test('transfer learning reuses and freezes layers of an earlier run', async () => {

@@ -6,13 +6,15 @@
 import { resultsBundle, csvField } from '../../core/results-bundle.js';
 import { kerasScript, scriptFileName } from '../../core/keras-script.js';
 import { fileStem } from '../../core/file-names.js';
+import { layerEntries } from './session.js';
 
 export { fileStem };
 
 // A page run record as the runConfig result the CLI hands to resultsBundle.
 function bundleOf(record) {
   const result = { ...(record.result ?? {}), run: record.id, history: record.history ?? [] };
-  if (!result.layer_stats && record.layerStats?.length) result.layer_stats = record.layerStats[record.layerStats.length - 1].layers;
+  const entries = layerEntries(record);
+  if (!result.layer_stats && entries.length) result.layer_stats = entries.at(-1).layers;
   if (record.error && !result.error) result.error = record.error;
   return resultsBundle(result, record.engine ?? {}, record.config ?? null);
 }

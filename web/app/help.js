@@ -98,7 +98,7 @@ export const OPTION_HELP = {
   validation_start: 'Index of the first validation image in its split.',
   standardize: 'Subtract each pixel\'s mean and divide by its std over the training set (SELU needs this).',
   test: 'Also evaluate on a test subset once, after training.',
-  stats: 'Record each layer\'s activation mean/std, saturation and gradient size after every epoch (a little slower).',
+  stats: 'Layer health is measured in every run: after each epoch on this many validation images (activation mean/std, saturation, dead units, gradient and weight norms), and every 200 batches from the training batch itself.',
   prune: 'After training, set this fraction of the smallest weights to zero, then fine-tune with them held at zero (exercise 6).',
   fine_tune_epochs: 'Epochs of training after pruning.',
   transfer: 'Reuse the first layers of another run of this plan (transfer learning); train that run first.',

@@ -9,6 +9,11 @@ import { validateConfig, DATASETS } from '../../core/config.js';
 import { WorkerError } from './client.js';
 import { runColor } from './run-colors.js';
 
+// A record's layerStats: {epoch, source, layers} per statistics event (core/run.js:
+// 'batch' in-epoch samples, 'epoch' after each epoch, 'analysis' untrained). The
+// per-layer tables and results files read the epoch-end and analysis entries.
+export const layerEntries = (record) => (record.layerStats ?? []).filter((s) => s.source !== 'batch');
+
 const FINAL = new Set(['done', 'stopped', 'diverged', 'error', 'crashed']);
 const STOP_ANSWER_MS = 5000;
 
@@ -267,8 +272,9 @@ export class Session {
         record.history.push(e.metrics);
         this.bus.emit('run:epoch', { record, metrics: e.metrics });
       } else if (e.type === 'layer-stats') {
-        record.layerStats.push({ epoch: e.epoch, layers: e.layers });
-        this.bus.emit('run:stats', { record });
+        const entry = { epoch: e.epoch, source: e.source, layers: e.layers };
+        record.layerStats.push(entry);
+        this.bus.emit('run:stats', { record, entry });
       }
     };
     let ok = true;
@@ -277,7 +283,7 @@ export class Session {
       const result = await this.client.call('train', { config: record.config, checkpoint: record.key, resume }, { onEvent });
       const { history: _h, ...rest } = result;
       record.result = rest;
-      if (result.layer_stats && !record.layerStats.length) record.layerStats.push({ epoch: 0, layers: result.layer_stats, types: result.layers });
+      if (result.layer_stats && !record.layerStats.length) record.layerStats.push({ epoch: 0, source: 'analysis', layers: result.layer_stats, types: result.layers });
       for (const r of this.runs) if (r !== record && r.id === record.id) r.inWorker = false;
       record.inWorker = true;
       if (result.diverged) {

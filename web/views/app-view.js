@@ -10,6 +10,7 @@ import { StatusView } from './status-view.js';
 import { ChartsView } from './charts-view.js';
 import { TableView } from './table-view.js';
 import { InspectView } from './inspect-view.js';
+import { HealthView } from './health-view.js';
 import { ShareView, MessagesView } from './share-view.js';
 import { placeErrors } from './errors-view.js';
 import { ResumeView } from './resume-view.js';
@@ -26,6 +27,7 @@ export function createViews(actions) {
     training: new TrainingView($('#training-view'), actions),
     status: new StatusView({ badge: $('#engine-badge'), notice: $('#isolation-notice'), controls: $('#train-controls') }, actions),
     charts: new ChartsView($('#charts')),
+    health: new HealthView($('#health-view')),
     table: new TableView($('#table-view'), actions),
     inspect: new InspectView($('#inspect-view'), { inspect: actions.inspectCall, classNames: actions.classNames }),
     share: new ShareView($('#share-view'), actions),
@@ -65,6 +67,10 @@ export function createViews(actions) {
   };
   views.runsChanged = (session) => {
     views.charts.sync(session.runs);
+    views.health.sync(session.runs);
+    // Analysis runs (experiments 1 and 2) train nothing: no curves, their result is per layer.
+    const shown = session.runs.filter((r) => r.visible);
+    $('#charts').hidden = shown.length > 0 && shown.every((r) => r.config?.analysis);
     views.table.render(session.runs, null);
     views.inspect.setRuns(session.runs);
   };

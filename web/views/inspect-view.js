@@ -1,9 +1,10 @@
 // inspect-view.js: "Look inside" a run: per-layer activation and gradient
-// statistics (analysis presets and the per-epoch option), weight histograms,
+// statistics (every run's, after each epoch; the analysis presets'), weight histograms,
 // the confusion matrix on the validation set, and misclassified images.
 // Its two charts are created once and fed new data with update('none').
 import { h, replace, imageCanvas, fmt } from './dom.js';
-import { layerSummary } from './model-view.js';
+import { layerTable } from './layer-table.js';
+import { layerEntries } from '../app/session.js';
 
 
 const METRICS = {
@@ -48,7 +49,7 @@ export class InspectView {
   // records: every run; keeps the selection if it still exists.
   setRuns(records) {
     this.records = records;
-    const usable = records.filter((r) => r.inWorker || r.layerStats?.length);
+    const usable = records.filter((r) => r.inWorker || r.layerStats?.length || r.status === 'training');
     if (this.#follow || !usable.some((r) => r.key === this.#key)) this.#key = usable[usable.length - 1]?.key ?? null;
     replace(this.runSelect, usable.length ? usable.map((r) => h('option', { value: r.key, selected: r.key === this.#key }, `${r.label}${r.inWorker ? '' : ' (curves only)'}`)) : h('option', { value: '' }, 'no run yet'));
     this.#render();
@@ -103,10 +104,10 @@ export class InspectView {
   }
 
   #stats(r) {
-    const withStats = (this.records ?? []).filter((x) => x.visible && x.layerStats?.length);
-    if (!r.layerStats?.length && !withStats.length)
-      return replace(this.body, h('p.muted', 'No layer statistics for this run. Tick "layer statistics every epoch" (Look inside & extras) before training, or load experiment 1 or 2.'));
-    const own = r.layerStats ?? [];
+    const withStats = (this.records ?? []).filter((x) => x.visible && layerEntries(x).length);
+    const own = layerEntries(r);
+    if (!own.length && !withStats.length)
+      return replace(this.body, h('p.muted', 'No layer statistics for this run yet: every run measures them after each epoch (its in-epoch samples are under Layer health).'));
     const metric = this.#metric ?? (r.reference?.saturated ? 'saturated' : 'std');
     const entry = own.find((s) => s.epoch === this.#epoch) ?? own[own.length - 1];
     const metricSelect = h('select', { 'aria-label': 'statistic', onchange: (e) => { this.#metric = e.target.value; this.#stats(r); } },
@@ -114,13 +115,14 @@ export class InspectView {
     const epochSelect = own.length > 1 ? h('select', { 'aria-label': 'epoch', onchange: (e) => { this.#epoch = Number(e.target.value); this.#stats(r); } },
       own.map((s) => h('option', { value: s.epoch, selected: s === entry }, `epoch ${s.epoch}`))) : null;
     const compare = withStats.length ? withStats : [r];
-    const n = Math.max(...compare.map((x) => x.layerStats[x.layerStats.length - 1].layers.length));
+    const latest = (x) => layerEntries(x).at(-1);
+    const n = Math.max(...compare.map((x) => latest(x).layers.length));
     this.statsChart.data.labels = Array.from({ length: n }, (_, i) => `${i + 1}`);
     this.statsChart.data.datasets = compare.length === 1 && own.length > 1
       // One run with statistics every epoch: its first epoch beside the chosen one shows the drift.
       ? [own[0], entry].filter((s, i, a) => i === 0 || s !== a[0]).map((s, i) => ({ label: `${r.label}, epoch ${s.epoch}`, data: s.layers.map((l) => l[metric]), backgroundColor: i ? r.color : `${r.color}55` }))
       : compare.map((x) => {
-        const s = x === r && entry ? entry : x.layerStats[x.layerStats.length - 1];
+        const s = x === r && entry ? entry : latest(x);
         return { label: `${x.label}${own.length > 1 && x === r ? ` (epoch ${s.epoch})` : ''}`, data: s.layers.map((l) => l[metric]), backgroundColor: x.color };
       });
     this.statsChart.options.plugins.title.text = `${METRICS[metric]} per layer`;
@@ -130,21 +132,12 @@ export class InspectView {
     // Exploding or vanishing statistics span many orders of magnitude: a log axis shows them.
     this.statsChart.options.scales.y = wide ? { type: 'logarithmic', title: { display: true, text: 'log scale' }, ticks: { callback: powerOfTen } } : { type: 'linear', beginAtZero: metric !== 'mean', title: { display: false } };
     this.statsChart.update('none');
-    const book = r.reference?.saturated;
-    const layers = r.config?.model ?? [];
-    const rows = (entry?.layers ?? []).map((l, i) => h('tr',
-      h('td', String(i + 1)), h('td.layer-name', layerSummary(layers[i])),
-      h('td.num', fmt.num(l.mean)), h('td.num', fmt.num(l.std)), h('td.num', fmt.pct(l.saturated)),
-      book ? h('td.num', book[i] !== undefined ? fmt.pct(book[i]) : '–') : null,
-      h('td.num', fmt.pct(l.dead)), h('td.num', fmt.num(l.grad_std)), h('td.num', fmt.num(l.update_ratio))));
     replace(this.body,
       h('div.inspect-tools', h('label.inline-label', 'Statistic ', metricSelect), epochSelect ? h('label.inline-label', 'Epoch ', epochSelect) : null),
       this.statsBox,
-      h('p.help', 'Saturated: sigmoid outputs below 0.01 or above 0.99 (flat tails, tiny gradients). Dead: ReLU outputs that are zero for every sample. A healthy deep net keeps activation and gradient std roughly constant from layer to layer.'),
+      h('p.help', 'Saturated: sigmoid outputs below 0.01 or above 0.99 (flat tails, tiny gradients). Dead: units that output zero for every image measured (dying ReLUs). A healthy deep net keeps activation and gradient std roughly constant from layer to layer.'),
       entry ? h('h3.subhead', `${r.label}: per layer, ${entry.epoch ? `after epoch ${entry.epoch}` : 'untrained'}`) : null,
-      entry ? h('div.table-wrap', h('table.runs.compact',
-        h('thead', h('tr', ['#', 'layer', 'mean', 'std', 'saturated', book ? 'book' : null, 'dead', 'grad std', 'update ratio'].filter(Boolean).map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', rows))) : null);
+      entry ? layerTable(r, entry) : null);
   }
 
   #weights(r, tensors) {

@@ -160,6 +160,11 @@ export class StatusView {
     if (Number.isFinite(m.samples_per_second)) this.#speed.value = m.samples_per_second;
     this.last = `${record.label}: epoch ${m.epoch}, val accuracy ${fmt.acc(m.val_accuracy)}, ${fmt.int(m.samples_per_second)} samples/s`;
   }
+
+  // An analysis run (experiments 1 and 2) ends with no epoch: say where its result is.
+  analysed(record) {
+    this.last = `${record.label}: the per-layer statistics are under Layer health.`;
+  }
 }
 
 const SHORTCUT = 'Alt+T';

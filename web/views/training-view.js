@@ -39,7 +39,7 @@ export class TrainingView {
       section('Callbacks', { id: 'sec-callbacks', open: Boolean(config.callbacks?.length) }, this.#callbackFields(config)),
       section('Training loop', { id: 'sec-fit' }, this.#fitFields(config)),
       section('Transfer learning', { id: 'sec-transfer', open: Boolean(config.transfer) }, transferFields(config, ctx, this.actions)),
-      section('Look inside & extras', { id: 'sec-extras', open: Boolean(config.stats || config.prune) }, this.#extraFields(config)));
+      section('Look inside & extras', { id: 'sec-extras', open: Boolean(config.stats?.samples || config.prune) }, this.#extraFields(config)));
     if (this.preview) this.showPreview(this.preview);
     this.showPreviewError(this.previewError);
   }
@@ -179,11 +179,8 @@ export class TrainingView {
   }
 
   #extraFields(config) {
-    const out = [checkField({
-      path: 'stats', label: 'layer statistics every epoch', value: Boolean(config.stats?.every_epoch), help: OPTION_HELP.stats, def: '!n/a (the book uses a custom loop)',
-      onValue: (_, v) => this.actions.mutate((c) => { if (v) c.stats = { every_epoch: true, samples: 1000 }; else delete c.stats; }),
-    })];
-    if (config.stats) out.push(numberField({ path: 'stats.samples', label: 'statistics samples', value: config.stats.samples, help: 'Training images used to measure the statistics.', def: '!n/a', step: 1, onValue: (p, v) => this.actions.set(p, v) }));
+    // Layer health is always measured; only its sample size is a setting.
+    const out = [numberField({ path: 'stats.samples', label: 'layer statistics: images', value: config.stats?.samples, help: OPTION_HELP.stats, def: '!1000', step: 1, onValue: (p, v) => this.actions.set(p, v) })];
     out.push(checkField({
       path: 'prune', label: 'magnitude pruning', value: Boolean(config.prune), help: OPTION_HELP.prune, def: '!n/a (TF Model Optimization)',
       onValue: (_, v) => this.actions.mutate((c) => { if (v) c.prune = { fraction: 0.9, fine_tune_epochs: 3 }; else delete c.prune; }),

@@ -1,0 +1,45 @@
+// layer-table.js: the per-layer statistics of a run as a table, with the book's
+// numbers beside them where the preset carries some (experiment 1's saturation per
+// layer, the mean and std ranges). "Look inside" and the layer-health panel both
+// show it; the statistics are engine/layer_stats.c's (dead = units that output 0
+// for every image measured).
+import { h, fmt } from './dom.js';
+import { layerSummary } from './model-view.js';
+import { layerEntries } from '../app/session.js';
+
+// A [low, high] range the book reported (exp01: mean 0.48-0.58), as text.
+const range = (r) => (Array.isArray(r) ? (r[0] === r[1] ? fmt.num(r[0]) : `${fmt.num(r[0])}–${fmt.num(r[1])}`) : null);
+
+// One run's table: a row per layer.
+export function layerTable(record, entry) {
+  const book = record.reference?.saturated;
+  const layers = record.config?.model ?? [];
+  const head = ['#', 'layer', 'mean', 'std', 'saturated', book ? 'book' : null, 'dead units', 'grad norm', 'grad std', 'update ratio'].filter(Boolean);
+  const rows = entry.layers.map((l, i) => h('tr',
+    h('td', String(i + 1)), h('td.layer-name', layerSummary(layers[i])),
+    h('td.num', fmt.num(l.mean)), h('td.num', fmt.num(l.std)), h('td.num', fmt.pct(l.saturated)),
+    book ? h('td.num', book[i] !== undefined ? fmt.pct(book[i]) : '–') : null,
+    h('td.num', fmt.pct(l.dead)), h('td.num', fmt.num(l.grad_norm)), h('td.num', fmt.num(l.grad_std)), h('td.num', fmt.num(l.update_ratio))));
+  const ranges = [['mean', record.reference?.mean], ['std', record.reference?.std]].filter(([, r]) => range(r));
+  return [
+    h('div.table-wrap', h('table.runs.compact.layer-table', { dataset: { run: record.key } },
+      h('caption.sr-only', `${record.label}: statistics per layer`),
+      h('thead', h('tr', head.map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', rows))),
+    ranges.length ? h('p.help', `Book: ${ranges.map(([k, r]) => `${k} ${range(r)}`).join(', ')} in every layer.`) : null,
+  ];
+}
+
+// Several runs side by side (experiment 2's four initializers): a row per layer,
+// the activation and gradient std of each run.
+export function layerComparison(records) {
+  const entries = records.map((r) => layerEntries(r).at(-1));
+  const n = Math.max(...entries.map((e) => e.layers.length));
+  const layers = records[0].config?.model ?? [];
+  return h('div.table-wrap', h('table.runs.compact.layer-table',
+    h('caption.sr-only', 'Activation and gradient std per layer, per run'),
+    h('thead', h('tr', h('th', { scope: 'col' }, '#'), h('th', { scope: 'col' }, 'layer'),
+      records.map((r) => [h('th.num', { scope: 'col' }, `${r.label}: std`), h('th.num', { scope: 'col' }, `${r.label}: grad std`)]))),
+    h('tbody', Array.from({ length: n }, (_, i) => h('tr', h('td', String(i + 1)), h('td.layer-name', layerSummary(layers[i])),
+      entries.map((e) => [h('td.num', fmt.num(e.layers[i]?.std)), h('td.num', fmt.num(e.layers[i]?.grad_std))]))))));
+}
