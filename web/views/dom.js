@@ -72,3 +72,9 @@ export const fmt = {
   int: (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–'),
   secs: (v) => (Number.isFinite(v) ? (v < 10 ? `${v.toFixed(1)} s` : v < 120 ? `${Math.round(v)} s` : `${Math.floor(v / 60)} min ${Math.round(v % 60)} s`) : '–'),
 };
+
+// Log-axis ticks: only the powers of ten, written 1e-6 ... 1e19.
+export function powerOfTen(value) {
+  const exponent = Math.log10(value);
+  return Math.abs(exponent - Math.round(exponent)) < 1e-9 ? (Math.abs(exponent) < 4 ? String(value) : `1e${Math.round(exponent)}`) : '';
+}

@@ -11,12 +11,12 @@
 //   the book's numbers, and the table (layer-table.js).
 // Charts are created once; a statistics event appends points and draws with
 // update('none'); the per-layer charts change only after an epoch.
-import { h, replace } from './dom.js';
+import { h, replace, powerOfTen } from './dom.js';
 import { layerTable, layerComparison } from './layer-table.js';
 import { layerEntries } from '../app/session.js';
 
 const OVER_TIME = {
-  grad: { title: 'Gradient flow: gradient norm per layer', key: 'grad_norm', y: 'kernel gradient norm', log: true, layers: 'kernels' },
+  grad: { title: 'Gradient flow (norm per layer)', key: 'grad_norm', y: 'gradient norm', log: true, layers: 'kernels' },
   saturated: { title: 'Saturated outputs per layer', key: 'saturated', y: '% saturated', pct: true, layers: 'hidden' },
   dead: { title: 'Dead units per layer', key: 'dead', y: '% dead units', pct: true, layers: 'hidden' },
 };
@@ -46,6 +46,16 @@ function layersFor(record, which, count) {
   return all.filter((i) => (which === 'kernels' ? model[i].type === 'dense' : i < count - 1 && (model[i].type === 'dense' || model[i].type === 'activation')));
 }
 
+// Log-axis ticks: powers of ten over a wide range, plain numbers within one decade.
+function logTick(value, index, ticks) {
+  const values = ticks.map((t) => t.value).filter((v) => v > 0);
+  if (Math.max(...values) / Math.min(...values) >= 10) return powerOfTen(value);
+  return Number(value.toPrecision(2)).toString();
+}
+
+// A run in a key above the charts: its colour (dashed for the book) and its name.
+const key = (label, color, dashed = false) => h('span.health-run', h('span.swatch', { class: dashed ? 'dashed' : null, style: { background: dashed ? 'none' : color, borderColor: color } }), label);
+
 const value = (spec, v) => (spec.pct ? 100 * v : v);
 const usable = (spec, v) => Number.isFinite(v) && (!spec.log || v > 0);
 
@@ -59,10 +69,11 @@ function chart(canvas, { x, y, log, pct, xMin }) {
       elements: { point: { radius: 0, hoverRadius: 3 }, line: { borderWidth: 1.6, tension: 0 } },
       scales: {
         x: { type: 'linear', min: xMin, title: { display: true, text: x }, ticks: { precision: x === 'layer' ? 0 : undefined } },
-        y: { type: log ? 'logarithmic' : 'linear', beginAtZero: !log, suggestedMax: pct ? 10 : undefined, title: { display: true, text: y } },
+        y: { type: log ? 'logarithmic' : 'linear', beginAtZero: !log, suggestedMax: pct ? 10 : undefined, title: { display: true, text: y }, ticks: { callback: log ? logTick : undefined } },
       },
       plugins: {
-        legend: { position: 'bottom', labels: { boxWidth: 10, boxHeight: 10, padding: 6, filter: (item, data) => data.datasets[item.datasetIndex].legend !== false } },
+        // The runs are named once, above the charts (#key): four legends would crowd small charts.
+        legend: { display: false },
         tooltip: { callbacks: { label: (c) => `${c.dataset.tip ?? c.dataset.label}: ${Number(c.parsed.y).toPrecision(3)}${pct ? ' %' : ''}` } },
       },
     },
@@ -84,6 +95,8 @@ export class HealthView {
     };
     for (const [k, s] of Object.entries(OVER_TIME)) this.time[k] = chart(box(`time-${k}`, s.title), { x: 'epoch', y: s.y, log: s.log, pct: s.pct, xMin: 0 });
     for (const [k, s] of Object.entries(PER_LAYER)) this.layer[k] = chart(box(`layer-${k}`, s.title), { x: 'layer', y: s.pct ? '%' : s.key.replace('_', ' '), pct: s.pct, xMin: 1 });
+    this.timeKey = h('p.chart-key.health-key');
+    this.layerKey = h('p.chart-key.health-key');
     this.empty = h('p.muted.health-empty', 'Each layer\'s health appears here while a run trains: every 200 batches and after every epoch, for every run.');
     this.timeHead = h('h3.subhead', 'Over training');
     this.timeGrid = h('div.health-grid.over-time', Object.keys(OVER_TIME).map((k) => this.boxes[`time-${k}`]));
@@ -91,7 +104,7 @@ export class HealthView {
     this.layerHead = h('h3.subhead', 'Per layer');
     this.layerGrid = h('div.health-grid.per-layer', Object.keys(PER_LAYER).map((k) => this.boxes[`layer-${k}`]));
     this.tables = h('div.health-tables');
-    replace(root, this.empty, this.timeHead, this.timeGrid, this.timeHelp, this.layerHead, this.layerGrid, this.tables);
+    replace(root, this.empty, this.timeHead, this.timeKey, this.timeGrid, this.timeHelp, this.layerHead, this.layerKey, this.layerGrid, this.tables);
     this.#show();
   }
 
@@ -102,7 +115,13 @@ export class HealthView {
     for (const c of Object.values(this.time)) c.data.datasets = [];
     this.#runs.clear();
     for (const r of shown) for (const entry of r.layerStats) if (entry.source !== 'analysis' && entry.epoch > 0) this.#append(r, entry);
-    for (const c of Object.values(this.time)) c.update('none');
+    // The axis spans the planned epochs, so the lines grow across it as the runs train.
+    const epochs = Math.max(1, ...records.filter((r) => r.visible).map((r) => (r.config?.fit?.epochs ?? 1) + (r.config?.prune?.fine_tune_epochs ?? 0)));
+    for (const c of Object.values(this.time)) {
+      c.options.scales.x.suggestedMax = epochs;
+      c.update('none');
+    }
+    replace(this.timeKey, shown.filter((r) => this.#runs.has(r.key)).map((r) => key(r.label, r.color)), h('span', 'lighter: layers nearer the input'));
     this.#perLayer(shown);
   }
 
@@ -132,6 +151,7 @@ export class HealthView {
         }));
       }
       this.#runs.set(record.key, run);
+      this.timeKey.insertBefore(key(record.label, record.color), this.timeKey.lastChild);
     }
     for (const [k, spec] of Object.entries(OVER_TIME))
       for (const [i, ds] of run.lines[k]) {
@@ -162,16 +182,19 @@ export class HealthView {
         }
       }
       c.data.datasets = sets;
+      c.options.scales.x.max = Math.max(1, ...sets.flatMap((d) => d.data.map((p) => p.x)));
       // Exploding or vanishing statistics span orders of magnitude: a log axis shows them.
       const ys = sets.flatMap((d) => d.data.map((p) => p.y));
       const wide = !spec.pct && ys.length > 0 && ys.every((y) => y > 0) && Math.max(...ys) / Math.min(...ys) > 1000;
       c.options.scales.y.type = wide ? 'logarithmic' : 'linear';
+      c.options.scales.y.ticks.callback = wide ? logTick : undefined;
       c.options.scales.y.beginAtZero = !wide && k !== 'mean';
       c.update('none');
     }
     const analysis = runs.length > 0 && runs.every((r) => !layerEntries(r).at(-1).epoch);
     const last = runs.map((r) => layerEntries(r).at(-1).epoch);
     this.layerHead.textContent = analysis ? 'Per layer, untrained (before any training step)' : `Per layer, after epoch ${Math.max(...last, 0)}`;
+    replace(this.layerKey, runs.map((r) => key(r.label, r.color)), runs.some((r) => r.reference?.saturated || r.reference?.mean || r.reference?.std) ? key('book', BOOK, true) : null);
     replace(this.tables, runs.length === 1 ? layerTable(runs[0], layerEntries(runs[0]).at(-1)) : runs.length > 1 ? layerComparison(runs) : null);
     this.#show();
   }

@@ -2,7 +2,7 @@
 // statistics (every run's, after each epoch; the analysis presets'), weight histograms,
 // the confusion matrix on the validation set, and misclassified images.
 // Its two charts are created once and fed new data with update('none').
-import { h, replace, imageCanvas, fmt } from './dom.js';
+import { h, replace, imageCanvas, fmt, powerOfTen } from './dom.js';
 import { layerTable } from './layer-table.js';
 import { layerEntries } from '../app/session.js';
 
@@ -189,12 +189,6 @@ export class InspectView {
       h('div.gallery.errors', list.map((e) => h('figure.sample.wrong', imageCanvas(e.pixels, e.rows, e.cols, e.channels, 2),
         h('figcaption', h('span.pred', `${names[e.predicted]} ${Math.round(e.confidence * 100)}%`), h('span.truth', `true: ${names[e.label]}`))))));
   }
-}
-
-// Log-axis ticks: only the powers of ten, written 1e-6 ... 1e19.
-function powerOfTen(value) {
-  const exponent = Math.log10(value);
-  return Math.abs(exponent - Math.round(exponent)) < 1e-9 ? (Math.abs(exponent) < 4 ? String(value) : `1e${Math.round(exponent)}`) : '';
 }
 
 function histogram(data, bins) {

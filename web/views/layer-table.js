@@ -35,11 +35,18 @@ export function layerTable(record, entry) {
 export function layerComparison(records) {
   const entries = records.map((r) => layerEntries(r).at(-1));
   const n = Math.max(...entries.map((e) => e.layers.length));
-  const layers = records[0].config?.model ?? [];
+  // Runs that differ in a layer's initializer (experiment 2) or activation (experiment 3):
+  // the layer without its initializer, each variant once.
+  const name = (i) => {
+    const names = [...new Set(records.map((r) => layerSummary(r.config?.model?.[i])))];
+    return names.length === 1 ? names[0] : [...new Set(names.map((n) => n.split(' · ')[0]))].join(' / ');
+  };
   return h('div.table-wrap', h('table.runs.compact.layer-table',
     h('caption.sr-only', 'Activation and gradient std per layer, per run'),
-    h('thead', h('tr', h('th', { scope: 'col' }, '#'), h('th', { scope: 'col' }, 'layer'),
-      records.map((r) => [h('th.num', { scope: 'col' }, `${r.label}: std`), h('th.num', { scope: 'col' }, `${r.label}: grad std`)]))),
-    h('tbody', Array.from({ length: n }, (_, i) => h('tr', h('td', String(i + 1)), h('td.layer-name', layerSummary(layers[i])),
+    h('thead',
+      h('tr', h('th', { scope: 'col', rowspan: '2' }, '#'), h('th', { scope: 'col', rowspan: '2' }, 'layer'),
+        records.map((r) => h('th.run-head', { scope: 'colgroup', colspan: '2' }, h('span.swatch', { style: { background: r.color } }), r.label))),
+      h('tr', records.map(() => [h('th.num', { scope: 'col' }, 'std'), h('th.num', { scope: 'col' }, 'grad std')]))),
+    h('tbody', Array.from({ length: n }, (_, i) => h('tr', h('td', String(i + 1)), h('td.layer-name', name(i)),
       entries.map((e) => [h('td.num', fmt.num(e.layers[i]?.std)), h('td.num', fmt.num(e.layers[i]?.grad_std))]))))));
 }
