@@ -128,4 +128,19 @@ describe('layer health', () => {
     await shot(page, 'health-exp02', { top: false });
     assert.deepEqual(page.errors, []);
   });
+
+  it('exercise 3: SELU layers keep mean 0 and std 1, beside the chapter and with the curves', async () => {
+    await page.click('.preset[data-preset="ex03"]');
+    await quickTry(page, 1, 600);
+    await page.click('[data-action="train"]');
+    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
+    await waitIdle(page);
+    await page.waitForFunction(() => document.querySelectorAll('#health-view table.layer-table tbody tr').length === 21);
+    assert.match(await page.textContent('#health-view'), /Book: mean 0, std 1 in every layer\./);
+    assert.ok((await page.$$eval('#health-view h3.subhead', (e) => e.map((x) => x.textContent))).includes('Per layer, after epoch 1'));
+    const std = await healthData(page, 'layer-std');
+    assert.deepEqual(std.map((d) => [d.label, d.xs.length]), [['20 x SELU', 21], ['book range', 2], ['book 1', 2]]);
+    assert.equal(await page.isVisible('#charts'), true, 'a trained run keeps its curves');
+    assert.equal((await healthData(page, 'time-grad')).length, 21, 'a gradient-flow line per dense layer');
+  });
 });

@@ -7,6 +7,9 @@ import { h, fmt } from './dom.js';
 import { layerSummary } from './model-view.js';
 import { layerEntries } from '../app/session.js';
 
+// A table wider than a phone scrolls sideways: the keyboard must reach it (WCAG 2.1.1).
+const scroller = (label, table) => h('div.table-wrap', { tabindex: '0', role: 'region', 'aria-label': label }, table);
+
 // A [low, high] range the book reported (exp01: mean 0.48-0.58), as text.
 const range = (r) => (Array.isArray(r) ? (r[0] === r[1] ? fmt.num(r[0]) : `${fmt.num(r[0])}–${fmt.num(r[1])}`) : null);
 
@@ -22,7 +25,7 @@ export function layerTable(record, entry) {
     h('td.num', fmt.pct(l.dead)), h('td.num', fmt.num(l.grad_norm)), h('td.num', fmt.num(l.grad_std)), h('td.num', fmt.num(l.update_ratio))));
   const ranges = [['mean', record.reference?.mean], ['std', record.reference?.std]].filter(([, r]) => range(r));
   return [
-    h('div.table-wrap', h('table.runs.compact.layer-table', { dataset: { run: record.key } },
+    scroller(`${record.label}: statistics per layer`, h('table.runs.compact.layer-table', { dataset: { run: record.key } },
       h('caption.sr-only', `${record.label}: statistics per layer`),
       h('thead', h('tr', head.map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', rows))),
@@ -41,7 +44,7 @@ export function layerComparison(records) {
     const names = [...new Set(records.map((r) => layerSummary(r.config?.model?.[i])))];
     return names.length === 1 ? names[0] : [...new Set(names.map((n) => n.split(' · ')[0]))].join(' / ');
   };
-  return h('div.table-wrap', h('table.runs.compact.layer-table',
+  return scroller('statistics per layer, per run', h('table.runs.compact.layer-table',
     h('caption.sr-only', 'Activation and gradient std per layer, per run'),
     h('thead',
       h('tr', h('th', { scope: 'col', rowspan: '2' }, '#'), h('th', { scope: 'col', rowspan: '2' }, 'layer'),
