@@ -3,6 +3,7 @@
 //   | native <n> <quick|full> | tfjs <quick|full> | extras [quick]
 //   | sweep-config <quick|full> (the sweep's base configuration and grid, printed)
 //   | sweep-sequential <quick|full> (its trials one after another, all threads)
+//   | stats <quick|full> <rounds> (the cost of the live layer statistics)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { loadEngine } from '../wasm/node.js';
 import { nodeDataLoader } from '../datasets/node.js';
-import { runConfig } from '../core/run.js';
+import { runConfig, buildModel } from '../core/run.js';
 import { findPreset } from '../core/presets.js';
 import { toSpecs } from '../core/prepare.js';
+import description from '../core/description.js';
 import { planSweep, parseGrid } from '../core/sweep.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -200,8 +202,75 @@ async function sweepSequential(quick) {
   return { seconds, trials: trials.length, threads: engine.info.threads, trials_per_minute: (60 * trials.length) / seconds, best_val_accuracy: results };
 }
 
+// The cost of the live layer statistics (engine/layer_stats.c): W1 epochs with
+// them off (stats=0), at epoch ends only (stats_every=0) and on as every run has
+// them (every epoch and every 200 batches), alternating in one process after a
+// warm-up of each, so the JIT and the machine's drift treat all alike. Seconds
+// are the engine's own epoch time (eng_trainer_metrics), scaled to 55,000 images.
+const STATS_VARIANTS = { off: 'stats=0', epoch_ends: 'stats_every=0', on: '' };
+async function statsCost(quick, rounds) {
+  const engine = await loadEngine({ variant: 'threads' });
+  const full = await nodeDataLoader(engine)('fashion-mnist', 'train');
+  const count = quick ? 11000 : 55000;
+  const config = w1Config(count);
+  const specs = toSpecs(config, { trainCount: count });
+  const epoch = (ds, extra) => {
+    const model = buildModel(engine, config, ds.features, { specs });
+    const trainer = model.trainer(ds, null, `${specs.fit} ${extra}`, specs.callbacks);
+    let samples = 0;
+    try {
+      for (let e = trainer.run(100000); e !== 'done'; e = trainer.run(100000)) samples += e === 'stats';
+      return { seconds: trainer.metrics().seconds * (55000 / ds.count), samples };
+    } finally {
+      trainer.free();
+      model.free();
+    }
+  };
+  const warm = full.slice(0, 3200);
+  for (const extra of Object.values(STATS_VARIANTS)) epoch(warm, extra);
+  warm.free();
+  const train = full.slice(0, count);
+  const seconds = Object.fromEntries(Object.keys(STATS_VARIANTS).map((k) => [k, []]));
+  let samples = 0;
+  for (let r = 0; r < rounds; r++)
+    for (const [k, extra] of Object.entries(STATS_VARIANTS)) {
+      const e = epoch(train, extra);
+      seconds[k].push(e.seconds);
+      if (k === 'on') samples = e.samples;
+    }
+  // The parts, each timed many times (minimum): on a loaded machine the epochs
+  // above differ by more than the statistics cost. The epoch end's statistics
+  // (eng_model_layer_stats over 1000 images, what the trainer calls), and one
+  // in-epoch sample: 100 steps sampling after every step against none.
+  const ms = (fn) => { const t0 = performance.now(); fn(); return performance.now() - t0; };
+  const model = buildModel(engine, config, train.features, { specs });
+  const endMs = Math.min(...Array.from({ length: 5 * rounds }, () => ms(() => model.layerStats(train, 1000))));
+  const steps = full.slice(0, 3200);
+  const part = { off: [], every: [] };
+  for (let r = 0; r < 5 * rounds; r++)
+    for (const [k, extra] of [['off', 'stats=0'], ['every', 'stats_every=1 stats_samples=1']]) {
+      const trainer = model.trainer(steps, null, `fit epochs=1 batch_size=32 shuffle=0 ${extra}`);
+      part[k].push(ms(() => { for (let e = trainer.run(100000); e !== 'done'; e = trainer.run(100000)); }));
+      trainer.free();
+    }
+  model.free();
+  steps.free();
+  train.free();
+  engine.close();
+  // 100 steps: 99 samples (not after the last step) and one epoch end over 1 image.
+  const sampleMs = (Math.min(...part.every) - Math.min(...part.off)) / 99;
+  // A whole W1 epoch: 1719 steps of 32, a sample after every stats_every-th but the last.
+  const w1Steps = Math.ceil(55000 / 32);
+  const w1Samples = Math.floor((w1Steps - 1) / description.fit.fit.options.stats_every.default);
+  return {
+    seconds, samples_per_epoch: samples, images: count, threads: engine.info.threads, relaxed: engine.info.relaxed,
+    end_ms: endMs, sample_ms: sampleMs, w1_samples: w1Samples, step_ms: Math.min(...part.off) / 100, w1_steps: w1Steps,
+  };
+}
+
 let result;
-if (kind === 'sweep-config') result = { config: sweepConfig(rest[0] === 'quick'), grid: SWEEP_GRID };
+if (kind === 'stats') result = await statsCost(rest[0] === 'quick', Number(rest[1] ?? 3));
+else if (kind === 'sweep-config') result = { config: sweepConfig(rest[0] === 'quick'), grid: SWEEP_GRID };
 else if (kind === 'sweep-sequential') result = await sweepSequential(rest[0] === 'quick');
 else if (kind === 'wasm') result = await wasmEpoch(rest[0], rest[1], rest[2] === 'quick', rest[3] ?? 'auto', rest[4]);
 else if (kind === 'native') result = nativeEpoch(Number(rest[0]), rest[1] === 'quick');

@@ -5,8 +5,9 @@
 // the minimum (and median) of the rounds. Then the same with one core held busy by
 // another process (`yes`, killed at the end), the GEMM against the standalone
 // peak kernel, sweep throughput (npm run sweep's W single-threaded workers against the
-// same trials one after another on all threads), and the browser.
-//   node tools/bench.js [--rounds N] [--no-tfjs] [--no-browser] [--no-contention] [--no-sweep] [--sweep-only] [--quick]
+// same trials one after another on all threads), the cost of the live layer statistics
+// (W1 epochs with and without them, and their parts), and the browser.
+//   node tools/bench.js [--rounds N] [--no-tfjs] [--no-browser] [--no-contention] [--no-sweep] [--sweep-only] [--only-stats] [--quick]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,8 +35,32 @@ console.log(`W1 benchmark on ${os.cpus()[0].model}, ${os.cpus().length} cores, N
 if (load() > 0.5) console.log(`warning: load average ${load().toFixed(2)}: another process is using the CPU; numbers will be noisy`);
 
 const mode = quick ? 'quick' : 'full';
+// The live layer statistics every run takes (issue 12: target at most 3 % of a W1 epoch).
+function statsCost() {
+  process.stdout.write('live layer statistics: W1 epochs with and without them, alternating...\n');
+  const s = runChild('stats', [mode, String(rounds)]);
+  if (s.error) return console.log(`live layer statistics: error: ${s.error}`);
+  const off = Math.min(...s.seconds.off);
+  console.log(`\nLive layer statistics, W1 epoch (WASM ${s.relaxed ? 'relaxed' : 'plain'} SIMD, ${s.threads} threads, ${s.images} images scaled to 55,000; min of ${rounds} alternating rounds; ${s.samples_per_epoch} in-epoch samples per epoch):`);
+  console.log('| statistics | seconds (min) | median | vs off |\n|---|---|---|---|');
+  const rows = [['off (fit stats=0)', 'off'], ['epoch ends only (stats_every=0)', 'epoch_ends'], ['on, the default: every epoch + every 200 batches', 'on']];
+  for (const [label, k] of rows) {
+    const t = Math.min(...s.seconds[k]);
+    console.log(`| ${label} | ${t.toFixed(2)} | ${median(s.seconds[k]).toFixed(2)} | ${k === 'off' ? '1.000' : `${(t / off).toFixed(3)} (${t >= off ? '+' : ''}${(100 * (t / off - 1)).toFixed(1)} %)`} |`);
+  }
+  // The parts, each the minimum of many short timings: steadier than whole epochs on a busy machine.
+  const cost = s.end_ms + s.w1_samples * s.sample_ms;
+  const epochFromSteps = s.step_ms * s.w1_steps;
+  console.log(`From the parts (minimum of ${5 * rounds} short timings each): epoch-end statistics ${s.end_ms.toFixed(1)} ms, one in-epoch sample ` +
+    `${s.sample_ms.toFixed(2)} ms (x ${s.w1_samples} in a W1 epoch): ${cost.toFixed(0)} ms per W1 epoch = ${(100 * cost / (1000 * off)).toFixed(2)} % of the epoch ` +
+    `without them above, ${(100 * cost / epochFromSteps).toFixed(2)} % of ${s.w1_steps} steps at the ${s.step_ms.toFixed(2)} ms measured beside them (target: at most 3 %)`);
+}
 if (sweepOnly) {
   sweepThroughput();
+  process.exit(0);
+}
+if (args.includes('--only-stats')) {
+  statsCost();
   process.exit(0);
 }
 const variants = [
@@ -126,6 +151,8 @@ if (has('default threads (adaptive)')) {
     console.log(`| ${name} | ${best(name).toFixed(2)} (median ${median(times.get(name)).toFixed(2)}) | ${has('1 thread') ? (best('1 thread') / best(name)).toFixed(2) + 'x' : '–'} | ${r.threads > 1 ? Math.round(100 * r.alone) + '%' : '–'} |`);
   }
 }
+
+statsCost();
 
 const extras = runChild('extras', [mode]);
 if (extras.error) console.log(`\nextras failed: ${extras.error}`);
