@@ -14,6 +14,7 @@
 import { h, replace, powerOfTen } from './dom.js';
 import { layerTable, layerComparison } from './layer-table.js';
 import { layerEntries } from '../app/session.js';
+import { runPoint } from '../app/run-colors.js';
 
 const OVER_TIME = {
   grad: { title: 'Gradient flow (norm per layer)', key: 'grad_norm', y: 'gradient norm', log: true, layers: 'kernels' },
@@ -167,7 +168,7 @@ export class HealthView {
       const c = this.layer[k];
       const sets = runs.map((r) => {
         const entry = layerEntries(r).at(-1);
-        return { label: r.label, tip: `${r.label}${entry.epoch ? `, epoch ${entry.epoch}` : ', untrained'}`, borderColor: r.color, backgroundColor: r.color, pointRadius: 2.5,
+        return { label: r.label, tip: `${r.label}${entry.epoch ? `, epoch ${entry.epoch}` : ', untrained'}`, borderColor: r.color, backgroundColor: r.color, pointRadius: 2.5, pointStyle: runPoint(r.colorIndex),
           data: entry.layers.map((l, i) => ({ x: i + 1, y: value(spec, l[spec.key]) })).filter((p) => Number.isFinite(p.y)) };
       });
       for (const r of runs) {
