@@ -76,7 +76,9 @@ describe('a reload during training', () => {
     const offer = page.locator('#resume-offer');
     await offer.waitFor({ state: 'visible', timeout: 30000 });
     const text = await offer.textContent();
-    assert.match(text, /"resume-adam( #2)?" had finished epoch [12] of 5/);
+    // The pause lands between slices, so epoch 3 may have finished when the
+    // page sees the click (a loaded machine): any epoch before the last will do.
+    assert.match(text, /"resume-adam( #2)?" had finished epoch [1-4] of 5/);
     assert.match(text, /1 queued run had not started/);
     const before = (await runRecords(page)).filter((r) => r.status === 'interrupted');
     assert.equal(before.length, 1, 'the interrupted run is listed, with its curves');
