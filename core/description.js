@@ -1206,6 +1206,70 @@ export default {
    }
   }
  },
+ "lr_finder": {
+  "lr_finder": {
+   "keras": "",
+   "help": "the learning-rate range test: the loss as the rate grows exponentially batch by batch",
+   "options": {
+    "min_learning_rate": {
+     "type": "number",
+     "required": false,
+     "help": "the first batch's rate (the book: 1e-5)",
+     "default": 0.00001,
+     "minimum": 1e-12,
+     "maximum": 1000000
+    },
+    "max_learning_rate": {
+     "type": "number",
+     "required": false,
+     "help": "the last batch's rate (the book: 10)",
+     "default": 10,
+     "minimum": 1e-12,
+     "maximum": 1000000
+    },
+    "steps": {
+     "type": "integer",
+     "required": false,
+     "help": "batches from the first rate to the last (the book: 500)",
+     "default": 500,
+     "minimum": 2,
+     "maximum": 100000
+    },
+    "batch_size": {
+     "type": "integer",
+     "required": false,
+     "help": "images per batch",
+     "default": 32,
+     "minimum": 1,
+     "maximum": 65536
+    },
+    "seed": {
+     "type": "integer",
+     "required": false,
+     "help": "seed of the batches' order",
+     "default": 42,
+     "minimum": 0,
+     "maximum": 4294967295
+    },
+    "stop_factor": {
+     "type": "number",
+     "required": false,
+     "help": "stop once the smoothed loss exceeds this many times its minimum",
+     "default": 4,
+     "minimum": 1,
+     "maximum": 1000000000
+    },
+    "smoothing": {
+     "type": "number",
+     "required": false,
+     "help": "weight of the loss's moving average (fastai's 0.98; 0: each batch's own loss)",
+     "default": 0.98,
+     "minimum": 0,
+     "maximum": 0.9999
+    }
+   }
+  }
+ },
  "activations": [
   "linear",
   "sigmoid",

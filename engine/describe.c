@@ -109,6 +109,7 @@ const char *eng_describe(void) {
   emit_table("callbacks", callback_table, CB_COUNT), emit(",");
   emit_table("model", model_table, 1), emit(",");
   emit_table("fit", fit_table, 1), emit(",");
+  emit_table("lr_finder", lr_finder_table, 1), emit(",");
   emit("\"activations\":[");
   for (int i = 0; activation_names[i]; i++) emit("%s\"%s\"", i ? "," : "", activation_names[i]);
   emit("],\"activation_info\":{");

@@ -167,6 +167,46 @@ eng_status eng_model_predict(eng_model *m, const eng_dataset *ds, uint32_t start
 eng_status eng_model_confusion(eng_model *m, const eng_dataset *ds, uint32_t count,
                                uint32_t *out);
 
+/* Monte Carlo Dropout (Gal & Ghahramani 2016; Geron, Hands-On ML ch. 11): the
+ * average of `samples` forward passes over samples [start, start+count) with
+ * Dropout and AlphaDropout active and every other layer in inference mode
+ * (BatchNormalization uses its moving statistics, as the book's MCDropout
+ * subclass does). mean and std (count x classes each; std may be NULL) get the
+ * mean probabilities and their standard deviation over the passes (population,
+ * as numpy's std); accuracy (may be NULL) is that of the mean's most probable
+ * class, mean_std (may be NULL) the average std of that class. The masks come
+ * from their own generator seeded with seed (never the training generator), the
+ * stream of a batch jumped to its first sample's index, so splitting a long
+ * evaluation into calls at multiples of the model's batch gives the same
+ * numbers. Without an active dropout layer every pass would be the same: one
+ * pass is made and mean is bit-equal to eng_model_predict, std 0. The model's
+ * weights, statistics and dropout generator are unchanged afterwards. */
+eng_status eng_model_mc_predict(eng_model *m, const eng_dataset *ds, uint32_t start,
+                                uint32_t count, uint32_t samples, uint64_t seed, float *mean,
+                                float *std, double *accuracy, double *mean_std);
+/* 1 when the model has a Dropout or AlphaDropout layer with rate > 0 (Monte
+ * Carlo Dropout then differs from the plain prediction), else 0. */
+int eng_model_has_dropout(const eng_model *m);
+
+/* The learning-rate range test (Smith 2017; Geron, Hands-On ML ch. 10-11):
+ * one optimizer step per batch of train (shuffled with the spec's seed), the
+ * rate growing exponentially from min_learning_rate to max_learning_rate over
+ * `steps` batches; stops early once the smoothed loss exceeds stop_factor times
+ * its minimum. spec: "lr_finder min_learning_rate=1e-5 max_learning_rate=10
+ * steps=500 batch_size=32 seed=42 stop_factor=4 smoothing=0.98" (defaults;
+ * batch_size at most the model's build batch). losses[i] is the loss at
+ * rates[i], smoothed as fastai does (exponential moving average with weight
+ * `smoothing`, bias-corrected; smoothing=0 gives each batch's own loss, what
+ * the book plots); capacity bounds both arrays (at least `steps`). *count gets
+ * the points recorded, *suggested a tenth of the rate at the smoothed loss's
+ * minimum (the book's rule). The weights, optimizer state (slots, iterations,
+ * learning rate) and dropout generator are put back afterwards: the model's
+ * file is byte for byte what it was (a standardizing model without input
+ * statistics is adapted to train first, as training would). */
+eng_status eng_model_find_lr(eng_model *m, const eng_dataset *train, const char *spec,
+                             uint32_t capacity, double *rates, double *losses, uint32_t *count,
+                             double *suggested);
+
 /* Per-layer statistics over the first count samples, one row of
  * ENG_STAT_COUNT doubles per layer (see eng_stat_name): output mean, std,
  * fraction saturated (sigmoid < 0.01 or > 0.99, tanh beyond +-0.98), fraction

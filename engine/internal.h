@@ -107,7 +107,7 @@ uint32_t eng_rng_below(eng_rng *r, uint32_t n); /* [0, n) unbiased */
 double eng_rng_normal(eng_rng *r);             /* standard normal */
 /* Deterministic log in double using only + - * / (identical on every platform). */
 double eng_det_log(double x);
-enum { ENG_STREAM_INIT = 1, ENG_STREAM_SHUFFLE = 2, ENG_STREAM_DROPOUT = 3 };
+enum { ENG_STREAM_INIT = 1, ENG_STREAM_SHUFFLE = 2, ENG_STREAM_DROPOUT = 3, ENG_STREAM_MC_DROPOUT = 4 };
 
 /* ---- math (mathf.c): float functions written once, same bits natively and in WASM */
 float eng_expf(float x);

@@ -62,7 +62,7 @@ void dropout_stream_uniform(eng_model *m, float *out, size_t n, float lo, float 
 static void dropout_forward(eng_model *m, layer *l, const float *x, int n, bool training,
                             bool update_state) {
   size_t count = (size_t)n * l->out;
-  if (!training || l->rate <= 0) {
+  if ((!training && !m->mc_dropout) || l->rate <= 0) {
     for (size_t i = 0; i < count; i++) l->y[i] = x[i], l->aux[i] = 1.0f;
     return;
   }
@@ -86,13 +86,14 @@ const layer_ops dropout_ops = {.configure = dropout_configure,
                                .place = dropout_place,
                                .init = dropout_init,
                                .forward = dropout_forward,
-                               .backward = dropout_backward};
+                               .backward = dropout_backward,
+                               .drops_units = true};
 
 /* AlphaDropout: aux holds a * keep (the backward factor). */
 static void alpha_dropout_forward(eng_model *m, layer *l, const float *x, int n, bool training,
                                   bool update_state) {
   size_t count = (size_t)n * l->out;
-  if (!training || l->rate <= 0) {
+  if ((!training && !m->mc_dropout) || l->rate <= 0) {
     for (size_t i = 0; i < count; i++) l->y[i] = x[i], l->aux[i] = 1.0f;
     return;
   }
@@ -113,4 +114,5 @@ const layer_ops alpha_dropout_ops = {.configure = dropout_configure,
                                      .place = dropout_place,
                                      .init = dropout_init,
                                      .forward = alpha_dropout_forward,
-                                     .backward = dropout_backward};
+                                     .backward = dropout_backward,
+                               .drops_units = true};

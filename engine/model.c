@@ -356,6 +356,24 @@ double model_backward(eng_model *m, const uint8_t *labels, int n, float *layer_g
   return penalty;
 }
 
+double model_train_step(eng_model *m, const eng_dataset *ds, const uint32_t *index, uint32_t start,
+                        int n, double lr, bool record_updates, int *correct, int *nonfinite) {
+  /* Labels of the batch, in the index's order. */
+  uint8_t labels[1 << 16];
+  for (int i = 0; i < n; i++) labels[i] = ds->labels[index ? index[start + i] : start + (uint32_t)i];
+  model_load_batch(m, ds, index, start, n);
+  model_forward(m, n, true, true);
+  double loss = model_loss(m, labels, n, correct);
+  loss += model_backward(m, labels, n, NULL); /* + the penalties, from the same pass */
+  *nonfinite = -1;
+  if (!isfinite(loss)) return loss;
+  *nonfinite = optimizer_apply(m, lr, m->iterations, record_updates);
+  if (*nonfinite >= 0) return loss;
+  model_apply_constraints(m);
+  m->iterations++;
+  return loss;
+}
+
 void model_apply_constraints(eng_model *m) {
   for (uint32_t li = 0; li < m->n_layers; li++) {
     layer *l = &m->layers[li];

@@ -140,6 +140,9 @@ typedef struct layer_ops {
   /* The activation is applied inside the layer to z, the logits the loss reads:
    * the loss's gradient goes straight to z (dz_given). */
   bool fused_activation;
+  /* The layer drops units at random in training (Dropout, AlphaDropout): Monte
+   * Carlo Dropout keeps it active at inference (eng_model_mc_predict). */
+  bool drops_units;
 } layer_ops;
 extern const layer_ops dense_ops, batchnorm_ops, activation_ops, dropout_ops, alpha_dropout_ops,
     prelu_ops, rrelu_ops;
@@ -204,6 +207,7 @@ enum { CB_EARLY_STOPPING, CB_REDUCE_LR, CB_CHECKPOINT, CB_COUNT };
 extern const eng_variant_desc callback_table[CB_COUNT];
 extern const eng_variant_desc model_table[1];
 extern const eng_variant_desc fit_table[1];
+extern const eng_variant_desc lr_finder_table[1]; /* lr_finder.c */
 
 /* ---- describe.c: how eng_describe grows its document (realloc; the allocation
  * failure test replaces it). */
@@ -242,6 +246,9 @@ struct eng_model {
   char *metadata;
   char *summary;
   eng_rng dropout_rng;
+  /* Monte Carlo Dropout in progress: dropout layers draw masks even in an
+   * inference-mode forward (BatchNormalization stays in inference mode). */
+  bool mc_dropout;
 };
 
 /* model.c */
@@ -266,6 +273,16 @@ const float *model_logits(const struct eng_model *m);
 eng_status model_snapshot(const struct eng_model *m, float **out);
 void model_restore(struct eng_model *m, const float *snapshot);
 void model_update_first_trainable(struct eng_model *m);
+/* One optimizer step at rate lr on the samples index[start..start+n), the
+ * learning-rate finder's (the trainer's own step, in trainer.c, also samples the
+ * layer statistics between these parts): forward in training mode,
+ * loss, backward, update, constraints, iterations + 1. Returns the batch's mean
+ * loss with the penalties and sets *correct. When that loss is not finite nothing
+ * is updated; *nonfinite is the first tensor whose update was not finite (the
+ * weights then hold it; -1: none). */
+double model_train_step(struct eng_model *m, const eng_dataset *ds, const uint32_t *index,
+                        uint32_t start, int n, double lr, bool record_updates, int *correct,
+                        int *nonfinite);
 /* Floats of the layers' weights (what the parameter arena and a model file hold). */
 uint64_t model_weight_count(const struct eng_model *m);
 

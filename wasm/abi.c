@@ -86,3 +86,9 @@ ABI int abi_trainer_load(const uint8_t *bytes, size_t len, uint32_t max_batch, c
   out[0] = (uint32_t)(uintptr_t)m, out[1] = (uint32_t)(uintptr_t)t;
   return st;
 }
+/* The seed in 32 bits (a 64-bit argument needs WASM_BIGINT, which only the
+ * relaxed build links with); out: accuracy, mean_std. */
+ABI int abi_model_mc_predict(eng_model *m, const eng_dataset *ds, uint32_t start, uint32_t count,
+                             uint32_t samples, uint32_t seed, float *mean, float *std, double *out) {
+  return eng_model_mc_predict(m, ds, start, count, samples, seed, mean, std, &out[0], &out[1]);
+}

@@ -397,6 +397,49 @@ export class Model extends TrainerOwner {
       return new Float32Array(e.heap(), out, count * c).slice();
     });
   }
+  // True when the model has a Dropout/AlphaDropout layer with rate > 0.
+  get hasDropout() { return this.#call('_eng_model_has_dropout') === 1; }
+  // Monte Carlo Dropout over samples [start, start + count): {mean, std}
+  // (count x classes Float32Arrays), accuracy and meanStd (the average std of the
+  // predicted class) over `samples` passes with dropout active (eng_model_mc_predict).
+  mcPredict(ds, start, count, samples, seed = 42) {
+    const e = this.engine;
+    const ptr = e._dataset(ds);
+    whole('start', start, 0, ds.count);
+    whole('count', count, 1, ds.count - start);
+    whole('samples', samples, 1, 100000);
+    whole('seed', seed);
+    const c = this.outputSize;
+    return e.withAlloc(({ alloc }) => {
+      const out = alloc(16), mean = alloc(count * c * 4), std = alloc(count * c * 4);
+      e._check(this.#call('_abi_model_mc_predict', ptr, start, count, samples, seed, mean, std, out), 'Monte Carlo Dropout');
+      const [accuracy, meanStd] = new Float64Array(e.heap(), out, 2);
+      return { mean: new Float32Array(e.heap(), mean, count * c).slice(), std: new Float32Array(e.heap(), std, count * c).slice(), accuracy, meanStd };
+    });
+  }
+  // The learning-rate range test on train (eng_model_find_lr); options: the
+  // engine's lr_finder options (min_learning_rate, max_learning_rate, steps,
+  // batch_size, seed, stop_factor, smoothing). The model is left as it was.
+  // Returns {points: [{learning_rate, loss}], suggested_learning_rate}.
+  findLearningRate(train, options = {}) {
+    const e = this.engine;
+    const ptr = e._dataset(train, 'train');
+    const known = e.describe().lr_finder.lr_finder.options;
+    const parts = ['lr_finder'];
+    for (const [key, value] of Object.entries(options)) {
+      if (!known[key]) throw new EngineError(`learning-rate finder: unknown option ${key}`);
+      parts.push(`${key}=${finite(key, value)}`);
+    }
+    const steps = whole('steps', options.steps ?? known.steps.default, 2, 100000);
+    return e.withAlloc(({ alloc, str }) => {
+      const rates = alloc(steps * 8), losses = alloc(steps * 8), out = alloc(16);
+      e._check(this.#call('_eng_model_find_lr', ptr, str(parts.join(' ')), steps, rates, losses, out, out + 8), 'finding the learning rate');
+      const count = new Uint32Array(e.heap(), out, 1)[0];
+      const suggested = new Float64Array(e.heap(), out + 8, 1)[0];
+      const r = e.copyF64(rates, count), l = e.copyF64(losses, count);
+      return { points: Array.from(r, (rate, i) => ({ learning_rate: rate, loss: l[i] })), suggested_learning_rate: suggested };
+    });
+  }
   // The k most probable classes of each sample in [start, start + count): [[{class, probability}]].
   topK(ds, start, count, k = 3) {
     whole('k', k, 1);
