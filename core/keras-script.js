@@ -11,6 +11,7 @@ import { transferPhases, reusedStartFrozen } from './config.js';
 import { needsRun } from './schedule-steps.js';
 import { fileStem } from './file-names.js';
 import { layerKind } from './layers/index.js';
+import { hasDropout } from './mc-dropout.js';
 
 export class KerasScriptError extends Error {
   constructor(message) {
@@ -344,6 +345,41 @@ const STATS_FUNCTION = [
 // config: a run configuration. Returns the Python script as a string.
 // options: id (the run's id, names saved files; default config.name), label, title,
 // trainCount (the training images, for a schedule in epochs when the configuration alone does not tell).
+// Monte Carlo Dropout as the engine does it (--mc-samples, the page's MC
+// Dropout view): 100 passes with dropout on, averaged.
+function mcDropoutLines(set) {
+  return [
+    '',
+    '# ---- Monte Carlo Dropout (chapter 11): average 100 predictions made with dropout on.',
+    '# The chapter\'s one-liner, model(X, training=True), would also switch BatchNormalization',
+    '# to batch statistics; the book\'s MCDropout subclass keeps dropout on and everything',
+    '# else in inference mode, which is what the engine does. The MC model reuses the trained',
+    '# layers (shared weights), with each dropout layer replaced by one that is always on.',
+    'class MCDropout(keras.layers.Dropout):',
+    '    def call(self, inputs, training=False):',
+    '        return super().call(inputs, training=True)',
+    '',
+    'class MCAlphaDropout(keras.layers.AlphaDropout):',
+    '    def call(self, inputs, training=False):',
+    '        return super().call(inputs, training=True)',
+    '',
+    'def mc_layer(layer):',
+    '    if type(layer) is keras.layers.Dropout:',
+    '        return MCDropout(layer.rate)',
+    '    if type(layer) is keras.layers.AlphaDropout:',
+    '        return MCAlphaDropout(layer.rate)',
+    '    return layer',
+    '',
+    'mc_model = keras.Sequential([keras.layers.Input(shape=model.input_shape[1:])] + [mc_layer(layer) for layer in model.layers])',
+    `y_probas = np.stack([mc_model.predict(X_${set}, verbose=0) for sample in range(100)])`,
+    'y_proba, y_std = y_probas.mean(axis=0), y_probas.std(axis=0)',
+    'y_pred = y_proba.argmax(axis=1)',
+    `mc_accuracy = float(np.mean(y_pred == y_${set}))`,
+    'mean_std = float(y_std[np.arange(len(y_pred)), y_pred].mean())  # std of the predicted class, averaged',
+    `print(f"MC Dropout (100 passes, ${set === 'test' ? 'test' : 'validation'} set): accuracy: {mc_accuracy:.4f} - mean std: {mean_std:.4f}")`,
+  ];
+}
+
 export function kerasScript(config, { id, label, title, trainCount } = {}) {
   const run = prepare(config);
   const runId = id ?? config.name ?? 'run';
@@ -518,6 +554,8 @@ export function kerasScript(config, { id, label, title, trainCount } = {}) {
   }
   if (!hasValid && !data.sets.includes('test'))
     L.push('loss, accuracy = model.evaluate(X_train, y_train, verbose=0)', 'print(f"loss: {loss:.4f} - accuracy: {accuracy:.4f} (training set)")');
+  const mcSet = data.sets.includes('test') ? 'test' : hasValid ? 'valid' : null;
+  if (hasDropout(config) && mcSet) L.push(...mcDropoutLines(mcSet));
   L.push(`model.save(${pyStr(modelFileName(runId))})`);
   return L.join('\n') + '\n';
 }

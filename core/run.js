@@ -6,6 +6,7 @@ import { prepare, toSpecs } from './prepare.js';
 import { EngineError } from '../wasm/engine.js';
 import { runWarnings } from './run-warnings.js';
 import { reusedStartFrozen } from './config.js';
+import { mcDropoutSummary } from './mc-dropout.js';
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const yieldToHost = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -108,6 +109,8 @@ export function readCheckpoint(engine, bytes) {
   return meta;
 }
 
+// hooks: mcSamples: N (after training, Monte Carlo Dropout with N passes on the
+// test subset, else the validation one: result.mc_dropout),
 // hooks: onEpoch(metrics), onProgress(progress), onLayerStats(rows, epoch, source)
 // (source 'epoch': after an epoch, over stats_samples validation images; 'batch': the
 // in-epoch sample from a training batch, epoch fractional; 'analysis': untrained, epoch 0),
@@ -193,6 +196,12 @@ export async function runConfig(engine, loadSplit, configOrRun, hooks = {}) {
         summarize(result);
         result.warnings = runWarnings(result, { classes: train.numClasses, outputs: model.outputSize });
         result.sparsity = model.sparsity();
+        // Monte Carlo Dropout (hooks.mcSamples passes) on the test subset, else the validation one.
+        if (hooks.mcSamples && !result.error) {
+          const ds = test ?? val;
+          if (!ds) result.mc_dropout = { samples: hooks.mcSamples, error: 'Monte Carlo Dropout needs a test or validation subset to evaluate on' };
+          else result.mc_dropout = { ...mcDropoutSummary(model, ds, hooks.mcSamples, prepared.seed), subset: test ? 'test' : 'validation', images: ds.count, dropout: model.hasDropout };
+        }
       }
     }
   } catch (err) {

@@ -116,6 +116,7 @@ export function doneEvent(run, result) {
     inference_seconds: result.inference_seconds ?? null, reference: run.reference ?? null,
     warnings: result.warnings ?? [],
     ...(result.unfrozen_after_epoch !== undefined ? { unfrozen_after_epoch: result.unfrozen_after_epoch } : {}),
+    ...(result.mc_dropout ? { mc_dropout: result.mc_dropout } : {}),
     ...(result.layer_stats ? { layers: result.layer_stats } : {}), ...(result.error ? { error: result.error } : {}),
   };
 }

@@ -3,7 +3,7 @@
 //   npm run train -- <preset|variant|config.json> [--epochs N] [--threads N]
 //                    [--seed S] [--variant threads|single] [--json] [--list]
 //                    [--cifar-dir DIR] [--export DIR] [--keras-script]
-//                    [--stop-after-epoch K] [--resume DIR/<run>] [--target P]
+//                    [--stop-after-epoch K] [--resume DIR/<run>] [--target P] [--mc-samples N] [--find-lr]
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadEngine } from '../wasm/node.js';
@@ -16,6 +16,7 @@ import { kerasScript } from '../core/keras-script.js';
 import { resultsBundle } from '../core/results-bundle.js';
 import { fileStem } from '../core/file-names.js';
 import { lesson, takeaway, bookReference, bookDelta, statusOf, points, DEFAULT_TARGET } from '../core/lesson.js';
+import { findLearningRate } from '../core/lr-finder.js';
 
 const USAGE = `usage: npm run train -- <preset|variant|config.json> [options]
   <preset>       an experiment (exp01 ... exp14, ex01 ...): all its variants, then a comparison table
@@ -33,14 +34,25 @@ ${TRAIN_OPTIONS}
   --resume DIR/<run>  finish the run whose checkpoint.bin is there (instead of <preset>);
                       it ends with the same weights as the run never stopped
   --target P          the validation accuracy, in percent, whose epochs and seconds to
-                      reach the takeaway of a multi-run preset reports (default 85)`;
+                      reach the takeaway of a multi-run preset reports (default 85)
+  --mc-samples N      after training, Monte Carlo Dropout: the accuracy of the mean of N
+                      passes with dropout active (on the test subset, else validation)
+  --find-lr           train nothing: the learning-rate range test of each run (from 1e-5,
+                      the rate multiplied each batch up to 10 over 500 batches, stopping at
+                      4x the minimum smoothed loss) and the suggested rate (a tenth of the
+                      rate at the minimum)`;
 
 // train's own options, beside those tools/train-options.js parses for train and sweep.
-function trainOption(a, { value, opts }) {
-  if (a !== '--target') return false;
-  const v = Number(value());
-  if (!(v > 0 && v <= 100)) fail('--target must be a percentage above 0 and at most 100 (e.g. 85)');
-  opts.target = v / 100;
+function trainOption(a, { value, int, opts }) {
+  if (a === '--target') {
+    const v = Number(value());
+    if (!(v > 0 && v <= 100)) fail('--target must be a percentage above 0 and at most 100 (e.g. 85)');
+    opts.target = v / 100;
+  } else if (a === '--mc-samples') {
+    opts.mcSamples = int('--mc-samples');
+    if (!(opts.mcSamples >= 1 && opts.mcSamples <= 100000)) fail('--mc-samples must be from 1 to 100000');
+  } else if (a === '--find-lr') opts.findLr = true;
+  else return false;
   return true;
 }
 
@@ -80,6 +92,25 @@ const lessonRun = ({ run, result }) => ({ id: run.id, label: run.label, referenc
 // "+0.4 in" / "-2.1 out": the band in words (the book's ±1.5 points); "short":
 // fewer epochs or images than the book's run (--epochs), not comparable.
 const deltaText = (d) => (d?.delta == null ? '-' : `${points(d.delta)} ${!d.final ? 'so far' : d.shorter ? 'short' : d.inBand ? 'in' : 'out'}`);
+function printMcDropout(mc) {
+  if (mc.error) return console.log(`MC Dropout: ${mc.error}`);
+  console.log(`MC Dropout (${mc.samples} passes, ${mc.images} ${mc.subset} images): accuracy: ${fmt(mc.accuracy)} - mean std of the predicted class: ${fmt(mc.mean_std)}` +
+    (mc.dropout ? '' : '\n  (the model has no dropout layer with rate > 0: every pass is the plain prediction)'));
+}
+
+// About 16 rows of the range test's curve, its minimum and the suggestion.
+function printLrTable(run, { points, suggested_learning_rate: suggested }) {
+  console.log(`\n=== ${run.id}: learning-rate range test (${points.length} batches) ===`);
+  console.log(`${'learning_rate'.padStart(14)}  ${'loss (smoothed)'.padStart(15)}`);
+  let best = 0;
+  points.forEach((p, i) => { if (p.loss < points[best].loss) best = i; });
+  const step = Math.max(1, Math.ceil(points.length / 16));
+  points.forEach((p, i) => {
+    if (i % step && i !== best && i !== points.length - 1) return;
+    console.log(`${p.learning_rate.toExponential(2).padStart(14)}  ${fmt(p.loss).padStart(15)}${i === best ? '  <- minimum' : ''}`);
+  });
+  console.log(`suggested learning_rate: ${suggested.toPrecision(2)} (a tenth of the rate at the minimum)`);
+}
 
 function comparisonTable(experiment, results) {
   console.log(`\n${experiment.id}: ${experiment.title}, comparison`);
@@ -118,6 +149,8 @@ function exportExtras(dir, run, result, engine, experiment) {
 
 async function main() {
   const { opts, positional } = parseArgs(process.argv.slice(2), { usage: USAGE, extra: trainOption });
+  if (opts.findLr && (opts.resume || opts.stopAfterEpoch || opts.exportDir || opts.mcSamples))
+    fail('--find-lr trains nothing: it does not go with --resume, --stop-after-epoch, --export or --mc-samples');
   if (opts.help) return console.log(USAGE);
   if (opts.list) {
     for (const p of PRESETS) {
@@ -161,6 +194,24 @@ async function main() {
   const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
   const tty = process.stderr.isTTY && !opts.json;
   if (!opts.json) console.log(`engine ${engine.info.version}: WASM ${engine.info.relaxed ? 'relaxed ' : ''}${engine.info.variant === 'threads' ? 'SIMD + pthreads' : 'SIMD, single thread'}, ${engine.info.threads} thread(s)`);
+  if (opts.findLr) {
+    for (const run of runs) {
+      let found;
+      try {
+        found = await findLearningRate(engine, loadSplit, run.prepared ?? run.config);
+      } catch (err) {
+        if (err.engineStopped) throw err;
+        if (opts.json) out({ event: 'lr_finder', run: run.id, error: err.message });
+        else console.log(`\n${run.id}: ERROR: ${err.message}`);
+        process.exitCode = 1;
+        continue;
+      }
+      if (opts.json) out({ event: 'lr_finder', run: run.id, points: found.points, suggested_learning_rate: found.suggested_learning_rate });
+      else printLrTable(run, found);
+    }
+    engine.close();
+    return;
+  }
   const models = new Map();
   const needed = new Set(runs.map((r) => r.config.transfer?.from).filter(Boolean));
   const results = [];
@@ -172,6 +223,7 @@ async function main() {
       models,
       resume: checkpoint,
       stopAfterEpoch: opts.stopAfterEpoch,
+      mcSamples: opts.mcSamples,
       keepModel: needed.has(run.id) || Boolean(opts.exportDir),
       onProgress: (p) => {
         batches = p.batches;
@@ -219,6 +271,7 @@ async function main() {
       if (result.error) console.log(`\nERROR: ${result.error}`);
       if (Number.isFinite(result.test_accuracy)) console.log(`test_loss: ${fmt(result.test_loss)} - test_accuracy: ${fmt(result.test_accuracy)}`);
       if (result.unfrozen_after_epoch !== undefined) console.log(`the reused layers were unfrozen after epoch ${result.unfrozen_after_epoch} (a new optimizer, learning rate ${run.config.transfer.fine_tune_learning_rate})`);
+      if (result.mc_dropout) printMcDropout(result.mc_dropout);
       if (result.pruned_fraction) console.log(`sparsity after pruning and fine-tuning: ${pct(result.sparsity)}%`);
       if (!result.layer_stats && !result.checkpoint) console.log(`done in ${fmt(result.seconds, 1)} s (inference on ${result.inference_samples} images: ${fmt(result.inference_seconds, 3)} s)`);
       for (const w of result.warnings ?? []) console.log(`warning: ${w}`);
