@@ -19,6 +19,7 @@ import { createViews } from './views/app-view.js';
 import { SweepPool, poolSize } from './app/sweep-pool.js';
 import { planSweep, parseGrid, parseRange, SweepError } from '../core/sweep.js';
 import { bestOfSweep } from './views/sweep-view.js';
+import { withLearningRate, roundRate } from '../core/lr-finder.js';
 
 const params = new URLSearchParams(location.search);
 const forceSingle = params.get('threads') === 'off';
@@ -185,6 +186,20 @@ const actions = {
   deleteRun: (key) => session.deleteRun(key),
   inspect(key) { views.inspect.select(key); views.reveal('sec-inspect'); },
   inspectCall: (kind, key, options) => session.inspect(kind, key, options),
+  mcDropout: (key, onProgress) => session.mcDropout(key, onProgress),
+  // The learning-rate range test of the selected plan entry, and its suggestion into the form.
+  async findLearningRate() {
+    if (!session) throw new Error('the engine is still loading');
+    const run = selectedRun(state);
+    return { name: run.config.name, ...(await session.findLearningRate(run.config)) };
+  },
+  useLearningRate(rate) {
+    actions.mutate((c) => {
+      const next = withLearningRate(c, roundRate(rate));
+      c.optimizer = next.optimizer;
+      if (next.schedule) c.schedule = next.schedule;
+    });
+  },
   classNames(dataset, classes) {
     const names = session.classNames(dataset ?? 'fashion-mnist');
     return classes ? classes.map((c) => names[c] ?? `class ${c}`) : names;

@@ -9,6 +9,8 @@ import { prepare, resolveRun } from '../core/prepare.js';
 import { fetchBytes, maybeGunzip } from '../datasets/browser.js';
 import { FASHION_FILES, joinBatches } from '../datasets/files.js';
 import { exportTfjs, importTfjs } from '../core/tfjs-format.js';
+import { mcDropoutReport, MC_SAMPLES, NO_DROPOUT_REASON } from '../core/mc-dropout.js';
+import { findLearningRate } from '../core/lr-finder.js';
 import { RunStore } from './app/store.js';
 import { provokeTrap } from '../wasm/test-trap.js';
 import { hasSimd, hasRelaxedSimd } from '../wasm/features.js';
@@ -237,6 +239,52 @@ async function withSubset(id, run, subset, fn) {
   }
 }
 
+// A ceiling for the silence of one synchronous engine call of `forwards` image
+// forward passes (the watchdog's 'expect'): at least 1 GFLOP/s (2 FLOPs per
+// weight and image; a training step costs about three forwards), three times over.
+function expectForwards(id, model, forwards) {
+  const ms = Math.ceil((forwards * 2 * model.paramCount(false) * EVALUATION_MARGIN) / 1e6);
+  event('expect', id, { ms: Math.max(5000, ms) });
+}
+
+const yieldToPage = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+// Monte Carlo Dropout on the run's validation subset (or msg.subset): a chunk
+// of images at a time, yielding between chunks so pings are answered.
+async function mcDropout(id, msg) {
+  const { model, config } = modelOf(msg.run);
+  if (!model.hasDropout) return { dropout: false, reason: NO_DROPOUT_REASON };
+  const sub = subsetOf(config, msg.subset);
+  const ds = selectSubset(await loadSplit(config.data.dataset, sub.split), sub);
+  const samples = msg.samples ?? MC_SAMPLES;
+  const chunk = 256;
+  try {
+    expectForwards(id, model, ds.count + chunk * Math.max(...samples));
+    const report = await mcDropoutReport(model, ds, {
+      samples, seed: config.seed ?? 42, chunk, uncertain: msg.uncertain ?? 12,
+      onProgress: (p) => event('progress', id, { run: msg.run, phase: 'mc-dropout', ...p }),
+      pause: yieldToPage,
+    });
+    report.uncertain = report.uncertain.map((u) => ({ ...u, pixels: ds.image(u.index), rows: ds.rows, cols: ds.cols, channels: ds.channels }));
+    const subset = sub === config.data.validation ? 'validation' : sub === config.data.test ? 'test' : 'training';
+    return { dropout: true, subset, ...report };
+  } finally {
+    ds.free();
+  }
+}
+
+// The learning-rate range test of a configuration (a plan entry or a run's).
+async function findLr(id, msg) {
+  await loadEngine();
+  if (training) throw new EngineError('a run is training: find the learning rate when it has finished (or stop it)');
+  const modelMap = new Map([...models].map(([k, v]) => [k, v.model]));
+  const steps = engine.describe().lr_finder.lr_finder.options.steps.default;
+  return findLearningRate(engine, loadSplit, msg.config, {
+    models: modelMap,
+    onModel: (model, batchSize) => expectForwards(id, model, 3 * steps * batchSize),
+  });
+}
+
 const handlers = {
   init: (id, msg) => loadEngine(msg),
   'load-dataset': loadDataset,
@@ -280,6 +328,8 @@ const handlers = {
     const count = Math.min(msg.count ?? 10, ds.count - start);
     return { classes: model.outputSize, probabilities: Array.from(model.predict(ds, start, count)), labels: Array.from(ds.labels().slice(start, start + count)) };
   }),
+  'mc-dropout': mcDropout,
+  'find-lr': findLr,
   weights: (id, msg) => modelOf(msg.run).model.tensors().map((t) => ({ layer: t.layer, name: t.name, shape: t.shape, data: t.data })),
   'export-model': (id, msg) => {
     const { model, config } = modelOf(msg.run);

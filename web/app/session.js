@@ -416,6 +416,21 @@ export class Session {
     return this.client.call(kind, { run: r.id, ...options });
   }
 
+  // Monte Carlo Dropout of a kept run on its validation images; onProgress({done, total}).
+  async mcDropout(key, onProgress) {
+    const r = this.#model(key);
+    const dataset = r.config?.data?.dataset;
+    if (dataset && !this.datasets.has(dataset)) throw new WorkerError(`load the ${dataset} dataset first`);
+    return this.client.call('mc-dropout', { run: r.id }, { onEvent: (m) => { if (m.type === 'progress') onProgress?.(m); } });
+  }
+
+  // The learning-rate range test of a configuration (a plan entry): {points, suggested_learning_rate}.
+  async findLearningRate(config) {
+    const dataset = config?.data?.dataset;
+    if (dataset && !this.datasets.has(dataset)) throw new WorkerError(`load the ${dataset} dataset first`);
+    return this.client.call('find-lr', { config });
+  }
+
   async exportModel(key) {
     const r = this.#model(key);
     return this.client.call('export-model', { run: r.id });

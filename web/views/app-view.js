@@ -11,6 +11,7 @@ import { ChartsView } from './charts-view.js';
 import { TableView } from './table-view.js';
 import { InspectView } from './inspect-view.js';
 import { HealthView } from './health-view.js';
+import { LrFinderView } from './lr-finder-view.js';
 import { ShareView, MessagesView } from './share-view.js';
 import { placeErrors } from './errors-view.js';
 import { ResumeView } from './resume-view.js';
@@ -29,7 +30,8 @@ export function createViews(actions) {
     charts: new ChartsView($('#charts')),
     health: new HealthView($('#health-view')),
     table: new TableView($('#table-view'), actions),
-    inspect: new InspectView($('#inspect-view'), { inspect: actions.inspectCall, classNames: actions.classNames }),
+    inspect: new InspectView($('#inspect-view'), { inspect: actions.inspectCall, classNames: actions.classNames, mcDropout: actions.mcDropout }),
+    lrFinder: new LrFinderView($('#lr-finder-view'), actions),
     share: new ShareView($('#share-view'), actions),
     resume: new ResumeView($('#resume-offer'), actions),
     sweep: new SweepView($('#sweep-view'), actions),
@@ -49,6 +51,7 @@ export function createViews(actions) {
     const info = datasets.get(run.config.data?.dataset);
     const features = info?.splits?.train?.features ?? { 'fashion-mnist': 784, cifar10: 3072 }[run.config.data?.dataset] ?? 784;
     views.plan.render(state.plan, { datasets });
+    views.lrFinder.setRun(run.config.name);
     views.model.render(run.config, { features });
     views.training.render(run.config, { plan: state.plan, datasets });
   };

@@ -1,17 +1,19 @@
 // inspect-view.js: "Look inside" a run: per-layer activation and gradient
 // statistics (every run's, after each epoch; the analysis presets'), weight histograms,
-// the confusion matrix on the validation set, and misclassified images.
+// the confusion matrix on the validation set, misclassified images and Monte
+// Carlo Dropout (mc-dropout-view.js).
 // Its two charts are created once and fed new data with update('none').
 import { h, replace, imageCanvas, fmt, powerOfTen } from './dom.js';
 import { layerTable } from './layer-table.js';
 import { layerEntries } from '../app/session.js';
+import { McDropoutView } from './mc-dropout-view.js';
 
 
 const METRICS = {
   std: 'activation std', mean: 'activation mean', saturated: 'saturated share', dead: 'dead share',
   grad_std: 'gradient std', grad_norm: 'gradient norm', weight_norm: 'weight norm', update_ratio: 'update / weight ratio',
 };
-const TABS = { stats: 'Layer statistics', weights: 'Weight histograms', confusion: 'Confusion matrix', errors: 'Misclassified' };
+const TABS = { stats: 'Layer statistics', weights: 'Weight histograms', confusion: 'Confusion matrix', errors: 'Misclassified', mc: 'MC Dropout' };
 
 export class InspectView {
   #tab = 'stats';
@@ -29,6 +31,7 @@ export class InspectView {
     this.tabs = h('div.tabs', { role: 'tablist' }, Object.entries(TABS).map(([k, t]) =>
       h('button.tab', { type: 'button', role: 'tab', dataset: { tab: k }, 'aria-selected': String(k === this.#tab), onclick: () => this.#setTab(k) }, t)));
     this.body = h('div.inspect-body');
+    this.mc = new McDropoutView(actions);
     this.statsCanvas = h('canvas');
     this.weightsCanvas = h('canvas');
     this.statsBox = h('div.chart-box.small', this.statsCanvas);
@@ -78,8 +81,10 @@ export class InspectView {
 
   #render() {
     const r = this.#record();
+    this.mc.hide();
     if (!r) return replace(this.body, h('p.muted', 'Train a run, then look inside it here: layer statistics, weights, confusion matrix and the images it gets wrong.'));
     if (this.#tab === 'stats') return this.#stats(r);
+    if (this.#tab === 'mc') return this.mc.render(this.body, r);
     if (!r.inWorker) return replace(this.body, h('p.notice', `The model of "${r.label}" is not in this tab's memory (after a reload only the curves are kept). Train it again, or load its .bin file.`));
     this.#fetch(r, this.#tab);
   }
