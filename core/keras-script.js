@@ -347,7 +347,7 @@ const STATS_FUNCTION = [
 // trainCount (the training images, for a schedule in epochs when the configuration alone does not tell).
 // Monte Carlo Dropout as the engine does it (--mc-samples, the page's MC
 // Dropout view): 100 passes with dropout on, averaged.
-function mcDropoutLines(set) {
+function mcDropoutLines(set, features) {
   return [
     '',
     '# ---- Monte Carlo Dropout (chapter 11): average 100 predictions made with dropout on.',
@@ -370,7 +370,7 @@ function mcDropoutLines(set) {
     '        return MCAlphaDropout(layer.rate)',
     '    return layer',
     '',
-    'mc_model = keras.Sequential([keras.layers.Input(shape=model.input_shape[1:])] + [mc_layer(layer) for layer in model.layers])',
+    `mc_model = keras.Sequential([keras.layers.Input(shape=[${features}])] + [mc_layer(layer) for layer in model.layers])`,
     `y_probas = np.stack([mc_model.predict(X_${set}, verbose=0) for sample in range(100)])`,
     'y_proba, y_std = y_probas.mean(axis=0), y_probas.std(axis=0)',
     'y_pred = y_proba.argmax(axis=1)',
@@ -555,7 +555,7 @@ export function kerasScript(config, { id, label, title, trainCount } = {}) {
   if (!hasValid && !data.sets.includes('test'))
     L.push('loss, accuracy = model.evaluate(X_train, y_train, verbose=0)', 'print(f"loss: {loss:.4f} - accuracy: {accuracy:.4f} (training set)")');
   const mcSet = data.sets.includes('test') ? 'test' : hasValid ? 'valid' : null;
-  if (hasDropout(config) && mcSet) L.push(...mcDropoutLines(mcSet));
+  if (hasDropout(config) && mcSet) L.push(...mcDropoutLines(mcSet, features));
   L.push(`model.save(${pyStr(modelFileName(runId))})`);
   return L.join('\n') + '\n';
 }

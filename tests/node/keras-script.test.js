@@ -332,6 +332,10 @@ class Recorded:
     def get_weights(self):
         return "weights of " + self.path
 
+    @property
+    def rate(self):
+        return self.kwargs.get("rate", self.args[0] if self.args else None)
+
 
 class Namespace:
     def __init__(self, path):
@@ -409,6 +413,12 @@ class Sequential:
     def save(self, path):
         RECORD["saved"] = path
 
+    def predict(self, X, verbose=1):
+        # Monte Carlo Dropout's passes: the shape, and the layers the MC model runs.
+        RECORD.setdefault("predicted", []).append(list(X.shape))
+        RECORD["predict_layers"] = [[type(layer).__name__, getattr(layer, "rate", None)] for layer in self.layers]
+        return np.full((X.shape[0], 10), 0.1, dtype="float32")
+
 
 class models:
     @staticmethod
@@ -478,6 +488,15 @@ test('scripts run against a stand-in keras: the same images, labels, layers and 
       if (config.callbacks?.some((c) => c.type === 'model_checkpoint')) assert.deepEqual(rec.loaded, [`${id.replace('/', '_')}_best.keras`], `${id}: goes on with the checkpoint`);
       assert.deepEqual(rec.evaluated, [[config.data.validation.count, 784], ...(config.data.test ? [[config.data.test.count, 784]] : [])]);
       assert.equal(rec.saved, `${id.replace('/', '_')}.keras`);
+      // Monte Carlo Dropout: 100 passes over the test (else validation) images, each
+      // dropout layer replaced by its always-on subclass with the same rate.
+      const drops = config.model.filter((l) => ['dropout', 'alpha_dropout'].includes(l.type)).map((l) => ({ ...l, rate: l.rate ?? description.layers[l.type].options.rate.default })).filter((l) => l.rate > 0);
+      if (drops.length) {
+        const mcSet = config.data.test ?? config.data.validation;
+        assert.deepEqual(rec.predicted, Array(100).fill([mcSet.count, 784]), `${id}: MC passes`);
+        const mcLayers = rec.predict_layers.filter(([name]) => name.startsWith('MC'));
+        assert.deepEqual(mcLayers, drops.map((l) => [l.type === 'dropout' ? 'MCDropout' : 'MCAlphaDropout', l.rate]), `${id}: MC layers`);
+      } else assert.equal(rec.predicted, undefined, `${id}: no MC without dropout`);
     }
   } finally {
     engine.close();
