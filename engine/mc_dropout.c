@@ -53,17 +53,17 @@ eng_status eng_model_mc_predict(eng_model *m, const eng_dataset *ds, uint32_t st
     }
     for (int i = 0; i < n; i++) {
       float *row = mean + (size_t)(s + i) * c;
-      int best = 0;
+      uint32_t best = 0;
+      float best_sd = 0;
       for (uint32_t k = 0; k < c; k++) {
         size_t cell = (size_t)i * c + k;
         double mu = sum[cell] / passes, var = sum_sq[cell] / passes - mu * mu;
+        float sd = var > 0 ? (float)sqrt(var) : 0.0f;
         row[k] = (float)mu;
-        if (std) std[(size_t)(s + i) * c + k] = var > 0 ? (float)sqrt(var) : 0.0f;
-        if (row[k] > row[best]) best = (int)k;
+        if (std) std[(size_t)(s + i) * c + k] = sd;
+        if (k == 0 || row[k] > row[best]) best = k, best_sd = sd; /* the first on ties */
       }
-      double var = sum_sq[(size_t)i * c + best] / passes -
-                   (sum[(size_t)i * c + best] / passes) * (sum[(size_t)i * c + best] / passes);
-      std_total += var > 0 ? sqrt(var) : 0;
+      std_total += best_sd;
       right += best == ds->labels[start + s + i];
     }
   }

@@ -5,6 +5,10 @@
 // 1cycle's max_learning_rate). The chart is created once and fed points.
 import { h, replace, fmt, powerOfTen } from './dom.js';
 import { roundRate } from '../../core/lr-finder.js';
+import description from '../../core/description.js';
+
+// The engine's range test (eng_model_find_lr) and its defaults.
+const RANGE = Object.fromEntries(Object.entries(description.lr_finder.lr_finder.options).map(([k, o]) => [k, o.default]));
 
 export class LrFinderView {
   #result = null; // {name, points, suggested_learning_rate}
@@ -21,7 +25,7 @@ export class LrFinderView {
     this.result = h('div.lr-result', { hidden: true }, h('div.chart-box.small.lr-finder', this.canvas), h('div.lr-use', this.suggestion, this.useButton));
     replace(root,
       h('div.lr-finder-head', this.button,
-        h('span.help', ' for the selected run: from 1e-5 the rate grows each batch up to 10 (500 batches) on a fresh copy of its model, until the loss passes 4× its minimum (the chapter\'s range test; loss smoothed as fastai does).')),
+        h('span.help', ` for the selected run: from ${RANGE.min_learning_rate} the rate grows each batch up to ${RANGE.max_learning_rate} (${RANGE.steps} batches) on a fresh copy of its model, until the loss passes ${RANGE.stop_factor}× its minimum (the chapter's range test; loss smoothed as fastai does).`)),
       this.status, this.result);
     this.chart = new globalThis.Chart(this.canvas, {
       type: 'scatter',
@@ -68,7 +72,7 @@ export class LrFinderView {
     this.chart.data.datasets[1].data = [{ x: suggested, y: near.loss }];
     this.chart.update('none');
     this.status.className = 'help';
-    this.status.textContent = `${points.length} batches; ${points.length < 500 ? 'stopped when the loss passed 4× its minimum.' : 'the loss never passed 4× its minimum.'}`;
+    this.status.textContent = `${points.length} batches; ${points.length < RANGE.steps ? `stopped when the loss passed ${RANGE.stop_factor}× its minimum.` : `the loss never passed ${RANGE.stop_factor}× its minimum.`}`;
     replace(this.suggestion, `Loss lowest at rate ${fmt.num(best.learning_rate, 4)}; suggested: `, h('strong.lr-value', String(roundRate(suggested))),
       ' (about a tenth of it, the book\'s rule). ');
     this.setRun(this.#name ?? result.name);
