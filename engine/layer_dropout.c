@@ -115,4 +115,4 @@ const layer_ops alpha_dropout_ops = {.configure = dropout_configure,
                                      .init = dropout_init,
                                      .forward = alpha_dropout_forward,
                                      .backward = dropout_backward,
-                               .drops_units = true};
+                                     .drops_units = true};
