@@ -76,7 +76,11 @@ for (const exp of PRESETS.filter((p) => /^exp(0\d|1[0-3])$/.test(p.id))) {
   lines.push('');
 }
 
-const notes = path.join(dir, 'notes.md');
-if (fs.existsSync(notes)) lines.push(fs.readFileSync(notes, 'utf8').trim(), '');
+// Hand-written sections after the tables: the chapter's tools measured on
+// experiment 13's model (mc-lr.md, with the commands that produced them), then the notes.
+for (const name of ['mc-lr.md', 'notes.md']) {
+  const file = path.join(dir, name);
+  if (fs.existsSync(file)) lines.push(fs.readFileSync(file, 'utf8').trim(), '');
+}
 fs.writeFileSync(path.join(root, 'docs/results.md'), lines.join('\n'));
 console.log('wrote docs/results.md');
