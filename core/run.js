@@ -110,8 +110,7 @@ export function readCheckpoint(engine, bytes) {
 }
 
 // hooks: mcSamples: N (after training, Monte Carlo Dropout with N passes on the
-// test subset, else the validation one: result.mc_dropout),
-// hooks: onEpoch(metrics), onProgress(progress), onLayerStats(rows, epoch, source)
+// test subset, else the validation one: result.mc_dropout), onEpoch(metrics), onProgress(progress), onLayerStats(rows, epoch, source)
 // (source 'epoch': after an epoch, over stats_samples validation images; 'batch': the
 // in-epoch sample from a training batch, epoch fractional; 'analysis': untrained, epoch 0),
 // control() -> Promise<'go'|'stop'> (awaited between slices: pause = don't resolve yet),
