@@ -25,7 +25,7 @@ export class LrFinderView {
     this.result = h('div.lr-result', { hidden: true }, h('div.chart-box.small.lr-finder', this.canvas), h('div.lr-use', this.suggestion, this.useButton));
     replace(root,
       h('div.lr-finder-head', this.button,
-        h('span.help', ` for the selected run: from ${RANGE.min_learning_rate} the rate grows each batch up to ${RANGE.max_learning_rate} (${RANGE.steps} batches) on a fresh copy of its model, until the loss passes ${RANGE.stop_factor}× its minimum (the chapter's range test; loss smoothed as fastai does).`)),
+        h('span.help', ` for the selected run: from ${RANGE.min_learning_rate.toExponential(0)} the rate grows each batch up to ${RANGE.max_learning_rate} (${RANGE.steps} batches) on a fresh copy of its model, until the loss passes ${RANGE.stop_factor}× its minimum (the chapter's range test; loss smoothed as fastai does).`)),
       this.status, this.result);
     this.chart = new globalThis.Chart(this.canvas, {
       type: 'scatter',

@@ -36,7 +36,7 @@ export class McDropoutView {
       ? h('p.help', { 'aria-live': 'polite' }, `Averaging passes with dropout on… ${state.progress ? fmt.pct(state.progress.done / state.progress.total, 0) : ''}`)
       : state.error ? h('p.notice.warn', `Monte Carlo Dropout could not run: ${state.error}`) : null;
     replace(body,
-      h('p.help', 'Monte Carlo Dropout (chapter 11; Gal & Ghahramani 2016): keep dropout on at prediction time, predict N times and average. The average is usually a little more accurate and better calibrated than one plain prediction, and the spread of the N passes says how unsure the model is. BatchNormalization stays in inference mode.'),
+      h('p.help', 'Monte Carlo Dropout (chapter 11; Gal & Ghahramani 2016): keep dropout on at prediction time, predict N times and average. The average can be a little more accurate and better calibrated than one plain prediction (on experiment 13’s model it is not: docs/results.md), and the spread of the N passes says how unsure the model is. BatchNormalization stays in inference mode.'),
       h('div.inspect-tools', button), status,
       state.report ? this.#report(record, state.report) : null);
   }
