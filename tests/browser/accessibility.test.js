@@ -5,7 +5,7 @@
 // axe-core's WCAG 2.1 A/AA rules run inside the page, at laptop and phone size.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle, shot, quickTry, axeViolations } from './helpers.js';
+import { startServer, launch, openPage, waitReady, waitIdle, shot, quickTry, axeViolations, trainAll } from './helpers.js';
 
 const LAPTOP = { viewport: { width: 1366, height: 768 } };
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -96,9 +96,7 @@ describe('accessibility', () => {
         assert.ok(await page.isHidden(`.chart-box.${kind} canvas`));
       }
       await quickTry(page, 3, 600);
-      await page.click('[data-action="train"]');
-      await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-      await waitIdle(page);
+      await trainAll(page);
       for (const kind of ['acc', 'loss', 'lr']) {
         const { rows, headers, chart } = await page.evaluate((k) => {
           const c = globalThis.Chart.getChart(document.querySelector(`.chart-box.${k} canvas`));

@@ -4,18 +4,14 @@
 // built from them in the form trains in the page without an error.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle, tableRows, quickTry } from './helpers.js';
+import { waitIdle, tableRows, quickTry, openPlayground } from './helpers.js';
 
 describe('newer activations and initializers in the form', () => {
   let server; let browser; let context; let page;
 
   before(async () => {
     let url;
-    ({ server, url } = await startServer());
-    browser = await launch();
-    context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    page = await openPage(context, url);
-    await waitReady(page, 'data', 60000);
+    ({ server, url, browser, context, page } = await openPlayground());
   });
 
   after(async () => {

@@ -10,7 +10,7 @@
 // again and the earlier runs are shown beside it: six runs, six colours.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle, shot } from './helpers.js';
+import { shot, openPlayground, trainAll } from './helpers.js';
 import { toBase64Url } from '../node/plan-mutations.js';
 
 const config = (name, optimizer) => ({
@@ -39,14 +39,8 @@ describe('charts you can read', () => {
   let server; let url; let browser; let context; let page; let runs;
 
   before(async () => {
-    ({ server, url } = await startServer({ isolation: true }));
-    browser = await launch();
-    context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    page = await openPage(context, `${url}#plan=${toBase64Url(JSON.stringify(PLAN))}`);
-    await waitReady(page, 'data');
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page, 120000);
+    ({ server, url, browser, context, page } = await openPlayground({ hash: `#plan=${toBase64Url(JSON.stringify(PLAN))}`, viewport: { width: 1366, height: 768 } }));
+    await trainAll(page, 120000);
     runs = await page.evaluate(() => window.playground.session.runs.map((r) => ({ label: r.label, color: r.color, status: r.status, history: r.history })));
     assert.deepEqual(runs.map((r) => [r.label, r.status, r.history.length]), [['SGD', 'done', 2], ['SGD copy', 'done', 2], ['Adam', 'done', 2]]);
   });
@@ -182,9 +176,7 @@ describe('charts you can read', () => {
   });
 
   it('gives runs of an earlier plan shown beside the current one colours of their own', async () => {
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page, 120000);
+    await trainAll(page, 120000);
     const shown = () => page.evaluate(() => window.playground.session.runs.filter((r) => r.visible).map((r) => ({ key: r.key, color: r.color })));
     const again = await shown();
     assert.deepEqual(again.map((r) => r.color), runs.map((r) => r.color), 'a plan trained again has its colours again');

@@ -6,7 +6,7 @@
 // learning-rate preview of experiment 9, computed by the engine in the worker.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle, shot, tableRows, quickTry } from './helpers.js';
+import { shot, tableRows, quickTry, openPlayground, trainAll } from './helpers.js';
 
 // CIFAR-10 binary records: 1 label byte + 1024 red, 1024 green, 1024 blue bytes.
 function cifarBatch(records, offset) {
@@ -30,11 +30,7 @@ describe('experiment presets', () => {
   let server; let url; let browser; let page;
 
   before(async () => {
-    ({ server, url } = await startServer({ isolation: true }));
-    browser = await launch();
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    page = await openPage(context, url);
-    await waitReady(page, 'data');
+    ({ server, url, browser, page } = await openPlayground({ viewport: { width: 1366, height: 768 } }));
   });
 
   after(async () => {
@@ -61,9 +57,7 @@ describe('experiment presets', () => {
 
   it('experiment 1: per-layer saturation next to the book', async () => {
     await page.click('.preset[data-preset="exp01"]');
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     await page.waitForSelector('#inspect-view table.runs tbody tr');
     const rows = await page.$$eval('#inspect-view table.runs tbody tr', (r) => r.map((x) => [...x.cells].map((c) => c.textContent)));
     assert.ok(rows.length >= 5, JSON.stringify(rows));
@@ -83,9 +77,7 @@ describe('experiment presets', () => {
     await page.selectOption('#presets-view select', 'exp07/frozen');
     assert.deepEqual(await page.$$eval('.run-chip', (c) => c.map((x) => x.textContent)), ['task A (classes 0-4)', 'B on A, hidden layers frozen']);
     await quickTry(page, 1, 1000);
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     const rows = (await tableRows(page)).filter((r) => r.run.startsWith('exp07'));
     assert.deepEqual(rows.map((r) => r.run), ['exp07/a', 'exp07/frozen']);
     for (const r of rows) assert.doesNotMatch(r.text, /error/);
@@ -105,9 +97,7 @@ describe('experiment presets', () => {
     const captions = await page.$$eval('#data-view figcaption', (f) => f.map((x) => x.textContent));
     assert.ok(captions.includes('airplane') && captions.includes('truck'), captions.join());
     await quickTry(page, 1, 100);
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     const row = (await tableRows(page)).find((r) => r.run === 'exp14/cifar10');
     assert.ok(row, 'the CIFAR-10 run is in the table');
     assert.doesNotMatch(row.text, /error/);
@@ -154,9 +144,7 @@ describe('experiment presets', () => {
     await quickTry(page, 10, 1000);
     await page.waitForFunction(() => window.playground.state.plan.runs.every((r) => r.config.fit.epochs === 10 && r.config.data.train.count === 1000));
     const started = await page.evaluate(() => window.playground.session.runs.length);
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page, 300000);
+    await trainAll(page, 300000);
     const runs = await page.evaluate((n) => window.playground.session.runs.slice(n).map((r) => ({
       id: r.id, status: r.status, rates: r.history.map((m) => m.learning_rate), steps: r.result?.total_steps, schedule: r.result?.schedule,
     })), started);

@@ -6,7 +6,7 @@
 // charts next to the book's numbers instead of empty curves.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle, shot, quickTry } from './helpers.js';
+import { waitIdle, shot, quickTry, openPlayground, trainAll } from './helpers.js';
 
 // The points of each dataset of a health chart (its box class: time-grad, layer-std, ...).
 const healthData = (page, box) => page.evaluate((b) => {
@@ -23,11 +23,7 @@ describe('layer health', () => {
   let server; let url; let browser; let page;
 
   before(async () => {
-    ({ server, url } = await startServer({ isolation: true }));
-    browser = await launch();
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    page = await openPage(context, `${url}#preset=exp04`);
-    await waitReady(page, 'data');
+    ({ server, url, browser, page } = await openPlayground({ hash: `#preset=exp04` }));
   });
 
   after(async () => {
@@ -82,9 +78,7 @@ describe('layer health', () => {
 
   it('experiment 1: the per-layer table and charts beside the book, no empty curves', async () => {
     await page.click('.preset[data-preset="exp01"]');
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     await page.waitForSelector('#health-view table.layer-table tbody tr');
     const [table] = await tableOf(page);
     const sat = table.head.indexOf('saturated');
@@ -107,9 +101,7 @@ describe('layer health', () => {
 
   it('experiment 2: four initializers side by side, layer by layer', async () => {
     await page.click('.preset[data-preset="exp02"]');
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     await page.waitForFunction(() => document.querySelectorAll('#health-view table.layer-table tbody tr').length === 31);
     const [table] = await tableOf(page);
     const runs = ['RandomNormal(1.0)', 'Glorot uniform', 'He normal', 'LeCun normal'];
@@ -132,9 +124,7 @@ describe('layer health', () => {
   it('exercise 3: SELU layers keep mean 0 and std 1, beside the chapter and with the curves', async () => {
     await page.click('.preset[data-preset="ex03"]');
     await quickTry(page, 1, 600);
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     await page.waitForFunction(() => document.querySelectorAll('#health-view table.layer-table tbody tr').length === 21);
     assert.match(await page.textContent('#health-view'), /Book: mean 0, std 1 in every layer\./);
     assert.ok((await page.$$eval('#health-view h3.subhead', (e) => e.map((x) => x.textContent))).includes('Per layer, after epoch 1'));

@@ -63,6 +63,36 @@ export async function openPage(context, url) {
   return page;
 }
 
+// One playground for a test file: the site served, Chromium, a page opened at
+// `hash` ('#preset=exp04', '#plan=...') and, unless `ready` is null, waited on
+// until its data is in. The test's after hook closes `browser` and `server`.
+export async function openPlayground({ hash = '', isolation = true, viewport = { width: 1366, height: 900 }, contextOptions = {}, ready = 'data', timeout = 60000 } = {}) {
+  const { server, url } = await startServer({ isolation });
+  const browser = await launch();
+  const context = await browser.newContext({ viewport, ...contextOptions });
+  const page = await openPage(context, url + hash);
+  if (ready) await waitReady(page, ready, timeout);
+  return { server, url, browser, context, page };
+}
+
+// Loads a run, or a plan (an array of runs), through the Share panel's configuration box.
+export async function loadConfiguration(page, config) {
+  await page.fill('#share-view textarea.config-text', JSON.stringify(config));
+  await page.click('#share-view button:has-text("Load configuration")');
+}
+
+// Presses Train and waits until the page says it trains.
+export async function startTraining(page) {
+  await page.click('[data-action="train"]');
+  await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
+}
+
+// Presses Train and waits until the whole plan has finished.
+export async function trainAll(page, timeout = 60000) {
+  await startTraining(page);
+  await waitIdle(page, timeout);
+}
+
 // data-ready on <html>: 'engine' once the worker answered, 'data' once Fashion-MNIST is in.
 export const waitReady = (page, what = 'data', timeout = 30000) =>
   page.waitForFunction((w) => document.documentElement.dataset.ready === w, what, { timeout });

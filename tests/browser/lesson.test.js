@@ -9,7 +9,7 @@
 // with its band in a symbol and in words, and the lesson covers only them.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle, shot, quickTry } from './helpers.js';
+import { openPage, waitReady, waitIdle, shot, quickTry, openPlayground } from './helpers.js';
 import { findPreset } from '../../core/presets.js';
 import { toBase64Url } from '../node/plan-mutations.js';
 
@@ -17,11 +17,7 @@ describe('the table states the lesson', () => {
   let server; let url; let browser; let context; let page;
 
   before(async () => {
-    ({ server, url } = await startServer({ isolation: true }));
-    browser = await launch();
-    context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    page = await openPage(context, `${url}#preset=exp03`);
-    await waitReady(page, 'data', 60000);
+    ({ server, url, browser, context, page } = await openPlayground({ hash: `#preset=exp03` }));
   });
 
   after(async () => {

@@ -6,7 +6,7 @@
 // suggested rate in the optimizer's learning_rate field.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle, shot } from './helpers.js';
+import { shot, loadConfiguration, openPlayground, trainAll } from './helpers.js';
 
 const DATA = { dataset: 'fashion-mnist', train: { split: 'train', start: 0, count: 1000 }, validation: { split: 'test', start: 0, count: 300 } };
 const DROPOUT = {
@@ -25,13 +25,8 @@ describe('MC Dropout and the learning-rate finder', () => {
   let server; let url; let browser; let page;
 
   before(async () => {
-    ({ server, url } = await startServer({ isolation: true }));
-    browser = await launch();
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    page = await openPage(context, url);
-    await waitReady(page, 'data', 60000);
-    await page.fill('#share-view textarea.config-text', JSON.stringify([DROPOUT, PLAIN]));
-    await page.click('#share-view button:has-text("Load configuration")');
+    ({ server, url, browser, page } = await openPlayground());
+    await loadConfiguration(page, [DROPOUT, PLAIN]);
   });
 
   after(async () => {
@@ -40,9 +35,7 @@ describe('MC Dropout and the learning-rate finder', () => {
   });
 
   it('the MC Dropout tab compares N = 1, 10, 100 with plain inference and shows the least certain images', async () => {
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page, 120000);
+    await trainAll(page, 120000);
     const dropoutKey = await page.evaluate(() => window.playground.session.runs.find((r) => r.id === 'mc-dropout').key);
     await page.selectOption('#inspect-view select[aria-label="run to look inside"]', dropoutKey);
     await page.click('#inspect-view button.tab[data-tab="mc"]');

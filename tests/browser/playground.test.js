@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import path from 'node:path';
-import { startServer, launch, openPage, waitReady, waitIdle, shot, chartData, tableRows, quickTry, shotsDir } from './helpers.js';
+import { openPage, waitReady, waitIdle, shot, chartData, tableRows, quickTry, shotsDir, openPlayground } from './helpers.js';
 
 describe('playground page (cross-origin isolated)', () => {
   let server; let url; let browser; let context; let page;
@@ -28,10 +28,7 @@ describe('playground page (cross-origin isolated)', () => {
   }
 
   before(async () => {
-    ({ server, url } = await startServer({ isolation: true }));
-    browser = await launch();
-    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
-    page = await openPage(context, url);
+    ({ server, url, browser, context, page } = await openPlayground({ viewport: { width: 1366, height: 768 }, contextOptions: { acceptDownloads: true }, ready: null }));
   });
 
   after(async () => {

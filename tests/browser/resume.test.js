@@ -5,7 +5,7 @@
 // bit, those of the same run left alone.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle } from './helpers.js';
+import { waitReady, waitIdle, loadConfiguration, openPlayground, trainAll } from './helpers.js';
 
 const RUN = {
   name: 'resume-adam', seed: 3,
@@ -36,11 +36,7 @@ describe('a reload during training', () => {
   let server; let url; let browser; let page;
 
   before(async () => {
-    ({ server, url } = await startServer({ isolation: true }));
-    browser = await launch();
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    page = await openPage(context, url);
-    await waitReady(page, 'data', 60000);
+    ({ server, url, browser, page } = await openPlayground({ viewport: { width: 1366, height: 768 } }));
   });
 
   after(async () => {
@@ -50,12 +46,9 @@ describe('a reload during training', () => {
 
   it('warns, offers Resume after the reload, and finishes the plan with the same weights as a run left alone', async () => {
     // The plan, pasted as a list of configurations.
-    await page.fill('#share-view textarea.config-text', JSON.stringify([RUN, NEXT]));
-    await page.click('#share-view button:has-text("Load configuration")');
+    await loadConfiguration(page, [RUN, NEXT]);
     // Left alone.
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page, 180000);
+    await trainAll(page, 180000);
     const reference = await weightsDigest(page, 'resume-adam');
     const alone = (await runRecords(page)).find((r) => r.id === 'resume-adam');
     assert.deepEqual(alone.epochs, [1, 2, 3, 4, 5]);

@@ -3,7 +3,7 @@
 // still trains. With coi-serviceworker allowed it reloads once and gets threads.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle, shot, tableRows, quickTry } from './helpers.js';
+import { startServer, launch, openPage, waitReady, shot, tableRows, quickTry, trainAll } from './helpers.js';
 
 describe('playground page without cross-origin isolation', () => {
   let server; let url; let browser;
@@ -34,9 +34,7 @@ describe('playground page without cross-origin isolation', () => {
     assert.match(text, /Cross-Origin-Opener-Policy: same-origin/);
     assert.match(text, /coi-serviceworker/);
     await quickTry(page, 1, 1000);
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     const rows = await tableRows(page);
     assert.equal(rows.length, 1);
     assert.match(rows[0].text, /0\.\d{4} @1/);
@@ -68,9 +66,7 @@ describe('playground page without cross-origin isolation', () => {
     assert.equal(await page.getAttribute('#engine-badge', 'data-simd'), 'plain');
     assert.doesNotMatch(await page.textContent('#engine-badge'), /relaxed/);
     await quickTry(page, 1, 1000);
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     assert.match((await tableRows(page))[0].text, /0\.\d{4} @1/);
     assert.deepEqual(page.errors.filter((e) => !/scope/.test(e)), []);
     await context.close();

@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launch, openPage, waitReady, shot, root } from './helpers.js';
+import { waitReady, shot, root, loadConfiguration, openPlayground } from './helpers.js';
 
 const AXE = fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
@@ -25,11 +25,7 @@ describe('the Sweep panel', () => {
   let server; let url; let browser; let page;
 
   before(async () => {
-    ({ server, url } = await startServer({ isolation: true }));
-    browser = await launch();
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    page = await openPage(context, url);
-    await waitReady(page, 'data', 60000);
+    ({ server, url, browser, page } = await openPlayground());
   });
 
   after(async () => {
@@ -38,8 +34,7 @@ describe('the Sweep panel', () => {
   });
 
   it('runs a 2-trial grid, ranks it, and "Use best" makes the best trial the plan', async () => {
-    await page.fill('#share-view textarea.config-text', JSON.stringify(RUN));
-    await page.click('#share-view button:has-text("Load configuration")');
+    await loadConfiguration(page, RUN);
     await page.click('#sec-sweep summary');
     // A bad path is refused next to the button, naming it.
     await page.fill('[aria-label="knob 1 path"]', 'optimizer.learning_rat');

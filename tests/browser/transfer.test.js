@@ -5,7 +5,7 @@
 // shrunk by Quick try, shows where it unfroze its reused layers.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle, shot, tableRows, quickTry, axeViolations } from './helpers.js';
+import { shot, tableRows, quickTry, axeViolations, openPlayground, trainAll } from './helpers.js';
 
 const field = (path, control = 'select') => `#sec-transfer .field[data-path="${path}"] ${control}, #sec-data-subset .field[data-path="${path}"] ${control}`;
 const problems = (page) => page.$$eval('.controls [data-error-for]', (e) => e.map((x) => `${x.dataset.errorFor}: ${x.textContent}`).filter((t) => !/: $/.test(t)));
@@ -14,11 +14,7 @@ describe('transfer learning', () => {
   let server; let url; let browser; let page;
 
   before(async () => {
-    ({ server, url } = await startServer({ isolation: true }));
-    browser = await launch();
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    page = await openPage(context, url);
-    await waitReady(page, 'data');
+    ({ server, url, browser, page } = await openPlayground());
   });
 
   after(async () => {
@@ -68,9 +64,7 @@ describe('transfer learning', () => {
     assert.deepEqual(await page.$$eval('.run-chip', (c) => c.map((x) => x.textContent)), ['task A (classes 0-4)', 'B on A, frozen first, then fine-tuned (lr 0.001)']);
     await quickTry(page, 2, 500);
     assert.equal(await page.inputValue(field('transfer.freeze_epochs', 'input')), '1', 'Quick try keeps a frozen and an unfrozen phase');
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page, 120000);
+    await trainAll(page, 120000);
     const rows = (await tableRows(page)).filter((r) => r.run.startsWith('exp07'));
     assert.deepEqual(rows.map((r) => r.run), ['exp07/a', 'exp07/two-phase']);
     for (const r of rows) assert.doesNotMatch(r.text, /error/);

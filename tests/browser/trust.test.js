@@ -10,7 +10,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startServer, launch, openPage, waitReady, waitIdle, tableRows, quickTry } from './helpers.js';
+import { startServer, launch, openPage, waitReady, waitIdle, tableRows, quickTry, trainAll } from './helpers.js';
 import { rng, mutate, toBase64Url } from '../node/plan-mutations.js';
 
 const state = (page) => page.evaluate(() => document.querySelector('#train-controls').dataset.state);
@@ -56,9 +56,7 @@ describe('the page under hostile conditions', () => {
     assert.ok(await page.isDisabled('[data-action="train"]'));
     release();
     await waitIdle(page);
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     const labels = await page.evaluate(() => window.playground.session.runs.map((r) => r.label));
     assert.deepEqual(labels, ['my network', 'my network #2']);
     const rows = (await tableRows(page)).map((r) => r.text);
@@ -130,9 +128,7 @@ describe('the page under hostile conditions', () => {
     await page.waitForFunction(() => window.playground.session.datasets.has('fashion-mnist'), null, { timeout: 60000 });
     // The new engine trains.
     await quickTry(page, 1, 500);
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     assert.deepEqual((await runs()).map((r) => r.status), ['crashed', 'crashed', 'done']);
     // A failure inside the engine's threads reaches the page without a message: it is said in words.
     await page.evaluate(() => window.playground.client.worker.dispatchEvent(new ErrorEvent('error', { message: 'Uncaught [object ErrorEvent]' })));
@@ -147,9 +143,7 @@ describe('the page under hostile conditions', () => {
     await waitReady(page, 'data');
     const runs = () => page.evaluate(() => window.playground.session.runs.map((r) => ({ key: r.key, status: r.status })));
     await quickTry(page, 1, 500);
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     // A real WebAssembly trap (wasm/test-trap.js) while a run trains.
     await quickTry(page, 3, 20000);
     await page.click('[data-action="train"]');
@@ -166,9 +160,7 @@ describe('the page under hostile conditions', () => {
     // The new engine loads the dataset again and trains.
     await page.waitForFunction(() => window.playground.session.datasets.has('fashion-mnist'), null, { timeout: 60000 });
     await quickTry(page, 1, 500);
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     assert.deepEqual((await runs()).map((r) => r.status), ['done', 'crashed', 'done']);
     // The only console errors are the trap's own, logged by the engine's pool thread.
     assert.deepEqual(page.errors.filter((e) => !/memory access out of bounds/.test(e)), []);
@@ -185,9 +177,7 @@ describe('the page under hostile conditions', () => {
     };
     const page = await fresh(`${url}#plan=${toBase64Url(JSON.stringify({ title: 'Too high', runs: [{ label: 'too high', config }], selected: 0 }))}`);
     await waitReady(page, 'data');
-    await page.click('[data-action="train"]');
-    await page.waitForFunction(() => document.querySelector('#train-controls').dataset.state !== 'idle');
-    await waitIdle(page);
+    await trainAll(page);
     const warning = /learned nothing: validation accuracy stayed at chance .*; the learning rate 1e9 is probably far too high/;
     await page.waitForSelector('.message.warn:has-text("learned nothing")');
     assert.ok((await messages(page)).some((m) => /^too high: The run learned nothing: /.test(m) && warning.test(m)), JSON.stringify(await messages(page)));
