@@ -21,9 +21,10 @@ static void dropout_place(layer *l, float *a, size_t per) { l->y = a, l->aux = a
 static void dropout_init(layer *l, eng_rng *rng) {}
 
 /* keep[i] = 1 with probability 1 - rate; threshold on 32 random bits: draw i
- * of the model's dropout stream. Chunks jump the stream ahead to their start,
- * so they draw in parallel exactly the numbers a serial loop would. RReLU's
- * slopes come from the same stream (uniform: lo + width * bits / 2^32). */
+ * of the layer's dropout stream (model_dropout_rng). Chunks jump the stream ahead
+ * to their start, so they draw in parallel exactly the numbers a serial loop would.
+ * RReLU's slopes come from its own stream the same way (uniform: lo + width *
+ * bits / 2^32). */
 typedef struct {
   float *out;
   eng_rng start;
@@ -43,20 +44,21 @@ static void draw_range(void *c, size_t begin, size_t end) {
     for (size_t i = begin; i < end; i++) j->out[i] = eng_rng_u32(&r) >= j->threshold ? 1.0f : 0.0f;
 }
 
-static void draw(eng_model *m, draw_job *j, size_t n) {
-  j->start = m->dropout_rng;
+static void draw(eng_model *m, const layer *l, draw_job *j, size_t n) {
+  eng_rng *rng = model_dropout_rng(m, l);
+  j->start = *rng;
   eng_parallel_range(draw_range, j, n, 4096);
-  eng_rng_advance(&m->dropout_rng, n);
+  eng_rng_advance(rng, n);
 }
 
-static void draw_keep(eng_model *m, float *keep, size_t n, double rate) {
+static void draw_keep(eng_model *m, const layer *l, float *keep, size_t n, double rate) {
   draw_job j = {.out = keep, .threshold = (uint32_t)(rate * 4294967296.0)};
-  draw(m, &j, n);
+  draw(m, l, &j, n);
 }
 
-void dropout_stream_uniform(eng_model *m, float *out, size_t n, float lo, float hi) {
+void dropout_stream_uniform(eng_model *m, const layer *l, float *out, size_t n, float lo, float hi) {
   draw_job j = {.out = out, .uniform = true, .lo = lo, .width = (double)hi - lo};
-  draw(m, &j, n);
+  draw(m, l, &j, n);
 }
 
 static void dropout_forward(eng_model *m, layer *l, const float *x, int n, bool training,
@@ -66,7 +68,7 @@ static void dropout_forward(eng_model *m, layer *l, const float *x, int n, bool 
     for (size_t i = 0; i < count; i++) l->y[i] = x[i], l->aux[i] = 1.0f;
     return;
   }
-  draw_keep(m, l->aux, count, l->rate);
+  draw_keep(m, l, l->aux, count, l->rate);
   float scale = (float)(1.0 / (1.0 - l->rate));
   for (size_t i = 0; i < count; i++) {
     l->aux[i] *= scale;
@@ -100,7 +102,7 @@ static void alpha_dropout_forward(eng_model *m, layer *l, const float *x, int n,
   double rate = l->rate, alpha_p = -SELU_ALPHA * SELU_SCALE;
   float a = (float)pow((1.0 - rate) * (1.0 + rate * alpha_p * alpha_p), -0.5);
   float b = (float)(-(double)a * alpha_p * rate);
-  draw_keep(m, l->aux, count, rate);
+  draw_keep(m, l, l->aux, count, rate);
   for (size_t i = 0; i < count; i++) {
     float kept = l->aux[i];
     l->y[i] = a * (x[i] * kept + (float)alpha_p * (1.0f - kept)) + b;

@@ -29,7 +29,7 @@ static void rrelu_forward(eng_model *m, layer *l, const float *x, int n, bool tr
                           bool update_state) {
   size_t count = (size_t)n * l->out;
   if (training) {
-    dropout_stream_uniform(m, l->aux, count, (float)l->lower, (float)l->upper);
+    dropout_stream_uniform(m, l, l->aux, count, (float)l->lower, (float)l->upper);
   } else {
     float mean = (float)((l->lower + l->upper) / 2);
     for (size_t i = 0; i < count; i++) l->aux[i] = mean;

@@ -107,11 +107,11 @@ eng_status eng_model_layer_stats(eng_model *m, const eng_dataset *ds, uint32_t c
    * (moving statistics untouched, dropout stream saved and put back; the next
    * training step overwrites the gradients). */
   int n = (int)(count < m->max_batch ? count : m->max_batch);
-  eng_rng saved = m->dropout_rng;
+  dropout_streams saved = m->dropout;
   model_load_batch(m, ds, NULL, 0, n);
   model_forward(m, n, true, false);
   model_backward(m, ds->labels, n, grad_std);
-  m->dropout_rng = saved;
+  m->dropout = saved;
   for (uint32_t li = 0; li < L; li++) {
     const layer *l = &m->layers[li];
     double *row = out + (size_t)li * ENG_STAT_COUNT;

@@ -28,7 +28,7 @@ typedef struct {
   float *params, *slots;
   optimizer_state optimizer;
   int64_t iterations;
-  eng_rng dropout_rng;
+  dropout_streams dropout;
 } saved_state;
 
 static eng_status save_state(const eng_model *m, saved_state *s) {
@@ -40,14 +40,14 @@ static eng_status save_state(const eng_model *m, saved_state *s) {
     return eng_fail(ENG_ERR_NOMEM, "out of memory keeping a copy of the model for the learning-rate finder");
   }
   memcpy(s->slots, m->slots, n_slots * sizeof(float));
-  s->optimizer = m->optimizer, s->iterations = m->iterations, s->dropout_rng = m->dropout_rng;
+  s->optimizer = m->optimizer, s->iterations = m->iterations, s->dropout = m->dropout;
   return ENG_OK;
 }
 
 static void restore_state(eng_model *m, saved_state *s) {
   model_restore(m, s->params);
   memcpy(m->slots, s->slots, (3 * m->n_grads + 1) * sizeof(float));
-  m->optimizer = s->optimizer, m->iterations = s->iterations, m->dropout_rng = s->dropout_rng;
+  m->optimizer = s->optimizer, m->iterations = s->iterations, m->dropout = s->dropout;
   free(s->params), free(s->slots);
 }
 

@@ -31,7 +31,11 @@ eng_status eng_model_mc_predict(eng_model *m, const eng_dataset *ds, uint32_t st
   double *sum_sq = sum + (size_t)m->max_batch * c;
   /* Without dropout every pass gives the same probabilities: one is enough. */
   uint32_t passes = eng_model_has_dropout(m) ? samples : 1;
-  eng_rng saved = m->dropout_rng;
+  /* Every dropout layer draws from the one MC stream, in layer order (the
+   * shared seed scheme, nn.h), whatever the model's scheme for training. */
+  dropout_streams saved = m->dropout;
+  uint32_t scheme = m->seed_scheme;
+  m->seed_scheme = ENG_SEED_SHARED;
   m->mc_dropout = true;
   long right = 0;
   double std_total = 0;
@@ -41,8 +45,8 @@ eng_status eng_model_mc_predict(eng_model *m, const eng_dataset *ds, uint32_t st
     model_load_batch(m, ds, NULL, start + s, n);
     /* This batch's masks: the MC stream jumped 2^32 draws per sample index, so
      * they depend on the seed and the batch's first sample only. */
-    eng_rng_seed(&m->dropout_rng, seed, ENG_STREAM_MC_DROPOUT);
-    eng_rng_advance(&m->dropout_rng, (uint64_t)(start + s) << 32);
+    eng_rng_seed(&m->dropout.layer[0], seed, ENG_STREAM_MC_DROPOUT);
+    eng_rng_advance(&m->dropout.layer[0], (uint64_t)(start + s) << 32);
     memset(sum, 0, cells * sizeof(double));
     memset(sum_sq, 0, cells * sizeof(double));
     for (uint32_t p = 0; p < passes; p++) {
@@ -68,7 +72,7 @@ eng_status eng_model_mc_predict(eng_model *m, const eng_dataset *ds, uint32_t st
     }
   }
   m->mc_dropout = false;
-  m->dropout_rng = saved;
+  m->dropout = saved, m->seed_scheme = scheme;
   free(sum);
   if (accuracy) *accuracy = (double)right / count;
   if (mean_std) *mean_std = std_total / count;

@@ -32,6 +32,7 @@ eng_status eng_model_create(uint32_t input_features, const char *spec, eng_model
   m->input_scale = eng_opt_num(&m->opt, model_table, "input_scale");
   m->standardize = eng_opt_num(&m->opt, model_table, "standardize") != 0;
   m->from_logits = eng_opt_num(&m->opt, model_table, "from_logits") != 0;
+  m->seed_scheme = ENG_SEED_PER_LAYER; /* a model file of an older version says otherwise */
   eng_model_set_optimizer(m, "sgd");
   eng_model_set_schedule(m, "constant");
   eng_clear_error();
@@ -106,6 +107,34 @@ void model_update_first_trainable(eng_model *m) {
     if (t->grad && m->layers[t->layer].trainable && (int)t->layer < m->first_trainable)
       m->first_trainable = (int)t->layer;
   }
+}
+
+/* The kind a layer counts as when naming its streams (Dropout and AlphaDropout:
+ * one, so swapping them keeps the masks). */
+static int stream_kind(const layer *l) {
+  return l->kind == LAYER_ALPHA_DROPOUT ? LAYER_DROPOUT : l->kind;
+}
+
+/* Stream of layer li for a purpose (ENG_STREAM_*): named by its kind and its
+ * position among the layers of that kind, as Keras names layers (dense_1). */
+static uint64_t layer_stream(const eng_model *m, uint32_t li, int purpose) {
+  uint32_t position = 0;
+  for (uint32_t k = 0; k < li; k++) position += stream_kind(&m->layers[k]) == stream_kind(&m->layers[li]);
+  return (uint64_t)purpose | (uint64_t)(stream_kind(&m->layers[li]) + 1) << 8 | (uint64_t)(position + 1) << 16;
+}
+
+void model_seed_dropout(eng_model *m, uint64_t seed) {
+  memset(&m->dropout, 0, sizeof m->dropout);
+  if (m->seed_scheme == ENG_SEED_SHARED) {
+    eng_rng_seed(&m->dropout.layer[0], seed, ENG_STREAM_DROPOUT);
+    return;
+  }
+  for (uint32_t li = 0; li < m->n_layers; li++)
+    eng_rng_seed(&m->dropout.layer[li], seed, layer_stream(m, li, ENG_STREAM_DROPOUT));
+}
+
+eng_rng *model_dropout_rng(eng_model *m, const layer *l) {
+  return &m->dropout.layer[m->seed_scheme == ENG_SEED_SHARED ? 0 : (size_t)(l - m->layers)];
 }
 
 eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
@@ -207,8 +236,12 @@ eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
   model_update_first_trainable(m);
   eng_rng init_rng;
   eng_rng_seed(&init_rng, m->seed, ENG_STREAM_INIT);
-  for (uint32_t li = 0; li < m->n_layers; li++) ops_of(&m->layers[li])->init(&m->layers[li], &init_rng);
-  eng_rng_seed(&m->dropout_rng, m->seed, ENG_STREAM_DROPOUT);
+  for (uint32_t li = 0; li < m->n_layers; li++) {
+    layer *l = &m->layers[li];
+    if (m->seed_scheme == ENG_SEED_PER_LAYER) eng_rng_seed(&init_rng, m->seed, layer_stream(m, li, ENG_STREAM_INIT));
+    ops_of(l)->init(l, &init_rng);
+  }
+  model_seed_dropout(m, m->seed);
   /* Optimizer slots start at zero (Adagrad: at its initial accumulator value). */
   return eng_model_set_optimizer(m, m->optimizer.spec);
 }

@@ -146,11 +146,11 @@ typedef struct layer_ops {
 } layer_ops;
 extern const layer_ops dense_ops, batchnorm_ops, activation_ops, dropout_ops, alpha_dropout_ops,
     prelu_ops, rrelu_ops;
-/* layer_dropout.c: n numbers from the model's dropout stream (the training
- * generator), out[i] = lo + (hi - lo) * u_i with u_i uniform in [0, 1) from 32
+/* layer_dropout.c: n numbers from the layer's dropout stream (model_dropout_rng,
+ * the training generator), out[i] = lo + (hi - lo) * u_i with u_i uniform in [0, 1) from 32
  * random bits; drawn in parallel chunks that jump the stream ahead, so the
  * numbers do not depend on the thread count. */
-void dropout_stream_uniform(struct eng_model *m, float *out, size_t n, float lo, float hi);
+void dropout_stream_uniform(struct eng_model *m, const layer *l, float *out, size_t n, float lo, float hi);
 extern const layer_ops *const layer_ops_table[LAYER_COUNT];
 static inline const layer_ops *ops_of(const layer *l) { return layer_ops_table[l->kind]; }
 
@@ -215,6 +215,18 @@ extern void *(*describe_realloc)(void *, size_t);
 
 /* ---- the model */
 #define ENG_MAX_LAYERS 64
+/* Seed schemes. SHARED (model files before version 3): one initialization
+ * stream through all layers in order and one dropout stream shared by all
+ * dropout layers, so inserting a layer or changing an initializer shifted the
+ * numbers every later layer drew. PER_LAYER (issue 12, "twin runs"): each layer
+ * draws from streams named by the seed, its kind and its position among the
+ * layers of that kind (Keras's dense, dense_1, ...; Dropout and AlphaDropout
+ * count as one kind), so runs that differ in one knob start from the same
+ * weights wherever shapes match and drop the same units. Shuffling has its own
+ * stream in both (the trainer's). */
+enum { ENG_SEED_SHARED = 1, ENG_SEED_PER_LAYER = 2 };
+/* The dropout generators: per layer (PER_LAYER), or layer[0] for all (SHARED). */
+typedef struct { eng_rng layer[ENG_MAX_LAYERS]; } dropout_streams;
 struct eng_model {
   eng_options opt;
   char spec[512];
@@ -245,7 +257,9 @@ struct eng_model {
   int first_trainable;   /* no input gradient needed below this layer */
   char *metadata;
   char *summary;
-  eng_rng dropout_rng;
+  /* How the seed becomes random streams (recorded in the model file). */
+  uint32_t seed_scheme;
+  dropout_streams dropout;
   /* Monte Carlo Dropout in progress: dropout layers draw masks even in an
    * inference-mode forward (BatchNormalization stays in inference mode). */
   bool mc_dropout;
@@ -271,6 +285,10 @@ double model_penalty(const struct eng_model *m);
 void model_apply_constraints(struct eng_model *m);
 const float *model_logits(const struct eng_model *m);
 eng_status model_snapshot(const struct eng_model *m, float **out);
+/* Seeds the dropout generators of the model's seed scheme from seed. */
+void model_seed_dropout(struct eng_model *m, uint64_t seed);
+/* The generator a dropout layer draws its masks from. */
+eng_rng *model_dropout_rng(struct eng_model *m, const layer *l);
 void model_restore(struct eng_model *m, const float *snapshot);
 void model_update_first_trainable(struct eng_model *m);
 /* One optimizer step at rate lr on the samples index[start..start+n), the

@@ -13,6 +13,11 @@
  * uses), {f32 slots[k * size]} per tensor with a gradient, u32 pruning masks,
  * {u32 layer, f32 mask[in * out]} per mask, u64 trainer section length +
  * bytes (a training checkpoint, trainer_state.c; 0 in a plain model file).
+ * Version 3 adds, after the pruning masks, the seed scheme (nn.h: u32 1 =
+ * shared streams, 2 = per layer) and u32 n + {u64 state, u64 increment} per
+ * layer of the per-layer dropout generators (n = 0 with shared streams, whose
+ * one generator is the version 2 field above). Versions 1 and 2 load with the
+ * shared scheme, so they train on with the masks they would have drawn.
  * Version 1 files still load, with a fresh optimizer.
  * A checksum-valid file can still be crafted: every count read from it is
  * checked against the bytes left and the engine's memory limit (in 64 bits)
@@ -24,7 +29,7 @@
 #include <string.h>
 
 #define BLOB_MAGIC "FMNPBLOB"
-#define BLOB_VERSION 2u
+#define BLOB_VERSION 3u
 
 void put(writer *w, const void *data, size_t n) {
   if (w->failed) return;
@@ -79,7 +84,7 @@ static void put_training_state(writer *w, const eng_model *m) {
   put_u64(w, (uint64_t)m->iterations);
   put_f64(w, m->optimizer.learning_rate);
   put_f64(w, m->optimizer.u_product);
-  put_u64(w, m->dropout_rng.state), put_u64(w, m->dropout_rng.inc);
+  put_u64(w, m->dropout.layer[0].state), put_u64(w, m->dropout.layer[0].inc);
   size_t k = (size_t)optimizer_slot_count(m->optimizer.opt.variant);
   put_u64(w, k * m->n_grads);
   for (uint32_t ti = 0; ti < m->n_tensors; ti++)
@@ -92,6 +97,10 @@ static void put_training_state(writer *w, const eng_model *m) {
       put_u32(w, li);
       put_floats(w, m->layers[li].kernel_mask, (size_t)m->layers[li].in * m->layers[li].out);
     }
+  put_u32(w, m->seed_scheme);
+  uint32_t streams = m->seed_scheme == ENG_SEED_PER_LAYER ? m->n_layers : 0;
+  put_u32(w, streams);
+  for (uint32_t li = 0; li < streams; li++) put_u64(w, m->dropout.layer[li].state), put_u64(w, m->dropout.layer[li].inc);
 }
 
 eng_status eng_model_save(const eng_model *m, const char *metadata, uint8_t **out, size_t *out_len) {
@@ -191,9 +200,23 @@ bool get_floats(reader *r, float *f, size_t n) {
 #define TRUNCATED(what) \
   (eng_model_free(m), eng_fail(ENG_ERR_FORMAT, "model file is truncated or corrupt (in %s)", what))
 
+/* Version 3's seed scheme and per-layer dropout generators. */
+static bool get_seed_scheme(reader *r, eng_model *m) {
+  uint32_t scheme, streams;
+  if (!get_u32(r, &scheme) || (scheme != ENG_SEED_SHARED && scheme != ENG_SEED_PER_LAYER) || !get_u32(r, &streams) ||
+      streams != (scheme == ENG_SEED_PER_LAYER ? m->n_layers : 0))
+    return false;
+  m->seed_scheme = scheme;
+  for (uint32_t li = 0; li < streams; li++) {
+    eng_rng *g = &m->dropout.layer[li];
+    if (!get_u64(r, &g->state) || !get_u64(r, &g->inc) || (g->inc & 1) == 0) return false;
+  }
+  return true;
+}
+
 /* Version 2's optimizer state, dropout generator and pruning masks; every count
  * is checked against the model before anything is read into it. */
-static bool get_training_state(reader *r, eng_model *m) {
+static bool get_training_state(reader *r, eng_model *m, uint32_t version) {
   uint64_t iterations, slots, state, inc;
   double lr, u_product;
   uint32_t masks;
@@ -207,7 +230,7 @@ static bool get_training_state(reader *r, eng_model *m) {
   if (!get_u32(r, &masks) || masks > m->n_layers) return false;
   m->iterations = (int64_t)iterations;
   m->optimizer.learning_rate = lr, m->optimizer.u_product = u_product;
-  m->dropout_rng.state = state, m->dropout_rng.inc = inc;
+  m->dropout.layer[0].state = state, m->dropout.layer[0].inc = inc;
   for (uint32_t k = 0; k < masks; k++) {
     uint32_t li;
     if (!get_u32(r, &li) || li >= m->n_layers) return false;
@@ -216,7 +239,7 @@ static bool get_training_state(reader *r, eng_model *m) {
     if (!l->kernel || l->kernel_mask || (r->len - r->pos) / 4 < n) return false;
     if (!(l->kernel_mask = malloc(n * sizeof(float))) || !get_floats(r, l->kernel_mask, n)) return false;
   }
-  return true;
+  return version < 3 || get_seed_scheme(r, m);
 }
 
 eng_status eng_model_load(const uint8_t *bytes, size_t len, uint32_t max_batch, eng_model **out) {
@@ -250,6 +273,7 @@ eng_status blob_load(const uint8_t *bytes, size_t len, uint32_t max_batch, eng_m
     return eng_fail(ENG_ERR_FORMAT, "model file is truncated or corrupt (in header)");
   eng_status st = eng_model_create(features, spec, &m);
   if (st != ENG_OK) return st;
+  if (version < 3) m->seed_scheme = ENG_SEED_SHARED; /* before build seeds the dropout streams */
   if (n_layers == 0 || n_layers > ENG_MAX_LAYERS) return TRUNCATED("layer count");
   uint8_t trainable[ENG_MAX_LAYERS];
   for (uint32_t li = 0; li < n_layers; li++) {
@@ -300,7 +324,7 @@ eng_status blob_load(const uint8_t *bytes, size_t len, uint32_t max_batch, eng_m
   }
   if (version >= 2) {
     uint64_t n;
-    if (!get_training_state(&r, m)) return TRUNCATED("optimizer state");
+    if (!get_training_state(&r, m, version)) return TRUNCATED("optimizer state");
     if (!get_u64(&r, &n) || n > r.len - r.pos) return TRUNCATED("trainer state");
     *trainer_section = r.p + r.pos, *trainer_len = (size_t)n;
     r.pos += (size_t)n;

@@ -128,7 +128,7 @@ eng_status eng_trainer_create(eng_model *m, const eng_dataset *train, const eng_
   double seed = eng_opt_num(&o, fit_table, "seed");
   uint64_t s = isnan(seed) ? m->seed : (uint64_t)seed;
   eng_rng_seed(&t->shuffle_rng, s, ENG_STREAM_SHUFFLE);
-  if (!isnan(seed)) eng_rng_seed(&m->dropout_rng, s, ENG_STREAM_DROPOUT);
+  if (!isnan(seed)) model_seed_dropout(m, s);
   for (uint32_t i = 0; i < train->count; i++) t->order[i] = i;
   t->best_metric = -INFINITY;
   t->checkpoint_cb = -1;

@@ -144,7 +144,7 @@ eng_status eng_trainer_load(const uint8_t *bytes, size_t len, uint32_t max_batch
   reader r = {section, section_len, 0};
   char spec[512];
   uint32_t train_count, val_count;
-  eng_rng dropout = m->dropout_rng;
+  dropout_streams dropout = m->dropout;
   eng_trainer *t = NULL;
   if (!get_str(&r, spec, sizeof spec) || !get_u32(&r, &train_count) || !get_u32(&r, &val_count))
     st = CORRUPT("fit spec");
@@ -162,7 +162,7 @@ eng_status eng_trainer_load(const uint8_t *bytes, size_t len, uint32_t max_batch
     eng_model_free(m);
     return st;
   }
-  m->dropout_rng = dropout;
+  m->dropout = dropout;
   t->epoch_start = trainer_clock();
   *model_out = m, *out = t;
   return ENG_OK;

@@ -71,7 +71,7 @@ typedef struct {
   eng_model *m;
   int n;
   const uint8_t *labels;
-  eng_rng rng; /* dropout stream at the start: every forward draws the same mask */
+  dropout_streams rng; /* dropout streams at the start: every forward draws the same mask */
   bool training; /* false: the inference pass (RReLU's mean slope) */
   float *kinks0, *kinks;
   size_t n_kinks;
@@ -80,7 +80,7 @@ typedef struct {
 /* Training-mode loss that changes no state; *crossed is set when a kinked
  * activation changed branch relative to the unperturbed pass. */
 static double loss_at(grad_ctx *c, bool *crossed) {
-  c->m->dropout_rng = c->rng;
+  c->m->dropout = c->rng;
   model_forward(c->m, c->n, c->training, false);
   double loss = model_loss(c->m, c->labels, c->n, NULL) + model_penalty(c->m);
   size_t k = collect_kinks(c->m, c->n, c->kinks);
@@ -129,13 +129,13 @@ static double difference(grad_ctx *c, float *w, double l1_weight) {
  * with respect to the model input, found in m->delta[input_grad_buffer]). */
 static void check_model_mode(const char *label, eng_model *m, int n, const uint8_t *labels,
                              int input_grad_buffer, bool training) {
-  grad_ctx c = {m, n, labels, m->dropout_rng, training, NULL, NULL, 0};
+  grad_ctx c = {m, n, labels, m->dropout, training, NULL, NULL, 0};
   size_t cap = 0;
   for (uint32_t li = 0; li < m->n_layers; li++) cap += (size_t)n * m->layers[li].out;
   c.kinks0 = calloc(cap + 1, sizeof(float));
   c.kinks = calloc(cap + 1, sizeof(float));
   float grad_std[ENG_MAX_LAYERS];
-  m->dropout_rng = c.rng;
+  m->dropout = c.rng;
   model_forward(m, n, training, false);
   c.n_kinks = collect_kinks(m, n, c.kinks0);
   model_backward(m, labels, n, input_grad_buffer >= 0 ? grad_std : NULL);
@@ -269,7 +269,7 @@ static void test_dropout(void) {
   eng_model *m = build("model seed=31", layers, labels);
   if (!m) return;
   /* The mask really drops something and scales the rest by 1/(1-rate). */
-  eng_rng saved = m->dropout_rng;
+  dropout_streams saved = m->dropout;
   model_forward(m, BATCH, true, false);
   int dropped = 0, scaled = 0;
   for (int i = 0; i < BATCH * 6; i++) {
@@ -277,7 +277,7 @@ static void test_dropout(void) {
     scaled += fabsf(m->layers[1].aux[i] - 1.0f / 0.6f) < 1e-6f;
   }
   CHECK(dropped > 0 && dropped + scaled == BATCH * 6);
-  m->dropout_rng = saved;
+  m->dropout = saved;
   check_model("dropout (fixed mask)", m, BATCH, labels, -1);
   eng_model_free(m);
 

@@ -111,12 +111,14 @@ static void test_one_pass_by_hand(const eng_dataset *ds) {
   CHECK_NEAR(worst, 0, 1e-5);
   CHECK(zero_std);
   /* The same numbers as a training-mode forward drawing from that stream. */
-  eng_rng saved = m->dropout_rng;
-  eng_rng_seed(&m->dropout_rng, seed, ENG_STREAM_MC_DROPOUT);
+  dropout_streams saved = m->dropout;
+  uint32_t scheme = m->seed_scheme;
+  m->seed_scheme = ENG_SEED_SHARED; /* MC draws every layer's masks from its one stream */
+  eng_rng_seed(&m->dropout.layer[0], seed, ENG_STREAM_MC_DROPOUT);
   model_load_batch(m, ds, NULL, 0, (int)n);
   const float *p = model_forward(m, (int)n, true, false);
   CHECK(memcmp(p, mean, sizeof mean) == 0);
-  m->dropout_rng = saved;
+  m->dropout = saved, m->seed_scheme = scheme;
   eng_model_free(m);
 }
 

@@ -144,7 +144,7 @@ static void test_model_file_keeps_optimizer(void) {
   if (!r) return;
   CHECK(r->iterations == m->iterations && r->iterations == 12);
   CHECK(memcmp(r->slots, m->slots, 3 * m->n_grads * sizeof(float)) == 0);
-  CHECK(memcmp(&r->dropout_rng, &m->dropout_rng, sizeof m->dropout_rng) == 0);
+  CHECK(r->seed_scheme == m->seed_scheme && memcmp(&r->dropout, &m->dropout, sizeof m->dropout) == 0);
   eng_trainer *a = NULL, *b = NULL;
   CHECK_OK(eng_trainer_create(m, train, NULL, "fit epochs=1 batch_size=16 shuffle=0", &a));
   CHECK_OK(eng_trainer_create(r, train, NULL, "fit epochs=1 batch_size=16 shuffle=0", &b));
@@ -182,8 +182,9 @@ static void test_version_1_loads(void) {
   size_t len = 0;
   CHECK_OK(eng_model_save(m, "meta", &blob, &len));
   /* v2 inserts 6 x 8 bytes, the slots (SGD: one per value), a u32 mask count and
-   * a u64 section length before the metadata (u32 length + 4 bytes) and the checksum. */
-  size_t extra = 6 * 8 + 4 * m->n_grads + 4 + 8, tail = 4 + 4 + 4;
+   * a u64 section length before the metadata (u32 length + 4 bytes) and the
+   * checksum; v3 the seed scheme, a stream count and 16 bytes per layer. */
+  size_t extra = 6 * 8 + 4 * m->n_grads + 4 + (4 + 4 + 16 * m->n_layers) + 8, tail = 4 + 4 + 4;
   uint8_t *v1 = malloc(len);
   memcpy(v1, blob, len - tail - extra);
   memcpy(v1 + len - tail - extra, blob + len - tail, tail);
