@@ -240,7 +240,7 @@ const char *eng_model_metadata(const eng_model *m);
 typedef struct eng_trainer eng_trainer;
 
 /* fit spec: "fit epochs=10 batch_size=32 shuffle=1 seed=42 stats=1
- * stats_samples=1000 stats_every=200". stats (on by default) takes the layer
+ * stats_samples=1000 stats_every=200 slice_samples=500". stats (on by default) takes the layer
  * statistics at every epoch end over stats_samples images (validation, else
  * training) and, every stats_every batches within an epoch, from that training
  * step's own batch (ENG_EVENT_STATS); they change no training result.
@@ -294,6 +294,20 @@ enum {
 };
 const char *eng_progress_name(int index);
 const double *eng_trainer_progress(const eng_trainer *t);
+/* The loss slice: the weights along the straight line from those training
+ * started from (theta0, kept by eng_trainer_create and in checkpoints) to the
+ * current ones, theta(a) = theta0 + a (theta - theta0), evaluated in inference
+ * mode (loss with regularization, accuracy) on the first slice_samples (fit
+ * option, default 500) validation images, or training images when there is no
+ * validation set, at count points alphas[] (at most ENG_MAX_SLICE_POINTS; 0 is
+ * the initial model, 1 the current one, beyond 1 the extrapolated path). Only
+ * kernels, biases and BN gamma/beta move: BN's moving statistics are the
+ * current ones at every point. The weights are put back exactly afterwards, so
+ * training goes on with the same bits as without the call. Call it between
+ * eng_trainer_run calls (e.g. after an epoch event). */
+#define ENG_MAX_SLICE_POINTS 64
+eng_status eng_trainer_loss_slice(eng_trainer *t, const double *alphas, uint32_t count,
+                                  double *loss, double *accuracy);
 /* Per-layer statistics (fit option stats, on by default): the last taken, at
  * the end of an epoch or by the in-epoch sample (ENG_EVENT_STATS; activations of
  * that training batch in training mode, dead = units 0 for its every row),

@@ -24,6 +24,7 @@ static const eng_opt_desc fit_opts[] = {
     {"stats", OPT_BOOL, 1, 0, 1, NULL, NULL, false, "per-layer statistics (layer health): every epoch and every stats_every batches"},
     {"stats_samples", OPT_INT, 1000, 1, 1e7, NULL, NULL, false, "samples used for the statistics at the end of each epoch"},
     {"stats_every", OPT_INT, 200, 0, 1e7, NULL, NULL, false, "batches between in-epoch samples of the layer statistics (0: only at epoch ends)"},
+    {"slice_samples", OPT_INT, 500, 1, 1e7, NULL, NULL, false, "validation images of the loss slice (the first ones)"},
 };
 const eng_variant_desc fit_table[1] = {{"fit", NULL, fit_opts, ENG_COUNT_OF(fit_opts), "training loop options"}};
 
@@ -125,6 +126,8 @@ eng_status eng_trainer_create(eng_model *m, const eng_dataset *train, const eng_
   t->stats = eng_opt_num(&o, fit_table, "stats") != 0;
   t->stats_samples = (uint32_t)eng_opt_num(&o, fit_table, "stats_samples");
   t->stats_every = (uint32_t)eng_opt_num(&o, fit_table, "stats_every");
+  t->slice_samples = (uint32_t)eng_opt_num(&o, fit_table, "slice_samples");
+  trainer_keep_initial(t);
   double seed = eng_opt_num(&o, fit_table, "seed");
   uint64_t s = isnan(seed) ? m->seed : (uint64_t)seed;
   eng_rng_seed(&t->shuffle_rng, s, ENG_STREAM_SHUFFLE);
@@ -182,7 +185,7 @@ eng_status eng_trainer_add_callback(eng_trainer *t, const char *spec) {
 void eng_trainer_free(eng_trainer *t) {
   if (!t) return;
   for (int i = 0; i < t->n_callbacks; i++) free(t->callbacks[i].best_weights);
-  free(t->order), free(t->snapshot), free(t->layer_stats), free(t->grad_std), free(t->alive), free(t);
+  free(t->order), free(t->snapshot), free(t->layer_stats), free(t->grad_std), free(t->alive), free(t->initial), free(t->current), free(t);
 }
 
 void eng_trainer_stop(eng_trainer *t) { t->done = true; }

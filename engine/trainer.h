@@ -41,7 +41,16 @@ struct eng_trainer {
   double *layer_stats; /* the last epoch end's or in-epoch sample's */
   float *grad_std;     /* per layer, the in-epoch sample's backward pass */
   uint8_t *alive;      /* max_width: units seen non-zero in the sample */
+  /* Loss slice (loss_slice.c): the weights training started from, a copy of
+   * the current ones while the slice moves them, and the images it uses. */
+  float *initial, *current;
+  bool has_initial;
+  uint32_t slice_samples;
 };
+
+/* Keeps the weights training starts from (never fails: without memory for
+ * them only the loss slice is refused). */
+eng_status trainer_keep_initial(eng_trainer *t);
 
 /* Monotonic seconds (epoch timing). */
 double trainer_clock(void);

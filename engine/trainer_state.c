@@ -10,7 +10,10 @@
  *   u64 correct, u64 seen, f64 best_metric, u64 shuffle state, u64 increment,
  *   u32 n, u32 order[n] (the shuffled sample order, kept across epochs),
  *   u64 n, f32 snapshot[n] (the weights at the start of the epoch),
- *   u32 metrics count, f64 metrics[], u32 progress count, f64 progress[].
+ *   u32 metrics count, f64 metrics[], u32 progress count, f64 progress[],
+ *   and since model file version 3: u64 n, f32 initial[n] (the weights the fit
+ *   started from, for the loss slice; n = 0: not kept). A checkpoint without
+ *   them loads, and its loss slice says why it cannot be drawn.
  * Resuming from it gives the same bits as never stopping: every piece of
  * state the training step reads is in the file. */
 #include "blob.h"
@@ -46,6 +49,8 @@ void trainer_state_write(writer *w, const eng_trainer *t) {
   for (int i = 0; i < ENG_METRIC_COUNT; i++) put_f64(w, t->metrics[i]);
   put_u32(w, ENG_PROGRESS_COUNT);
   for (int i = 0; i < ENG_PROGRESS_COUNT; i++) put_f64(w, t->progress[i]);
+  put_u64(w, t->has_initial ? m->n_params : 0);
+  if (t->has_initial) put_floats(w, t->initial, m->n_params);
 }
 
 eng_status eng_trainer_save(const eng_trainer *t, const char *metadata, uint8_t **out, size_t *out_len) {
@@ -103,6 +108,12 @@ static eng_status read_state(reader *r, eng_trainer *t, const eng_dataset *train
   if (!get_u32(r, &n) || n != ENG_PROGRESS_COUNT) return CORRUPT("progress");
   for (int i = 0; i < ENG_PROGRESS_COUNT; i++)
     if (!get_f64(r, &t->progress[i])) return CORRUPT("progress");
+  /* The initial weights: absent in checkpoints of model file version 2. */
+  t->has_initial = false;
+  if (r->pos == r->len) return ENG_OK;
+  size_t at = r->pos;
+  if (!get_weights(r, t->m, &t->initial, false)) return CORRUPT("initial weights");
+  t->has_initial = r->pos - at > 8; /* more than the count: the weights */
   return ENG_OK;
 }
 
