@@ -356,7 +356,7 @@ export function validateConfig(config) {
     else {
       const fitOpts = description.fit.fit.options;
       for (const [k, v] of Object.entries(config.fit)) {
-        if (!own(fitOpts, k) || k === 'seed' || k === 'stats' || k === 'stats_samples' || k === 'stats_every') {
+        if (!own(fitOpts, k) || k === 'seed' || k === 'stats' || k === 'stats_samples' || k === 'stats_every' || k === 'slice_samples') {
           errors.push({ path: `fit.${k}`, message: `is not a fit option (epochs, batch_size, shuffle)${suggest(k, ['epochs', 'batch_size', 'shuffle'])}` });
           continue;
         }

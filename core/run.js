@@ -8,6 +8,11 @@ import { runWarnings } from './run-warnings.js';
 import { reusedStartFrozen } from './config.js';
 import { mcDropoutSummary } from './mc-dropout.js';
 
+// The points of the loss slice (engine.h eng_trainer_loss_slice): from the
+// weights training started from (0) to the current ones (1) and a little beyond,
+// where a minimum that training has not reached yet (or has overshot) shows.
+export const LOSS_SLICE_ALPHAS = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5];
+
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const yieldToHost = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -113,6 +118,8 @@ export function readCheckpoint(engine, bytes) {
 // test subset, else the validation one: result.mc_dropout), onEpoch(metrics), onProgress(progress), onLayerStats(rows, epoch, source)
 // (source 'epoch': after an epoch, over stats_samples validation images; 'batch': the
 // in-epoch sample from a training batch, epoch fractional; 'analysis': untrained, epoch 0),
+// lossSlice (bool: every epoch's metrics carry loss_slice, {alpha, loss,
+// accuracy} along the path from the initial weights, or {error} saying why not),
 // control() -> Promise<'go'|'stop'> (awaited between slices: pause = don't resolve yet),
 // models: Map of trained models by run id (for transfer), keepModel (bool),
 // onCheckpoint({bytes, epoch, history}) (awaited after every epoch but the last: what a
@@ -256,6 +263,16 @@ function summarize(result) {
   result.train_seconds = h.reduce((s, m) => s + m.seconds, 0);
 }
 
+// The slice of this epoch, or why there is none (the run trains on either way).
+function lossSlice(trainer) {
+  try {
+    return trainer.lossSlice(LOSS_SLICE_ALPHAS);
+  } catch (err) {
+    if (err.engineStopped || !(err instanceof EngineError)) throw err;
+    return { error: err.message };
+  }
+}
+
 async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, phase) {
   const trainer = phase.resumed ?? model.trainer(train, val, fitSpec, callbacks);
   const epochOffset = phase.offset;
@@ -297,6 +314,7 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, p
           lastEpoch = m.epoch;
           // Epochs after a transfer's switch say so (the charts draw the switch from the history).
           const metrics = { ...m, epoch: m.epoch + epochOffset, ...(phase.name === 'unfrozen' ? { unfrozen: true } : {}) };
+          if (hooks.lossSlice) metrics.loss_slice = lossSlice(trainer);
           result.history.push(metrics);
           hooks.onEpoch?.(metrics);
           const stats = trainer.layerStats();

@@ -25,6 +25,8 @@ const USAGE = `usage: npm run train -- <preset|variant|config.json> [options]
 options:
   --list              list the presets
 ${TRAIN_OPTIONS}
+                      (with --json, epoch lines carry loss_slice: {alpha, loss, accuracy}
+                      on the line from the initial weights, alpha 0, to the epoch's, alpha 1)
   --export DIR        write each trained run to DIR/<run>/: model.bin (engine format),
                       config.json, tfjs/model.json + weights.bin (TensorFlow.js; inputs
                       are pixels / 255), train.py (Keras script), history.csv, results.json
@@ -225,6 +227,7 @@ async function main() {
       stopAfterEpoch: opts.stopAfterEpoch,
       mcSamples: opts.mcSamples,
       keepModel: needed.has(run.id) || Boolean(opts.exportDir),
+      lossSlice: opts.json, // epoch lines carry loss_slice
       onProgress: (p) => {
         batches = p.batches;
         if (tty) process.stderr.write(`\rEpoch ${p.epoch} ${p.batch}/${p.batches} ${bar(p.batch, p.batches)} - loss: ${fmt(p.loss)} - accuracy: ${fmt(p.accuracy)}   `);

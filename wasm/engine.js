@@ -566,6 +566,22 @@ export class Trainer extends Handle {
     const names = e.describe().stats;
     return rowsToObjects(e.copyF64(p, this.model.layerCount * names.length), names);
   }
+  // The loss slice (engine.h eng_trainer_loss_slice): loss and accuracy on the
+  // first slice_samples validation images at weights theta0 + alpha (theta - theta0)
+  // for each alpha (0: where training started, 1: now). Training goes on unchanged.
+  // Returns { alpha: [...], loss: [...], accuracy: [...] }.
+  lossSlice(alphas) {
+    const e = this.engine;
+    if (!Array.isArray(alphas) || alphas.length === 0) throw new RangeError('alphas must be a non-empty array of numbers');
+    alphas.forEach((a, i) => finite(`alphas[${i}]`, a));
+    const n = alphas.length;
+    return e.withAlloc(({ alloc }) => {
+      const a = alloc(n * 8), loss = alloc(n * 8), accuracy = alloc(n * 8);
+      new Float64Array(e.heap(), a, n).set(alphas);
+      e._check(e.M._eng_trainer_loss_slice(this.ptr, a, n, loss, accuracy), 'computing the loss slice');
+      return { alpha: [...alphas], loss: e.copyF64(loss, n), accuracy: e.copyF64(accuracy, n) };
+    });
+  }
   stop() { this.engine.M._eng_trainer_stop(this.ptr); }
   // A training checkpoint: the model, its optimizer and the whole trainer state.
   save(metadata = '') { return saveBlob(this.engine, '_abi_trainer_save', this.ptr, metadata, 'saving a training checkpoint'); }

@@ -196,6 +196,7 @@ async function train(id, msg) {
       },
       onEpoch: (m) => event('epoch', id, { run: runId, metrics: m }),
       onLayerStats: (layers, epoch, source) => event('layer-stats', id, { run: runId, epoch, source, layers }),
+      lossSlice: true, // every epoch event carries metrics.loss_slice
     });
     if (result.model) {
       models.get(runId)?.model.free();

@@ -24,6 +24,9 @@ test('--json prints epoch and done events with every field', () => {
     for (const k of ['run', 'epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'learning_rate', 'seconds']) assert.ok(k in e, `epoch event has ${k}`);
     assert.equal(e.run, 'small');
     assert.ok(e.loss > 0 && e.accuracy > 0.1 && e.val_accuracy > 0.1 && e.learning_rate === 0.01 && e.seconds > 0);
+    // The loss slice: the path from the initial weights (alpha 0) to the epoch's.
+    assert.deepEqual(e.loss_slice.alpha, [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5]);
+    assert.ok(e.loss_slice.loss.every(Number.isFinite) && e.loss_slice.loss[0] > e.loss_slice.loss[4]);
   }
   const done = lines.find((l) => l.event === 'done');
   for (const k of ['run', 'epochs', 'best_val_accuracy', 'test_accuracy']) assert.ok(k in done, `done event has ${k}`);
