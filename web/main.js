@@ -376,6 +376,7 @@ function wire() {
   bus.on('run:progress', ({ record, progress }) => views.status.progress(record, progress));
   bus.on('run:epoch', ({ record, metrics }) => {
     views.charts.epoch(record, metrics, session.runs);
+    views.slice.epoch(record, metrics, session.runs);
     views.status.epoch(record, metrics);
     views.table.render(session.runs, null);
   });

@@ -12,6 +12,7 @@ import { TableView } from './table-view.js';
 import { InspectView } from './inspect-view.js';
 import { HealthView } from './health-view.js';
 import { LrFinderView } from './lr-finder-view.js';
+import { SliceView } from './slice-view.js';
 import { ShareView, MessagesView } from './share-view.js';
 import { placeErrors } from './errors-view.js';
 import { ResumeView } from './resume-view.js';
@@ -30,6 +31,7 @@ export function createViews(actions) {
     charts: new ChartsView($('#charts')),
     health: new HealthView($('#health-view')),
     table: new TableView($('#table-view'), actions),
+    slice: new SliceView($('#slice-view')),
     inspect: new InspectView($('#inspect-view'), { inspect: actions.inspectCall, classNames: actions.classNames, mcDropout: actions.mcDropout }),
     lrFinder: new LrFinderView($('#lr-finder-view'), actions),
     share: new ShareView($('#share-view'), actions),
@@ -75,6 +77,7 @@ export function createViews(actions) {
     const shown = session.runs.filter((r) => r.visible);
     $('#charts').hidden = shown.length > 0 && shown.every((r) => r.config?.analysis);
     views.table.render(session.runs, null);
+    views.slice.sync(session.runs);
     views.inspect.setRuns(session.runs);
   };
   views.reveal = (id) => {

@@ -3,7 +3,8 @@
 // learning-rate-drop triangles and the dashed line where a two-phase transfer
 // run unfroze its reused layers. A chart's marks are set on chart.$annotations
 // ({bands, markers}) by charts-view.js.
-function alpha(hex, a) {
+// A run's colour (#rrggbb) at opacity a (also the loss slice's faded epochs).
+export function alpha(hex, a) {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
 }
