@@ -1,6 +1,6 @@
 // bench-child.js: one measurement of tools/bench.js, in a fresh process.
 //   wasm <threads|single> <n|default> <quick|full> <relaxed|plain> [adaptive|all]
-//   | native <n> <quick|full> | tfjs <quick|full> | extras [quick]
+//   | native <n> <quick|full> | tfjs <quick|full> | extras [quick] | slice [quick]
 //   | sweep-config <quick|full> (the sweep's base configuration and grid, printed)
 //   | sweep-sequential <quick|full> (its trials one after another, all threads)
 //   | stats <quick|full> <rounds> (the cost of the live layer statistics)
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { loadEngine } from '../wasm/node.js';
 import { nodeDataLoader } from '../datasets/node.js';
-import { runConfig, buildModel } from '../core/run.js';
+import { runConfig, buildModel, selectSubset, LOSS_SLICE_ALPHAS } from '../core/run.js';
 import { findPreset } from '../core/presets.js';
 import { toSpecs } from '../core/prepare.js';
 import description from '../core/description.js';
@@ -268,6 +268,32 @@ async function statsCost(quick, rounds) {
   };
 }
 
+// The loss slice's cost on W1 (issue 12): one epoch's training time (the
+// engine's own epoch clock, which the slice is not part of) against the time of
+// the slice the worker computes after it (7 points on the first 500 validation
+// images), on the default threads; the slice is timed 5 times, best kept.
+async function sliceCost(quick) {
+  const engine = await loadEngine({ variant: 'threads' });
+  const loadSplit = nodeDataLoader(engine);
+  const config = w1Config(quick ? 11000 : 55000);
+  const train = selectSubset(await loadSplit('fashion-mnist', 'train'), config.data.train);
+  const val = selectSubset(await loadSplit('fashion-mnist', 'test'), { split: 'test', start: 0, count: 500 });
+  await runConfig(engine, loadSplit, w1Config(3200)); // warm-up: the JIT's optimizing tier
+  const model = buildModel(engine, config, 784);
+  const trainer = model.trainer(train, val, toSpecs(config).fit);
+  for (let e = trainer.run(100000); e !== 'epoch' && e !== 'done'; e = trainer.run(100000));
+  const epoch = trainer.metrics().seconds * (55000 / train.count);
+  let slice = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    trainer.lossSlice(LOSS_SLICE_ALPHAS);
+    slice = Math.min(slice, (performance.now() - t0) / 1000);
+  }
+  trainer.free(), model.free(), train.free(), val.free();
+  engine.close();
+  return { epoch_seconds: epoch, slice_seconds: slice, points: LOSS_SLICE_ALPHAS.length, images: 500, threads: engine.info.threads };
+}
+
 let result;
 if (kind === 'stats') result = await statsCost(rest[0] === 'quick', Number(rest[1] ?? 3));
 else if (kind === 'sweep-config') result = { config: sweepConfig(rest[0] === 'quick'), grid: SWEEP_GRID };
@@ -276,5 +302,6 @@ else if (kind === 'wasm') result = await wasmEpoch(rest[0], rest[1], rest[2] ===
 else if (kind === 'native') result = nativeEpoch(Number(rest[0]), rest[1] === 'quick');
 else if (kind === 'tfjs') result = await tfjsEpoch(rest[0] === 'quick');
 else if (kind === 'extras') result = await extras(rest[0] === 'quick');
+else if (kind === 'slice') result = await sliceCost(rest[0] === 'quick');
 else throw new Error(`unknown benchmark kind ${kind}`);
 console.log(JSON.stringify(result));

@@ -200,6 +200,13 @@ else {
 
 if (!args.includes('--no-sweep')) sweepThroughput();
 
+// The loss slice the worker draws after every epoch (issue 12).
+const slice = runChild('slice', [mode]);
+if (slice.error) console.log(`\nloss slice: failed: ${slice.error}`);
+else console.log(`\nLoss slice (${slice.points} points on ${slice.images} validation images, WASM, ${slice.threads} threads): ${slice.slice_seconds.toFixed(3)} s ` +
+  `after a W1 epoch of ${slice.epoch_seconds.toFixed(2)} s: epoch with / without it ${((slice.epoch_seconds + slice.slice_seconds) / slice.epoch_seconds).toFixed(3)}x ` +
+  `(+${((100 * slice.slice_seconds) / slice.epoch_seconds).toFixed(1)}%)`);
+
 if (!args.includes('--no-browser')) {
   const r = spawnSync(process.execPath, [path.join(root, 'tools/bench-browser.js')], { encoding: 'utf8', cwd: root });
   if (r.status !== 0) console.log(`\nbrowser: failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ')}`);
