@@ -98,7 +98,11 @@ void eng_dataset_free(eng_dataset *ds);
 /* ---------------------------------------------------------------- models */
 typedef struct eng_model eng_model;
 
-/* spec: "model seed=42 standardize=0 from_logits=0 input_scale=0.00392156862745098" */
+/* spec: "model seed=42 standardize=0 from_logits=0 input_scale=0.00392156862745098".
+ * Each layer initializes from, and each dropout layer draws its masks from, its
+ * own stream of the seed, named by the layer's kind and its position among the
+ * layers of that kind (Keras's dense, dense_1, ...): models that differ in one
+ * layer start from the same weights in the others wherever shapes match. */
 eng_status eng_model_create(uint32_t input_features, const char *spec, eng_model **out);
 /* Appends a layer: dense, batch_normalization, activation, dropout, alpha_dropout. */
 eng_status eng_model_add(eng_model *m, const char *spec);
@@ -226,9 +230,10 @@ eng_status eng_model_layer_stats(eng_model *m, const eng_dataset *ds, uint32_t c
 
 /* Versioned binary blob: layer descriptions, options, weights, moving statistics,
  * input normalization, the optimizer state (slots, iterations, current learning
- * rate), the dropout generator and pruning masks, and an opaque metadata string
- * (the host's configuration). A loaded model trains on exactly as the saved one
- * would have (files of version 1 load with a fresh optimizer). */
+ * rate), the seed scheme and dropout generators, pruning masks, and an opaque
+ * metadata string (the host's configuration). A loaded model trains on exactly
+ * as the saved one would have (files of version 1 load with a fresh optimizer;
+ * versions 1 and 2 keep the one dropout stream all layers shared then). */
 eng_status eng_model_save(const eng_model *m, const char *metadata, uint8_t **out,
                           size_t *out_len);
 void eng_blob_free(uint8_t *blob);
