@@ -3,7 +3,7 @@
 // in docs/ARCHITECTURE.md: commands carry an id, replies answer that id,
 // progress/epoch/layer-stats are separate events.
 import { Engine, EngineError } from '../wasm/engine.js';
-import { runConfig, selectSubset } from '../core/run.js';
+import { runConfig, selectSubset, LOSS_SLICE_ALPHAS } from '../core/run.js';
 import { DATASETS } from '../core/config.js';
 import { prepare, resolveRun } from '../core/prepare.js';
 import { fetchBytes, maybeGunzip } from '../datasets/browser.js';
@@ -137,7 +137,10 @@ const EVALUATION_MARGIN = 3;
 function pacer(id, { config, fit }) {
   const batch = fit.batch_size;
   const images = (sub) => (sub ? sub.count ?? DATASETS[config.data.dataset]?.splits?.[sub.split] ?? 60000 : 0);
-  const evaluated = Math.max(images(config.data.validation), images(config.data.test));
+  // The loss slice after each epoch is one call too: its points on up to 500
+  // validation images (the engine's slice_samples default).
+  const slice = LOSS_SLICE_ALPHAS.length * Math.min(500, images(config.data.validation) || images(config.data.train));
+  const evaluated = Math.max(images(config.data.validation), images(config.data.test), slice);
   let last = null;
   let told = 0;
   const pace = (p) => {
