@@ -8,6 +8,7 @@
 // and draw with update('none'). A Table button shows the same numbers.
 import { h, replace } from './dom.js';
 import { alpha } from './chart-annotations.js';
+import { runDash, runPoint } from '../app/run-colors.js';
 
 const ALL = '*'; // the select's value for "every run, latest epoch"
 const pointText = (v) => Number(v).toPrecision(4);
@@ -83,6 +84,7 @@ export class SliceView {
           label, epoch: m.epoch, run: r.label, legend: latest || i === 0,
           borderColor: latest ? r.color : alpha(r.color, 0.2 + 0.5 * (i + 1) / shown.length), backgroundColor: r.color,
           borderWidth: latest ? 3 : 1.2, pointRadius: latest ? 3 : 0, order: latest ? 0 : 1,
+          pointStyle: runPoint(r.colorIndex), borderDash: runDash(r.colorIndex), // a run's look everywhere
         }));
       });
     }
