@@ -123,6 +123,10 @@ static void test_sample_by_hand(void) {
    * of the sigmoid layer saturated (a bias of 9: sigmoid > 0.99). */
   float *k1 = m->layers[0].kernel, *b2 = m->layers[1].bias;
   for (int i = 0; i < IN; i++) k1[i * H1 + 2] = -0.05f;
+  /* The other ReLU units alive whatever the initial draw (a bias of 1): with the
+   * per-layer random streams, seed 3 drew a second unit dead for these rows. */
+  for (int j = 0; j < H1; j++)
+    if (j != 2) m->layers[0].bias[j] = 1.0f;
   b2[1] = 9.0f;
   double w1[IN * H1], c1[H1], w2[H1 * H2], c2[H2], w3[H2 * OUT], c3[OUT];
   for (int i = 0; i < IN * H1; i++) w1[i] = k1[i];
