@@ -1202,6 +1202,14 @@ export default {
      "default": 200,
      "minimum": 0,
      "maximum": 10000000
+    },
+    "slice_samples": {
+     "type": "integer",
+     "required": false,
+     "help": "validation images of the loss slice (the first ones)",
+     "default": 500,
+     "minimum": 1,
+     "maximum": 10000000
     }
    }
   }
