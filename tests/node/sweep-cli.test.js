@@ -19,7 +19,9 @@ const config = smallConfig({ name: 'tiny' });
 config.data.train.count = 600;
 config.data.validation.count = 300;
 fs.writeFileSync(file, JSON.stringify(config));
-const GRID = ['--grid', 'optimizer.learning_rate=0.01,0.05', '--grid', 'fit.batch_size=32,64', '--epochs', '2', '--json'];
+// 0.02, not 0.01: 20 steps of batch 64 at 0.01 stay near 20 % for some seeds
+// (0.203 with seed 7 once each layer draws from its own stream); 0.02 learns.
+const GRID = ['--grid', 'optimizer.learning_rate=0.02,0.05', '--grid', 'fit.batch_size=32,64', '--epochs', '2', '--json'];
 const perTrial = (out) => Object.fromEntries(out.filter((l) => l.event === 'done').map((l) => [l.trial, [l.best_val_accuracy, l.final_val_accuracy, l.epochs, l.best_epoch]]));
 
 test('a 2x2 grid on 2 workers: a done line per trial with train\'s fields, a sweep line with the best; the same numbers on 1 worker', () => {
