@@ -4,7 +4,7 @@
 // every run's latest curve can be compared, and the Table button shows them.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitReady, waitIdle, quickTry, shotsDir } from './helpers.js';
+import { openPlayground, waitIdle, quickTry, shotsDir } from './helpers.js';
 
 const curves = (page) => page.evaluate(() => globalThis.Chart.getChart(document.querySelector('#slice-view canvas'))
   .data.datasets.filter((d) => d.data.length).map((d) => ({ label: d.label, points: d.data.length, alphas: d.data.map((p) => p.x) })));
@@ -13,11 +13,7 @@ describe('loss landscape slice', () => {
   let server; let url; let browser; let page;
 
   before(async () => {
-    ({ server, url } = await startServer({ isolation: true }));
-    browser = await launch();
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    page = await openPage(context, url);
-    await waitReady(page, 'data', 60000);
+    ({ server, url, browser, page } = await openPlayground());
   });
 
   after(async () => {
