@@ -102,7 +102,7 @@ eng_status eng_model_find_lr(eng_model *m, const eng_dataset *train, const char 
      * exactly at max. */
     double rate = min_lr * pow(max_lr / min_lr, (double)i / (steps - 1));
     int correct, nonfinite;
-    double loss = model_train_step(m, train, order, position, n, rate, false, &correct, &nonfinite);
+    double loss = model_train_step(m, train, order, position, n, rate, false, NULL, &correct, &nonfinite);
     position += (uint32_t)n;
     if (!isfinite(loss)) break; /* the loss exploded: the curve ends here */
     /* fastai's smoothing: an exponential moving average, divided by

@@ -390,19 +390,23 @@ double model_backward(eng_model *m, const uint8_t *labels, int n, float *layer_g
 }
 
 double model_train_step(eng_model *m, const eng_dataset *ds, const uint32_t *index, uint32_t start,
-                        int n, double lr, bool record_updates, int *correct, int *nonfinite) {
+                        int n, double lr, bool record_updates, const step_sample *sample,
+                        int *correct, int *nonfinite) {
   /* Labels of the batch, in the index's order. */
   uint8_t labels[1 << 16];
   for (int i = 0; i < n; i++) labels[i] = ds->labels[index ? index[start + i] : start + (uint32_t)i];
   model_load_batch(m, ds, index, start, n);
   model_forward(m, n, true, true);
   double loss = model_loss(m, labels, n, correct);
-  loss += model_backward(m, labels, n, NULL); /* + the penalties, from the same pass */
+  /* + the penalties, from the same pass */
+  loss += model_backward(m, labels, n, sample ? sample->grad_std : NULL);
   *nonfinite = -1;
   if (!isfinite(loss)) return loss;
+  if (sample) layer_stats_from_step(m, n, sample->grad_std, sample->alive, sample->out);
   *nonfinite = optimizer_apply(m, lr, m->iterations, record_updates);
   if (*nonfinite >= 0) return loss;
   model_apply_constraints(m);
+  if (sample) layer_stats_weights(m, sample->out);
   m->iterations++;
   return loss;
 }

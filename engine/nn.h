@@ -291,16 +291,24 @@ void model_seed_dropout(struct eng_model *m, uint64_t seed);
 eng_rng *model_dropout_rng(struct eng_model *m, const layer *l);
 void model_restore(struct eng_model *m, const float *snapshot);
 void model_update_first_trainable(struct eng_model *m);
+/* The in-epoch sample of the layer statistics a step may take (layer_stats.c):
+ * its buffers, owned by the trainer. */
+typedef struct {
+  float *grad_std;
+  uint8_t *alive;
+  double *out;
+} step_sample;
 /* One optimizer step at rate lr on the samples index[start..start+n), the
- * learning-rate finder's (the trainer's own step, in trainer.c, also samples the
- * layer statistics between these parts): forward in training mode,
- * loss, backward, update, constraints, iterations + 1. Returns the batch's mean
- * loss with the penalties and sets *correct. When that loss is not finite nothing
- * is updated; *nonfinite is the first tensor whose update was not finite (the
- * weights then hold it; -1: none). */
+ * trainer's and the learning-rate finder's: forward in training mode, loss,
+ * backward, (the layer statistics' sample when `sample` is given: its
+ * activations and gradients before the optimizer, which may clip them), update,
+ * constraints, (the sample's weight norms and update ratios), iterations + 1.
+ * Returns the batch's mean loss with the penalties and sets *correct. When that
+ * loss is not finite nothing is updated; *nonfinite is the first tensor whose
+ * update was not finite (the weights then hold it; -1: none). */
 double model_train_step(struct eng_model *m, const eng_dataset *ds, const uint32_t *index,
-                        uint32_t start, int n, double lr, bool record_updates, int *correct,
-                        int *nonfinite);
+                        uint32_t start, int n, double lr, bool record_updates,
+                        const step_sample *sample, int *correct, int *nonfinite);
 /* Floats of the layers' weights (what the parameter arena and a model file hold). */
 uint64_t model_weight_count(const struct eng_model *m);
 

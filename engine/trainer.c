@@ -323,33 +323,22 @@ eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
     double t0 = trainer_clock();
     uint32_t start = t->batch * t->batch_size;
     int n = (int)(t->train->count - start < t->batch_size ? t->train->count - start : t->batch_size);
-    /* Labels of the batch, in shuffled order. */
-    uint8_t labels[1 << 16];
-    for (int i = 0; i < n; i++) labels[i] = t->train->labels[t->order[start + i]];
     double lr = current_lr(t);
     /* The in-epoch sample of the layer statistics reads this step's own buffers
      * (never the epoch's last batch: the epoch-end statistics follow it). */
     bool last = t->batch + 1 == t->batches_per_epoch;
     bool sample = t->stats && t->stats_every && !last && (t->batch + 1) % t->stats_every == 0;
-    model_load_batch(m, t->train, t->order, start, n);
-    model_forward(m, n, true, true);
-    int correct = 0;
-    double loss = model_loss(m, labels, n, &correct);
-    /* + the penalties, from the same pass */
-    loss += model_backward(m, labels, n, sample ? t->grad_std : NULL);
+    const step_sample buffers = {t->grad_std, t->alive, t->layer_stats};
+    int correct = 0, nonfinite;
+    double loss = model_train_step(m, t->train, t->order, start, n, lr, last || sample,
+                                   sample ? &buffers : NULL, &correct, &nonfinite);
     if (!isfinite(loss)) return diverged(t, isnan(loss) ? "loss = nan" : "loss = inf", false, event);
-    /* Before the optimizer, which may clip the gradients in place. */
-    if (sample) layer_stats_from_step(m, n, t->grad_std, t->alive, t->layer_stats);
-    int nonfinite = optimizer_apply(m, lr, m->iterations, last || sample);
     if (nonfinite >= 0) {
       /* Non-finite activations or gradients (a ReLU may hide them from the loss). */
       char where[160];
       model_describe_nonfinite(m, n, nonfinite, where, sizeof where);
       return diverged(t, where, m->iterations == 0, event);
     }
-    model_apply_constraints(m);
-    if (sample) layer_stats_weights(m, t->layer_stats);
-    m->iterations++;
     t->loss_sum += loss * n, t->correct += correct, t->seen += n;
     t->batch++;
     t->train_seconds += trainer_clock() - t0;
