@@ -71,6 +71,18 @@ describe('layer health', () => {
     assert.ok(table.head.includes('dead units') && table.head.includes('grad norm'), table.head.join());
     await page.evaluate(() => document.querySelector('#sec-health').scrollIntoView());
     await shot(page, 'health-live', { top: false });
+    // The gradient-flow chart as a table (keyboard and screen readers): a row per
+    // point in time, a column per layer of the run, the chart hidden meanwhile.
+    await page.click('#health-view .time-grad button.chart-toggle');
+    const gradTable = await page.evaluate(() => {
+      const box = document.querySelector('#health-view .time-grad');
+      const t = box.querySelector('.chart-table table');
+      return t && { plotHidden: box.querySelector('.chart-plot').hidden, head: [...t.querySelectorAll('thead th')].map((th) => th.textContent), rows: [...t.querySelectorAll('tbody tr')].map((tr) => tr.querySelector('th').textContent) };
+    });
+    assert.ok(gradTable && gradTable.plotHidden, JSON.stringify(gradTable));
+    assert.deepEqual(gradTable.head.slice(1).filter((c) => c.startsWith(status.label)), first.map((d) => d.tip));
+    for (const e of status.epochs) assert.ok(gradTable.rows.includes(String(e)), `a row for epoch ${e}: ${gradTable.rows}`);
+    await page.click('#health-view .time-grad button.chart-toggle');
     await page.click('[data-action="stop"]');
     await waitIdle(page, 60000);
     assert.deepEqual(page.errors, []);

@@ -89,9 +89,23 @@ export class HealthView {
     this.boxes = {};
     this.time = {};
     this.layer = {};
+    this.tableViews = {};
+    // A chart's box: its heading, a Table button (the points in a table, for the
+    // keyboard and screen readers, as the curve charts have), the canvas.
     const box = (id, title) => {
-      const canvas = h('canvas', { role: 'img', 'aria-label': `${title}; the table below gives the numbers of the last epoch` });
-      this.boxes[id] = h(`section.chart-box.health-box.${id}`, { 'aria-label': title }, h('div.chart-head', h('h3.chart-title', title)), h('div.chart-plot', canvas));
+      const canvas = h('canvas', { role: 'img', 'aria-label': `${title}; the Table button shows the numbers` });
+      const plot = h('div.chart-plot', canvas);
+      const table = h('div.chart-table', { id: `health-table-${id}`, hidden: true, tabindex: '0', role: 'region', 'aria-label': `${title}: table` });
+      const toggle = h('button.chip.chart-toggle', { type: 'button', 'aria-pressed': 'false', 'aria-controls': table.id, onclick: () => {
+        const show = table.hidden;
+        table.hidden = !show;
+        plot.hidden = show;
+        toggle.setAttribute('aria-pressed', String(show));
+        if (show) this.#table(id);
+      } }, 'Table', h('span.sr-only', ` of ${title.toLowerCase()}`));
+      this.tableViews[id] = table;
+      this.boxes[id] = h(`section.chart-box.health-box.${id}`, { 'aria-label': title },
+        h('div.chart-head', h('h3.chart-title', title), h('span.chart-buttons', toggle)), plot, table);
       return canvas;
     };
     for (const [k, s] of Object.entries(OVER_TIME)) this.time[k] = chart(box(`time-${k}`, s.title), { x: 'epoch', y: s.y, log: s.log, pct: s.pct, xMin: 0 });
@@ -200,7 +214,27 @@ export class HealthView {
     this.#show();
   }
 
+  // The chart's points as a table: a row per x (epoch or layer), a column per line.
+  #table(id) {
+    const table = this.tableViews[id];
+    const [part, k] = id.split(/-(.*)/);
+    const chart = (part === 'time' ? this.time : this.layer)[k];
+    if (!chart || table.hidden) return;
+    const spec = (part === 'time' ? OVER_TIME : PER_LAYER)[k];
+    const series = chart.data.datasets.filter((d) => d.data.length);
+    if (!series.length) return replace(table, h('p.muted.table-empty', 'No statistics yet: the table fills in as the runs train.'));
+    const xs = [...new Set(series.flatMap((d) => d.data.map((p) => p.x)))].sort((a, b) => a - b);
+    const at = series.map((d) => new Map(d.data.map((p) => [p.x, p.y])));
+    const x = part === 'time' ? 'epoch' : 'layer';
+    replace(table, h('table.runs.compact.chart-data',
+      h('caption.sr-only', `${spec.title} by ${x}`),
+      h('thead', h('tr', h('th', { scope: 'col' }, x), series.map((d) => h('th.num', { scope: 'col' }, d.tip ?? d.label)))),
+      h('tbody', xs.map((v) => h('tr', h('th.num', { scope: 'row' }, String(Number(v.toFixed(3)))),
+        at.map((m) => h('td.num', m.has(v) ? `${Number(m.get(v)).toPrecision(3)}${spec.pct ? ' %' : ''}` : '–')))))));
+  }
+
   #show() {
+    for (const id of Object.keys(this.tableViews)) this.#table(id);
     const timeShown = [...this.#runs.values()].length > 0 && Object.values(this.time).some((c) => c.data.datasets.some((d) => d.data.length));
     const layerShown = Object.values(this.layer).some((c) => c.data.datasets.length);
     this.empty.hidden = timeShown || layerShown;
