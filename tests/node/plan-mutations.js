@@ -1,17 +1,8 @@
 // plan-mutations.js: hostile share links for the decoder's fuzz tests (the
 // Node one, tests/node/plan-link.test.js, and the page's, tests/browser/trust.test.js):
 // a seeded generator and one random change of a JSON tree at a time.
-// A small seeded generator (mulberry32), so a failure is reproducible from its seed.
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded generator (the sweep's mulberry32), so a failure is reproducible from its seed.
+export { randomGenerator as rng } from '../../core/sweep.js';
 
 export const toBase64Url = (text) => Buffer.from(text, 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 

@@ -9,6 +9,7 @@
 // shown. Runs whose curves coincide are said so, in the legend and under the charts.
 // A two-phase transfer run's switch is a dashed line (chart-annotations.js) and
 // a note above the tables.
+import { chartTable } from './chart-table.js';
 import { h, replace } from './dom.js';
 import { annotations } from './chart-annotations.js';
 import { ChartDialog } from './chart-dialog.js';
@@ -117,15 +118,8 @@ export class ChartsView {
   // A chart's box: its heading, Full width and Table buttons, the canvas, and the table view.
   #box(kind) {
     const title = TITLES[kind];
-    const table = h('div.chart-table', { id: `chart-table-${kind}`, hidden: true, tabindex: '0', role: 'region', 'aria-label': `${title}: table` });
     const plot = h('div.chart-plot', h('canvas', { role: 'img', 'aria-label': `${title} per epoch, drawn as curves; the Table button shows the numbers` }));
-    const toggle = h('button.chip.chart-toggle', { type: 'button', 'aria-pressed': 'false', 'aria-controls': table.id, onclick: () => {
-      const show = table.hidden;
-      table.hidden = !show;
-      plot.hidden = show;
-      toggle.setAttribute('aria-pressed', String(show));
-      if (show) this.#table(kind);
-    } }, 'Table', h('span.sr-only', ` of ${title.toLowerCase()}`));
+    const { table, toggle } = chartTable({ id: `chart-table-${kind}`, plot, name: title, onShow: () => this.#table(kind) });
     const expand = h('button.chip.chart-expand', { type: 'button', onclick: () => this.dialog.open(this.boxes[kind], expand) }, 'Full width', h('span.sr-only', `: ${title.toLowerCase()}`));
     this.tables[kind] = table;
     this.boxes[kind] = h(`section.chart-box.${kind}`, { 'aria-labelledby': `chart-title-${kind}` },

@@ -12,6 +12,7 @@
 // Charts are created once; a statistics event appends points and draws with
 // update('none'); the per-layer charts change only after an epoch.
 import { h, replace, powerOfTen } from './dom.js';
+import { chartTable } from './chart-table.js';
 import { layerTable, layerComparison } from './layer-table.js';
 import { layerEntries } from '../app/session.js';
 import { runPoint } from '../app/run-colors.js';
@@ -95,14 +96,7 @@ export class HealthView {
     const box = (id, title) => {
       const canvas = h('canvas', { role: 'img', 'aria-label': `${title}; the Table button shows the numbers` });
       const plot = h('div.chart-plot', canvas);
-      const table = h('div.chart-table', { id: `health-table-${id}`, hidden: true, tabindex: '0', role: 'region', 'aria-label': `${title}: table` });
-      const toggle = h('button.chip.chart-toggle', { type: 'button', 'aria-pressed': 'false', 'aria-controls': table.id, onclick: () => {
-        const show = table.hidden;
-        table.hidden = !show;
-        plot.hidden = show;
-        toggle.setAttribute('aria-pressed', String(show));
-        if (show) this.#table(id);
-      } }, 'Table', h('span.sr-only', ` of ${title.toLowerCase()}`));
+      const { table, toggle } = chartTable({ id: `health-table-${id}`, plot, name: title, onShow: () => this.#table(id) });
       this.tableViews[id] = table;
       this.boxes[id] = h(`section.chart-box.health-box.${id}`, { 'aria-label': title },
         h('div.chart-head', h('h3.chart-title', title), h('span.chart-buttons', toggle)), plot, table);

@@ -6,6 +6,7 @@
 // or the latest curve of every run, to compare them (momentum, learning-rate
 // decay, BN). The chart is created once; runs and epochs replace its datasets
 // and draw with update('none'). A Table button shows the same numbers.
+import { chartTable } from './chart-table.js';
 import { h, replace } from './dom.js';
 import { alpha } from './chart-annotations.js';
 import { runDash, runPoint } from '../app/run-colors.js';
@@ -23,14 +24,8 @@ export class SliceView {
     this.select = h('select', { 'aria-label': 'run whose path is drawn', onchange: (e) => { this.#follow = false; this.#key = e.target.value; this.#render(); } });
     this.note = h('p.slice-note.muted.small', { role: 'status' });
     this.plot = h('div.chart-plot', h('canvas', { role: 'img', 'aria-label': 'Validation loss along the line from the initial weights to each epoch\'s weights; the Table button shows the numbers' }));
-    this.table = h('div.chart-table', { id: 'slice-table', hidden: true, tabindex: '0', role: 'region', 'aria-label': 'loss slice: table' });
-    const toggle = h('button.chip.chart-toggle', { type: 'button', 'aria-pressed': 'false', 'aria-controls': 'slice-table', onclick: () => {
-      const show = this.table.hidden;
-      this.table.hidden = !show;
-      this.plot.hidden = show;
-      toggle.setAttribute('aria-pressed', String(show));
-      this.#render();
-    } }, 'Table', h('span.sr-only', ' of the loss slice'));
+    const { table, toggle } = chartTable({ id: 'slice-table', plot: this.plot, name: 'loss slice', onShow: () => this.#render() });
+    this.table = table;
     replace(root,
       h('p.muted.small', 'Validation loss on the straight line from the weights training started from (α = 0) to the weights at the end of each epoch (α = 1), and beyond (α > 1), on the first 500 validation images. A curve per epoch, the latest in bold: a valley past α = 1 means training had further to go downhill in that direction; a rise before 1 means it crossed a barrier.'),
       h('div.inspect-head', h('label.inline-label', 'Run ', this.select), toggle),
