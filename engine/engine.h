@@ -66,6 +66,17 @@ double eng_thread_alone_share(void);
  * multiply-add (f32x4.relaxed_madd: results differ in the last bits from the
  * plain build, identical for any thread count); 0 in the plain and native builds. */
 int eng_simd_relaxed(void);
+/* The kernel profile behind the benchmark's per-kernel table (tools/bench.js):
+ * eng_profile(1) clears it and starts timing every training step and, inside
+ * steps, every parallel job by kernel (its task function's name; matrix
+ * products by shape, "gemm MxNxK", with " T" when A is read transposed);
+ * eng_profile(0) stops. eng_profile_report() returns JSON: {"steps",
+ * "step_seconds", "kernels": [{"name", "calls", "seconds", "waited"}]}, where
+ * waited is the time the calling thread spent waiting for tasks the workers
+ * had claimed (0 on one thread). Step time outside every kernel is the steps'
+ * serial remainder. Costs two clock reads per job while on; off by default. */
+void eng_profile(int on);
+const char *eng_profile_report(void);
 
 /* ---------------------------------------------------------------- datasets */
 typedef struct eng_dataset {

@@ -115,12 +115,23 @@ float eng_erff(float x);
 
 /* ---- thread pool (pool.c) */
 typedef void (*eng_task_fn)(void *ctx, int task);
-/* Runs fn(ctx, 0..n_tasks-1) on the pool; each task writes its own outputs. */
-void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks);
+/* Runs fn(ctx, 0..n_tasks-1) on the pool; each task writes its own outputs.
+ * name: the kernel, for the profile (eng_profile); the macro passes fn's name. */
+void eng_pool_run_named(const char *name, eng_task_fn fn, void *ctx, int n_tasks);
+#define eng_pool_run(fn, ctx, n_tasks) eng_pool_run_named(#fn, fn, ctx, n_tasks)
 /* Runs fn over [0, n) split into up to four chunks per thread (each at least
  * min_chunk long) for elementwise work whose results do not depend on the split. */
 typedef void (*eng_range_fn)(void *ctx, size_t start, size_t end);
-void eng_parallel_range(eng_range_fn fn, void *ctx, size_t n, size_t min_chunk);
+void eng_parallel_range_named(const char *name, eng_range_fn fn, void *ctx, size_t n, size_t min_chunk);
+#define eng_parallel_range(fn, ctx, n, min_chunk) eng_parallel_range_named(#fn, fn, ctx, n, min_chunk)
+
+/* ---- clock and kernel profile (bench.c) */
+double eng_seconds(void); /* monotonic, in seconds */
+/* True between eng_profile(1) and eng_profile(0): the pool times each job under
+ * its kernel's name (profile_job) and model_train_step each step (profile_step). */
+extern bool eng_profile_on;
+void profile_job(const char *name, double seconds, double waited);
+void profile_step(double seconds); /* -1 as a step begins, its seconds as it ends */
 
 /* ---- kernels (kernels.c)
  * C[M x N] (row stride ldc) = A * B (+ C if accumulate), where A(m, k) is
@@ -135,9 +146,16 @@ void gemm_f32(int M, int N, int K, const float *a, int a_rs, int a_cs, const flo
  * NULL, adds its gradient. */
 double penalty_f32(const float *w, float *grad, size_t n, float l1, float l2);
 double penalty_f32_reference(const float *w, float *grad, size_t n, float l1, float l2);
-/* SGD / momentum / Nesterov step over one tensor (v: velocity); returns
- * whether every updated weight is finite (the trainer's divergence check). */
-bool sgd_update_f32(float *w, const float *g, float *v, size_t n, float lr, float momentum, bool nesterov);
+/* SGD / momentum / Nesterov step (keras sgd.py; v: velocity) over several
+ * tensors in one pool job: a step's whole update, a job per tensor costing more
+ * than the small tensors' work. Returns the index of the first segment that
+ * wrote a non-finite weight (the trainer's divergence check), or -1. */
+typedef struct {
+  float *w, *v;
+  const float *g;
+  size_t n;
+} sgd_segment;
+int sgd_update_f32(const sgd_segment *seg, int count, float lr, float momentum, bool nesterov);
 void sgd_update_f32_reference(float *w, const float *g, float *v, size_t n, float lr, float momentum,
                               bool nesterov);
 /* out[c][r] = in[r][c] for an R x C row-major matrix. */

@@ -9,6 +9,7 @@
 #include "simd.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdatomic.h>
 
 void gemm_f32_reference(int M, int N, int K, const float *a, int a_rs, int a_cs,
@@ -49,7 +50,9 @@ void gemm_f32(int M, int N, int K, const float *a, int a_rs, int a_cs, const flo
   chunk = (chunk + 7) & ~7;
   tasks = (N + chunk - 1) / chunk;
   gemm_job job = {M, N, K, a_rs, a_cs, ldb, ldc, chunk, a, b, c, accumulate};
-  eng_pool_run(gemm_task, &job, tasks);
+  char name[40] = "gemm";
+  if (eng_profile_on) snprintf(name, sizeof name, "gemm %dx%dx%d%s", M, N, K, a_cs != 1 ? " T" : "");
+  eng_pool_run_named(name, gemm_task, &job, tasks);
 }
 
 typedef struct {
@@ -77,11 +80,7 @@ void transpose_f32(int R, int C, const float *in, float *out) {
   /* Chunks of whole 8-row blocks: eng_parallel_range rounds chunks to 4, so ask for 8-multiples. */
   int threads = eng_get_threads();
   size_t rows_per = (((size_t)R + threads - 1) / threads + 7) & ~(size_t)7;
-  if (threads == 1 || (size_t)R * C < 16384) {
-    transpose_range(&j, 0, (size_t)R);
-    return;
-  }
-  eng_parallel_range(transpose_range, &j, (size_t)R, rows_per);
+  eng_parallel_range(transpose_range, &j, (size_t)R, (size_t)R * C < 16384 ? (size_t)R : rows_per);
 }
 
 /* Kernel penalties (keras.regularizers.L1L2): loss l1 sum|w| + l2 sum w^2,
@@ -215,23 +214,36 @@ static bool sgd_chunk(float *w, const float *g, float *v, size_t n, float lr, fl
   return finite;
 }
 
+/* The segments laid end to end form one index range, split over the pool as
+ * any elementwise job; a chunk may span several tensors. */
 typedef struct {
-  float *w, *v;
-  const float *g;
+  const sgd_segment *seg;
+  int count;
   float lr, momentum;
   bool nesterov;
-  atomic_bool nonfinite; /* set by any chunk that wrote a non-finite weight */
+  atomic_int first_nonfinite; /* lowest segment that wrote a non-finite weight, or count */
 } sgd_job;
 
 static void sgd_range(void *c, size_t start, size_t end) {
   sgd_job *j = c;
-  if (!sgd_chunk(j->w + start, j->g + start, j->v + start, end - start, j->lr, j->momentum, j->nesterov))
-    atomic_store_explicit(&j->nonfinite, true, memory_order_relaxed);
+  size_t base = 0; /* where segment s begins in the joined range */
+  for (int s = 0; s < j->count && base < end; base += j->seg[s].n, s++) {
+    const sgd_segment *g = &j->seg[s];
+    size_t lo = start > base ? start - base : 0, hi = end - base < g->n ? end - base : g->n;
+    if (lo >= hi) continue;
+    if (!sgd_chunk(g->w + lo, g->g + lo, g->v + lo, hi - lo, j->lr, j->momentum, j->nesterov)) {
+      int seen = atomic_load_explicit(&j->first_nonfinite, memory_order_relaxed);
+      while (s < seen && !atomic_compare_exchange_weak(&j->first_nonfinite, &seen, s)) {
+      }
+    }
+  }
 }
 
-bool sgd_update_f32(float *w, const float *g, float *v, size_t n, float lr, float momentum,
-                    bool nesterov) {
-  sgd_job j = {w, v, g, lr, momentum, nesterov, false};
-  eng_parallel_range(sgd_range, &j, n, 16384);
-  return !atomic_load_explicit(&j.nonfinite, memory_order_relaxed);
+int sgd_update_f32(const sgd_segment *seg, int count, float lr, float momentum, bool nesterov) {
+  size_t total = 0;
+  for (int s = 0; s < count; s++) total += seg[s].n;
+  sgd_job j = {seg, count, lr, momentum, nesterov, count};
+  eng_parallel_range(sgd_range, &j, total, 16384);
+  int first = atomic_load(&j.first_nonfinite);
+  return first < count ? first : -1;
 }

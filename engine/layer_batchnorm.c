@@ -92,7 +92,7 @@ static void bn_forward_range(void *c, size_t j0, size_t j1) {
     }
 }
 
-static size_t bn_min_features(int n) { return n >= 4096 ? 4 : (size_t)(4096 / n + 3) & ~(size_t)3; }
+static size_t bn_min_features(int n) { return n >= 2048 ? 4 : (size_t)(2048 / n + 3) & ~(size_t)3; }
 
 static void bn_forward(eng_model *m, layer *l, const float *x, int n, bool training,
                        bool update_state) {

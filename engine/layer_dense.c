@@ -95,7 +95,7 @@ static void dense_backward(eng_model *m, layer *l, const float *x, const float *
              (int)l->out, false);
     if (l->bias) {
       bias_job b = {dz, l->d_bias, n, l->out};
-      eng_parallel_range(bias_grad_range, &b, l->out, n >= 1024 ? 4 : (size_t)(1024 / n + 3) & ~(size_t)3);
+      eng_parallel_range(bias_grad_range, &b, l->out, n >= 16384 ? 4 : (size_t)(16384 / n + 3) & ~(size_t)3);
     }
   }
   /* The penalty's value (added to the reported loss) and gradient, in one pass. */

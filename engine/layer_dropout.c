@@ -47,7 +47,7 @@ static void draw_range(void *c, size_t begin, size_t end) {
 static void draw(eng_model *m, const layer *l, draw_job *j, size_t n) {
   eng_rng *rng = model_dropout_rng(m, l);
   j->start = *rng;
-  eng_parallel_range(draw_range, j, n, 4096);
+  eng_parallel_range(draw_range, j, n, 1024);
   eng_rng_advance(rng, n);
 }
 

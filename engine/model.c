@@ -389,9 +389,9 @@ double model_backward(eng_model *m, const uint8_t *labels, int n, float *layer_g
   return penalty;
 }
 
-double model_train_step(eng_model *m, const eng_dataset *ds, const uint32_t *index, uint32_t start,
-                        int n, double lr, bool record_updates, const step_sample *sample,
-                        int *correct, int *nonfinite) {
+static double train_step(eng_model *m, const eng_dataset *ds, const uint32_t *index, uint32_t start,
+                         int n, double lr, bool record_updates, const step_sample *sample,
+                         int *correct, int *nonfinite) {
   /* Labels of the batch, in the index's order. */
   uint8_t labels[1 << 16];
   for (int i = 0; i < n; i++) labels[i] = ds->labels[index ? index[start + i] : start + (uint32_t)i];
@@ -408,6 +408,17 @@ double model_train_step(eng_model *m, const eng_dataset *ds, const uint32_t *ind
   model_apply_constraints(m);
   if (sample) layer_stats_weights(m, sample->out);
   m->iterations++;
+  return loss;
+}
+
+double model_train_step(eng_model *m, const eng_dataset *ds, const uint32_t *index, uint32_t start,
+                        int n, double lr, bool record_updates, const step_sample *sample,
+                        int *correct, int *nonfinite) {
+  if (!eng_profile_on) return train_step(m, ds, index, start, n, lr, record_updates, sample, correct, nonfinite);
+  profile_step(-1);
+  double t0 = eng_seconds();
+  double loss = train_step(m, ds, index, start, n, lr, record_updates, sample, correct, nonfinite);
+  profile_step(eng_seconds() - t0);
   return loss;
 }
 

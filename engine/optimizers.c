@@ -80,7 +80,8 @@ static double sgd_update(const optimizer_state *o, const opt_step *c, float *w, 
   bool nesterov = o->nesterov;
   double update_sq = 0;
   if (!record) { /* the same arithmetic, SIMD, without the statistics */
-    *finite = sgd_update_f32(w, g, s0, n, flr, mom, nesterov) && *finite;
+    sgd_segment one = {w, s0, g, n};
+    *finite = sgd_update_f32(&one, 1, flr, mom, nesterov) < 0 && *finite;
   } else if (mom == 0) {
     for (size_t i = 0; i < n; i++) {
       float u = -flr * g[i];
@@ -282,6 +283,31 @@ void optimizer_reset_slots(eng_model *m) {
       for (size_t i = 0; i < m->tensors[ti].size; i++) m->tensors[ti].slots[i] = (float)init;
 }
 
+/* Plain SGD (no clipping, decay or statistics), the commonest step: every
+ * trainable tensor in one pool job (sgd_update_f32), not one job per tensor.
+ * The same arithmetic as sgd_update's; returns the first tensor whose update
+ * was not finite, or -1. */
+static int sgd_all_tensors(eng_model *m, float lr) {
+  enum { BATCH = 64 };
+  sgd_segment seg[BATCH];
+  uint32_t tensor_of[BATCH];
+  float mom = (float)m->optimizer.momentum;
+  bool nesterov = m->optimizer.nesterov;
+  int nonfinite = -1;
+  for (uint32_t ti = 0; ti < m->n_tensors;) {
+    int count = 0;
+    for (; ti < m->n_tensors && count < BATCH; ti++) {
+      tensor *tn = &m->tensors[ti];
+      if (!tensor_trainable(m, tn)) continue;
+      tensor_of[count] = ti;
+      seg[count++] = (sgd_segment){tn->data, tn->slots, tn->grad, tn->size};
+    }
+    int bad = count ? sgd_update_f32(seg, count, lr, mom, nesterov) : -1;
+    if (bad >= 0 && nonfinite < 0) nonfinite = (int)tensor_of[bad];
+  }
+  return nonfinite;
+}
+
 int optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates) {
   optimizer_state *o = &m->optimizer;
   const optimizer_rule *rule = &rules[o->opt.variant];
@@ -300,6 +326,9 @@ int optimizer_apply(eng_model *m, double lr, int64_t step, bool record_updates) 
   opt_step c = {lr, (double)(step + 1), 0, 0, 0};
   if (rule->begin) rule->begin(o, &c);
   for (uint32_t li = 0; li < m->n_layers; li++) m->layers[li].update_sq = 0;
+  if (o->opt.variant == OPT_SGD && !record_updates && global_scale == 1.0 && isnan(clipnorm) &&
+      isnan(clipvalue) && !(wd > 0))
+    return sgd_all_tensors(m, (float)lr);
   int nonfinite = -1; /* the first tensor whose update was not finite */
   for (uint32_t ti = 0; ti < m->n_tensors; ti++) {
     tensor *tn = &m->tensors[ti];

@@ -13,32 +13,32 @@ int eng_get_threads(void) { return 1; }
 int eng_set_thread_policy(int policy) { (void)policy; return ENG_THREADS_ADAPTIVE; }
 double eng_thread_alone_share(void) { return 1.0; }
 void eng_pool_stop(void) {}
-void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
+void eng_pool_run_named(const char *name, eng_task_fn fn, void *ctx, int n_tasks) {
+  double t0 = eng_profile_on ? eng_seconds() : 0;
   for (int i = 0; i < n_tasks; i++) fn(ctx, i);
+  if (eng_profile_on) profile_job(name, eng_seconds() - t0, 0);
 }
 #else
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
-#include <time.h>
-#ifdef __EMSCRIPTEN__
-#include <emscripten/threading.h>
-#endif
 
-/* Between polls, let other threads of a busy machine run. In WASM sched_yield
- * does nothing, so a wait of one microsecond (Atomics.wait with a timeout)
- * takes its place. */
-#ifdef __EMSCRIPTEN__
-#define YIELD_EVERY 32768 /* a timed wait costs tens of microseconds: rarely */
-#else
+/* Between polls, let other threads of a busy machine run: sched_yield, natively.
+ * WASM has no yield. A timed Atomics.wait in its place sleeps tens of
+ * microseconds at least (the OS timer's slack), and a worker asleep then misses
+ * the start of a step's short jobs: with such a wait every 32,768 polls the W1
+ * step measured 1.62x faster on two threads than on one, without it 1.71x
+ * (`node tools/bench.js --profile-only`, 2026-11-30). So WASM workers only poll
+ * until SPIN_POLLS, then sleep on the condition variable; on a busy machine the
+ * adaptive policy below runs jobs on the caller alone and the workers sleep. */
+#ifndef __EMSCRIPTEN__
 #define YIELD_EVERY 64
 #endif
-static void let_others_run(void) {
+static void let_others_run(int polls) {
 #ifdef __EMSCRIPTEN__
-  static int never_changes = 0;
-  emscripten_futex_wait(&never_changes, 0, 0.001);
+  (void)polls;
 #else
-  sched_yield();
+  if (polls % YIELD_EVERY == YIELD_EVERY - 1) sched_yield();
 #endif
 }
 
@@ -105,7 +105,7 @@ static void *worker_main(void *arg) {
     int polls = 0;
     while (TICKET_GEN(atomic_load(&pool.ticket)) == seen && !atomic_load(&pool.quit)) {
       if (++polls < SPIN_POLLS) {
-        if (polls % YIELD_EVERY == 0) let_others_run();
+        let_others_run(polls);
         continue;
       }
       /* Sleep. seq_cst: either the caller sees sleepers > 0 after publishing a
@@ -159,11 +159,15 @@ int eng_get_threads(void) { return pool.n_workers + 1; }
  * quiet machine pays little for the check), and again. Progress is counted in
  * tasks, whose mix repeats with every training step; a gap between two jobs
  * counts at most GAP seconds (longer gaps are the host idling, e.g. the page's
- * event loop between training slices). Which thread runs a task never changes
+ * event loop between training slices). The first WARM seconds use the
+ * workers without measuring: a worker's first jobs run colder code than the
+ * caller's (measured at a third of its later rate), which made the first
+ * decision go alone on a quiet machine. Which thread runs a task never changes
  * its result, so neither does this. */
+#define ADAPT_WARM_S 0.3
 #define ADAPT_MEASURE_S 0.05
-#define ADAPT_KEEP_MIN_S 0.5
-#define ADAPT_KEEP_MAX_S 4.0
+#define ADAPT_KEEP_MIN_S 1.0
+#define ADAPT_KEEP_MAX_S 8.0
 #define ADAPT_GAP_S 0.005
 enum { MEASURE_WORKERS, MEASURE_ALONE, KEEP };
 static struct {
@@ -173,17 +177,11 @@ static struct {
   double last, elapsed;     /* time of the last job; time counted in this window */
   double tasks, pending;    /* tasks done in this window; tasks of the last job */
   double rate_workers, keep_s;
-} adapt = {.policy = ENG_THREADS_ADAPTIVE, .phase = MEASURE_WORKERS, .keep_s = ADAPT_KEEP_MIN_S};
-
-static double seconds_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+} adapt = {.policy = ENG_THREADS_ADAPTIVE, .phase = KEEP, .keep_s = ADAPT_WARM_S};
 
 /* Called by the caller before each job that could use the workers. */
 static bool adapt_alone(int n_tasks) {
-  double now = seconds_now(), gap = adapt.last > 0 ? now - adapt.last : 0;
+  double now = eng_seconds(), gap = adapt.last > 0 ? now - adapt.last : 0;
   adapt.last = now;
   if (gap > ADAPT_GAP_S) gap = ADAPT_GAP_S;
   adapt.counted_s += gap;
@@ -199,7 +197,9 @@ static bool adapt_alone(int n_tasks) {
       adapt.phase = MEASURE_ALONE, adapt.alone = true;
     } else if (adapt.phase == MEASURE_ALONE) {
       bool alone = rate > adapt.rate_workers;
-      adapt.keep_s = alone == adapt.kept && adapt.keep_s < ADAPT_KEEP_MAX_S ? adapt.keep_s * 2 : ADAPT_KEEP_MIN_S;
+      double doubled = adapt.keep_s * 2 < ADAPT_KEEP_MIN_S ? ADAPT_KEEP_MIN_S : adapt.keep_s * 2;
+      if (doubled > ADAPT_KEEP_MAX_S) doubled = ADAPT_KEEP_MAX_S;
+      adapt.keep_s = alone == adapt.kept ? doubled : ADAPT_KEEP_MIN_S;
       adapt.phase = KEEP, adapt.alone = adapt.kept = alone;
     } else {
       adapt.phase = MEASURE_WORKERS, adapt.alone = false;
@@ -213,8 +213,9 @@ int eng_set_thread_policy(int policy) {
   int old = adapt.policy;
   if (policy >= ENG_THREADS_ADAPTIVE && policy <= ENG_THREADS_ONE && policy != old) {
     adapt.policy = policy;
-    /* Adaptive starts over with a fresh measurement. */
-    adapt.phase = MEASURE_WORKERS, adapt.alone = false, adapt.elapsed = adapt.tasks = adapt.pending = 0;
+    /* Adaptive starts over: warm-up with the workers, then a fresh measurement. */
+    adapt.phase = KEEP, adapt.keep_s = ADAPT_WARM_S, adapt.alone = adapt.kept = false;
+    adapt.elapsed = adapt.tasks = adapt.pending = 0;
   }
   return old;
 }
@@ -225,10 +226,12 @@ double eng_thread_alone_share(void) {
   return pool.n_workers == 0 ? 1.0 : share;
 }
 
-void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
+/* Runs the job; returns the seconds the caller waited for tasks that workers
+ * had claimed (timed only while profiling). */
+static double pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
   if (pool.n_workers == 0 || n_tasks <= 1 || n_tasks > MAX_TASKS || adapt_alone(n_tasks)) {
     for (int i = 0; i < n_tasks; i++) fn(ctx, i);
-    return;
+    return 0;
   }
   uint32_t gen = (TICKET_GEN(atomic_load(&pool.ticket)) + 1) & 0xffffff;
   pool.fn = fn;
@@ -242,9 +245,10 @@ void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
   }
   run_tasks(gen);
   /* Only tasks that workers claimed and are still running remain. */
+  double wait_start = eng_profile_on && atomic_load(&pool.finished) < n_tasks ? eng_seconds() : 0;
   for (int polls = 0; atomic_load(&pool.finished) < n_tasks; polls++) {
     if (polls < SPIN_POLLS) {
-      if (polls % YIELD_EVERY == YIELD_EVERY - 1) let_others_run();
+      let_others_run(polls);
       continue;
     }
     pthread_mutex_lock(&pool.lock);
@@ -253,5 +257,15 @@ void eng_pool_run(eng_task_fn fn, void *ctx, int n_tasks) {
     atomic_store(&pool.caller_waiting, 0);
     pthread_mutex_unlock(&pool.lock);
   }
+  return wait_start > 0 ? eng_seconds() - wait_start : 0;
+}
+
+void eng_pool_run_named(const char *name, eng_task_fn fn, void *ctx, int n_tasks) {
+  if (!eng_profile_on) {
+    pool_run(fn, ctx, n_tasks);
+    return;
+  }
+  double t0 = eng_seconds(), waited = pool_run(fn, ctx, n_tasks);
+  profile_job(name, eng_seconds() - t0, waited);
 }
 #endif

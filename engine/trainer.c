@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define BIG 1e12
 static const char *const monitors[] = {"val_loss", "val_accuracy", "loss", "accuracy", NULL};
@@ -52,12 +51,6 @@ const eng_variant_desc callback_table[CB_COUNT] = {
     {"model_checkpoint", "ModelCheckpoint", checkpoint_opts, ENG_COUNT_OF(checkpoint_opts), "keep the best epoch's weights in memory"},
 };
 ENG_TABLE_CHECK(callback_table, CB_COUNT);
-
-double trainer_clock(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static const char *const metric_names[ENG_METRIC_COUNT] = {
     "epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds",
@@ -210,7 +203,7 @@ static void epoch_begin(eng_trainer *t) {
     }
   model_snapshot(t->m, &t->snapshot); /* buffer exists: cannot fail */
   t->loss_sum = 0, t->correct = 0, t->seen = 0, t->train_seconds = 0;
-  t->epoch_start = trainer_clock();
+  t->epoch_start = eng_seconds();
 }
 
 static bool improved(const callback *c, double current, double min_delta) {
@@ -287,7 +280,7 @@ static eng_status epoch_end(eng_trainer *t) {
     }
   }
   mt[ENG_METRIC_SPARSITY] = eng_model_sparsity(m);
-  mt[ENG_METRIC_SECONDS] = trainer_clock() - t->epoch_start;
+  mt[ENG_METRIC_SECONDS] = eng_seconds() - t->epoch_start;
   t->epoch++;
   t->batch = 0;
   if (stop || t->epoch >= t->epochs) t->done = true;
@@ -320,7 +313,7 @@ eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
   eng_model *m = t->m;
   for (uint32_t k = 0; k < max_batches; k++) {
     if (t->batch == 0) epoch_begin(t);
-    double t0 = trainer_clock();
+    double t0 = eng_seconds();
     uint32_t start = t->batch * t->batch_size;
     int n = (int)(t->train->count - start < t->batch_size ? t->train->count - start : t->batch_size);
     double lr = current_lr(t);
@@ -341,7 +334,7 @@ eng_status eng_trainer_run(eng_trainer *t, uint32_t max_batches, int *event) {
     }
     t->loss_sum += loss * n, t->correct += correct, t->seen += n;
     t->batch++;
-    t->train_seconds += trainer_clock() - t0;
+    t->train_seconds += eng_seconds() - t0;
     double *p = t->progress;
     p[ENG_PROGRESS_EPOCH] = t->epoch + 1, p[ENG_PROGRESS_BATCH] = t->batch;
     p[ENG_PROGRESS_BATCHES] = t->batches_per_epoch, p[ENG_PROGRESS_LOSS] = t->loss_sum / t->seen;

@@ -52,7 +52,4 @@ struct eng_trainer {
  * them only the loss slice is refused). */
 eng_status trainer_keep_initial(eng_trainer *t);
 
-/* Monotonic seconds (epoch timing). */
-double trainer_clock(void);
-
 #endif

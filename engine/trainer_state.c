@@ -174,7 +174,7 @@ eng_status eng_trainer_load(const uint8_t *bytes, size_t len, uint32_t max_batch
     return st;
   }
   m->dropout = dropout;
-  t->epoch_start = trainer_clock();
+  t->epoch_start = eng_seconds();
   *model_out = m, *out = t;
   return ENG_OK;
 }

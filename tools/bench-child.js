@@ -1,5 +1,5 @@
 // bench-child.js: one measurement of tools/bench.js, in a fresh process.
-//   wasm <threads|single> <n|default> <quick|full> <relaxed|plain> [adaptive|all]
+//   wasm <threads|single> <n|default> <quick|full> <relaxed|plain> [adaptive|all] [profile]
 //   | native <n> <quick|full> | tfjs <quick|full> | extras [quick] | slice [quick]
 //   | sweep-config <quick|full> (the sweep's base configuration and grid, printed)
 //   | sweep-sequential <quick|full> (its trials one after another, all threads)
@@ -31,7 +31,9 @@ function w1Config(count, batch = 32) {
 
 // threads: a number, or 'default' (what the CLI and the page use: wasm/threads.js).
 // policy: 'adaptive' (the default) or 'all' (always use the workers: the old pool).
-async function wasmEpoch(variant, threads, quick, simd, policy = 'adaptive') {
+// profile: also the engine's kernel profile of the epoch (eng_profile), as
+// seconds per 55,000 images.
+async function wasmEpoch(variant, threads, quick, simd, policy = 'adaptive', profile = false) {
   const engine = await loadEngine({ variant, threads: threads === 'default' ? undefined : Number(threads), simd });
   if (policy === 'all') engine.M._eng_set_thread_policy(1);
   const loadSplit = nodeDataLoader(engine);
@@ -39,10 +41,21 @@ async function wasmEpoch(variant, threads, quick, simd, policy = 'adaptive') {
   await runConfig(engine, loadSplit, w1Config(3200)); // warm-up: the JIT's optimizing tier
   const count = quick ? 11000 : 55000;
   engine.M._eng_thread_alone_share(); // reset
+  if (profile) engine.profile(true);
   const r = await runConfig(engine, loadSplit, w1Config(count), { sliceMs: 200 });
   const alone = engine.M._eng_thread_alone_share();
+  let kernels;
+  if (profile) {
+    engine.profile(false);
+    const p = engine.profileReport();
+    const scale = 55000 / count;
+    kernels = {
+      steps: p.steps, step_seconds: p.step_seconds * scale,
+      kernels: p.kernels.map((k) => ({ ...k, seconds: k.seconds * scale, waited: k.waited * scale })), // calls: in p.steps steps
+    };
+  }
   engine.close();
-  return { seconds: r.history[0].seconds * (55000 / count), threads: engine.info.threads, variant, relaxed: engine.info.relaxed, alone };
+  return { seconds: r.history[0].seconds * (55000 / count), threads: engine.info.threads, variant, relaxed: engine.info.relaxed, alone, ...(profile ? { profile: kernels } : {}) };
 }
 
 function nativeEpoch(threads, quick) {
@@ -140,26 +153,6 @@ async function extras(quick) {
     }
     return row;
   });
-  // Every GEMM of a W1 step (batch 32; per layer forward, kernel gradient and,
-  // past the first layer, input gradient), as seconds per epoch (55,000 / 32
-  // steps) on 1 and 2 threads: the measured per-kernel times of the scaling model.
-  const stepGemms = [];
-  const e = variants.relaxed?.engine ?? variants.plain?.engine;
-  if (e) {
-    const layers = [[784, 300], [300, 200], [200, 100], [100, 10]];
-    for (const [l, [inp, out]] of layers.entries()) {
-      stepGemms.push([32, out, inp, 0], [inp, out, 32, 1]);
-      if (l > 0) stepGemms.push([32, inp, out, 0]);
-    }
-    for (const g of stepGemms) {
-      const [M, N, K, layout] = g;
-      const iters = Math.max(1, Math.round(FLOPS / (2 * M * N * K)));
-      const perEpoch = (gflops) => (2 * M * N * K * (55000 / 32)) / (gflops * 1e9);
-      const best = [0, 0];
-      for (let r = 0; r < 5; r++) for (const t of [1, 2]) e.setThreads(t), (best[t - 1] = Math.max(best[t - 1], e.benchGemm(M, N, K, layout, iters)));
-      g.push(perEpoch(best[0]), perEpoch(best[1]));
-    }
-  }
   for (const v of Object.values(variants)) v.engine?.close();
   const engine = await loadEngine({ variant: 'threads' });
   const loadSplit = nodeDataLoader(engine);
@@ -173,7 +166,7 @@ async function extras(quick) {
   const memory_mb = engine.memoryBytes() / 2 ** 20;
   r.model?.free();
   engine.close();
-  return { gemm, stepGemms, errors: Object.fromEntries(Object.entries(variants).filter(([, v]) => v.error).map(([k, v]) => [k, v.error])), batches, memory_mb, relaxed: engine.info.relaxed, threads: engine.info.threads };
+  return { gemm, errors: Object.fromEntries(Object.entries(variants).filter(([, v]) => v.error).map(([k, v]) => [k, v.error])), batches, memory_mb, relaxed: engine.info.relaxed, threads: engine.info.threads };
 }
 
 // The sweep benchmark's small trials: the W1 model on a subset, a 2x2 grid of
@@ -298,7 +291,7 @@ let result;
 if (kind === 'stats') result = await statsCost(rest[0] === 'quick', Number(rest[1] ?? 3));
 else if (kind === 'sweep-config') result = { config: sweepConfig(rest[0] === 'quick'), grid: SWEEP_GRID };
 else if (kind === 'sweep-sequential') result = await sweepSequential(rest[0] === 'quick');
-else if (kind === 'wasm') result = await wasmEpoch(rest[0], rest[1], rest[2] === 'quick', rest[3] ?? 'auto', rest[4]);
+else if (kind === 'wasm') result = await wasmEpoch(rest[0], rest[1], rest[2] === 'quick', rest[3] ?? 'auto', rest[4], rest[5] === 'profile');
 else if (kind === 'native') result = nativeEpoch(Number(rest[0]), rest[1] === 'quick');
 else if (kind === 'tfjs') result = await tfjsEpoch(rest[0] === 'quick');
 else if (kind === 'extras') result = await extras(rest[0] === 'quick');

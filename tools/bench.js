@@ -7,7 +7,7 @@
 // peak kernel, sweep throughput (npm run sweep's W single-threaded workers against the
 // same trials one after another on all threads), the cost of the live layer statistics
 // (W1 epochs with and without them, and their parts), and the browser.
-//   node tools/bench.js [--rounds N] [--no-tfjs] [--no-browser] [--no-contention] [--no-sweep] [--sweep-only] [--only-stats] [--quick]
+//   node tools/bench.js [--rounds N] [--no-tfjs] [--no-browser] [--no-contention] [--no-sweep] [--sweep-only] [--only-stats] [--profile-only] [--quick]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,6 +61,10 @@ if (sweepOnly) {
 }
 if (args.includes('--only-stats')) {
   statsCost();
+  process.exit(0);
+}
+if (args.includes('--profile-only')) {
+  kernelProfile();
   process.exit(0);
 }
 const variants = [
@@ -152,6 +156,8 @@ if (has('default threads (adaptive)')) {
   }
 }
 
+kernelProfile();
+
 statsCost();
 
 const extras = runChild('extras', [mode]);
@@ -163,35 +169,6 @@ else {
   console.log('| shape (M x N x K) | use in W1 | plain: engine / peak | % | relaxed: engine / peak | % | relaxed, 2 threads |\n|---|---|---|---|---|---|---|');
   const cell = (v) => (v ? [`${v.t1.toFixed(1)} / ${v.peak.toFixed(1)}`, `${Math.round((100 * v.t1) / v.peak)}%`] : ['–', '–']);
   for (const g of extras.gemm) console.log(`| ${g.M} x ${g.N} x ${g.K} | ${g.use} | ${cell(g.plain).join(' | ')} | ${cell(g.relaxed).join(' | ')} | ${g.relaxed ? g.relaxed.t2.toFixed(1) : '–'} |`);
-  // Scaling model for 4 and 8 cores (this machine has 2). Per-epoch GEMM time on
-  // p threads: each GEMM's measured 1-thread time times the share of columns the
-  // busiest thread gets under gemm_f32's split (4p column chunks, multiples of 8;
-  // products under 2e5 flops are not split). The rest of the step, R(p) = S + E/p,
-  // is fitted to the measured epochs on 1 and 2 threads minus their GEMM time
-  // (S: serial work and per-job synchronisation, assumed not to shrink). It assumes a free physical core
-  // per thread and no extra cost per added thread, so it is an upper bound.
-  const t1 = has('wasm relaxed SIMD x1') && best('wasm relaxed SIMD x1');
-  const t2 = has('wasm relaxed SIMD x2') && best('wasm relaxed SIMD x2');
-  if (t1 && t2 && extras.stepGemms.length) {
-    const split = ([M, N, K], p) => {
-      if (p === 1 || 2 * M * N * K < 2e5) return 1;
-      const chunk = Math.ceil(Math.ceil(N / (4 * p)) / 8) * 8;
-      return Math.min(N, chunk * Math.ceil(Math.ceil(N / chunk) / p)) / N;
-    };
-    const G = (p) => extras.stepGemms.reduce((s, g) => s + g[4] * split(g, p), 0);
-    const G2measured = extras.stepGemms.reduce((s, g) => s + g[5], 0);
-    // The fit uses the split model's 2-thread GEMM time, not the measured one
-    // (noisier on a shared machine): GEMM synchronisation lands in S.
-    const R1 = t1 - G(1), R2 = t2 - G(2);
-    const E = Math.max(0, 2 * (R1 - R2)), S = Math.max(0, R1 - E);
-    const model = (p) => G(p) + S + E / p;
-    console.log(`\nScaling model (W1 epoch, WASM relaxed): GEMM ${G(1).toFixed(2)} s on 1 thread (${G2measured.toFixed(2)} s measured on 2), ` +
-      `other parallel work ${E.toFixed(2)} s, serial + synchronisation ${S.toFixed(2)} s`);
-    console.log('| threads | 1 | 2 | 4 | 8 |\n|---|---|---|---|---|');
-    console.log(`| measured, seconds | ${t1.toFixed(2)} | ${t2.toFixed(2)} | – | – |`);
-    console.log(`| model, seconds | ${[1, 2, 4, 8].map((p) => model(p).toFixed(2)).join(' | ')} |`);
-    console.log(`| model, speed-up vs 1 | ${[1, 2, 4, 8].map((p) => (model(1) / model(p)).toFixed(2) + 'x').join(' | ')} |`);
-  }
   console.log(`\nBatch size scaling (WASM ${extras.relaxed ? 'relaxed' : 'plain'}, ${extras.threads} threads, one epoch of W1):`);
   console.log('| batch | samples/s |\n|---|---|');
   for (const b of extras.batches) console.log(`| ${b.batch} | ${Math.round(b.samples_per_second)} |`);
@@ -249,4 +226,66 @@ function sweepThroughput() {
     console.log(`| one after another, ${seqInfo.threads} threads | ${Math.min(...sequential).toFixed(1)} | ${tpm(Math.min(...sequential))} |`);
     console.log(`sweep pool vs one after another: ${(Math.min(...sequential) / Math.min(...pool)).toFixed(2)}x`);
   } else console.log(`\nsweep benchmark failed: ${failure}`);
+}
+
+// Where a W1 step's time goes, kernel by kernel, on 1 and 2 threads (the
+// engine's eng_profile: every parallel job timed by kernel inside the steps,
+// WASM relaxed, workers always used on 2 threads so the table shows what two
+// threads do, not the adaptive choice); minimum of the rounds per kernel. Then
+// the scaling model for 4 and 8 cores built from it.
+function kernelProfile() {
+  const runs = { 1: [], 2: [] };
+  for (let r = 0; r < Math.max(2, rounds - 1); r++)
+    for (const t of [1, 2]) {
+      const res = runChild('wasm', ['threads', String(t), mode, 'relaxed', 'all', 'profile']);
+      if (res.error) return console.log(`\nkernel profile: failed: ${res.error}`);
+      runs[t].push(res.profile);
+    }
+  const names = [...new Set(runs[1].concat(runs[2]).flatMap((p) => p.kernels.map((k) => k.name)))];
+  const min = (t, name, key) => Math.min(...runs[t].map((p) => p.kernels.find((k) => k.name === name)?.[key] ?? 0));
+  const steps = runs[1][0].steps;
+  const rows = names.map((name) => ({
+    name, t1: min(1, name, 'seconds'), t2: min(2, name, 'seconds'), waited: min(2, name, 'waited'),
+    calls: Math.max(...runs[1].map((p) => p.kernels.find((k) => k.name === name)?.calls ?? 0)) / steps,
+  })).sort((a, b) => b.t1 - a.t1);
+  const stepT = (t) => Math.min(...runs[t].map((p) => p.step_seconds));
+  const kernelSum = (t) => Math.min(...runs[t].map((p) => p.kernels.reduce((s, k) => s + k.seconds, 0)));
+  const outside = { t1: stepT(1) - kernelSum(1), t2: stepT(2) - kernelSum(2) };
+  // Kernels under 5 ms an epoch on one thread (the last, shorter batch's
+  // products among them) share a row.
+  const small = rows.filter((r) => r.t1 < 0.005);
+  const shown = rows.filter((r) => r.t1 >= 0.005);
+  const sum = (list, k) => list.reduce((s, r) => s + r[k], 0);
+  console.log('\nWhere a W1 epoch goes (`eng_profile`: each parallel job timed by kernel inside the training steps; WASM relaxed; seconds per epoch, minimum of the rounds):');
+  console.log('| kernel | calls per step | 1 thread | 2 threads | speed-up | 2 threads: caller waited for a worker |\n|---|---|---|---|---|---|');
+  const line = (name, r) => console.log(`| ${name} | ${r.calls === undefined ? '' : r.calls.toFixed(r.calls < 10 ? 1 : 0)} | ${r.t1.toFixed(3)} | ${r.t2.toFixed(3)} | ${(r.t1 / r.t2).toFixed(2)}x | ${r.waited === undefined ? '' : r.waited.toFixed(3)} |`);
+  for (const r of shown) line(r.name, r);
+  if (small.length) line(`${small.length} smaller kernels`, { t1: sum(small, 't1'), t2: sum(small, 't2'), waited: sum(small, 'waited'), calls: sum(small, 'calls') });
+  line('outside every kernel (serial: loss, layer glue, dropout apply)', outside);
+  line('**training steps**', { t1: stepT(1), t2: stepT(2) });
+  console.log(`${steps} steps; jobs per step: ${sum(rows, 'calls').toFixed(0)}.`);
+  // Scaling model for p threads: each kernel's time fitted as s + e/p to its 1-
+  // and 2-thread times (s: what did not shrink, its synchronisation included);
+  // a matrix product never below its busiest thread's share of columns under
+  // gemm_f32's split (4p chunks of whole 8-column tiles; under 2e5 flops not
+  // split); the serial remainder as measured on 2 threads. It assumes a free
+  // physical core per thread and no extra cost per added thread: an upper bound.
+  const split = (name, p) => {
+    const m = /^gemm (\d+)x(\d+)x(\d+)/.exec(name);
+    if (!m) return 0;
+    const [M, N, K] = m.slice(1).map(Number);
+    if (p === 1 || 2 * M * N * K < 2e5) return 1;
+    const chunk = Math.ceil(Math.ceil(N / (4 * p)) / 8) * 8;
+    return Math.min(N, chunk * Math.ceil(Math.ceil(N / chunk) / p)) / N;
+  };
+  const kernelAt = (r, p) => {
+    const e = Math.max(0, 2 * (r.t1 - r.t2)), s = Math.max(0, r.t1 - e);
+    return Math.max(s + e / p, r.t1 * split(r.name, p));
+  };
+  const model = (p) => rows.reduce((s, r) => s + kernelAt(r, p), 0) + Math.min(outside.t1, outside.t2);
+  console.log('\nScaling model for 4 and 8 cores (each kernel fitted as s + e/p to its 1- and 2-thread times above, a matrix product never faster than its busiest thread\'s share of columns, the serial remainder as on 2 threads; an upper bound):');
+  console.log('| threads | 1 | 2 | 4 | 8 |\n|---|---|---|---|---|');
+  console.log(`| measured steps, seconds | ${stepT(1).toFixed(2)} | ${stepT(2).toFixed(2)} | – | – |`);
+  console.log(`| model, seconds | ${[1, 2, 4, 8].map((p) => model(p).toFixed(2)).join(' | ')} |`);
+  console.log(`| model, speed-up vs 1 | ${[1, 2, 4, 8].map((p) => (model(1) / model(p)).toFixed(2) + 'x').join(' | ')} |`);
 }

@@ -143,6 +143,11 @@ export class Engine {
     if (!this.#describe) this.#describe = JSON.parse(this.#string(this.#checkPtr(this.M._eng_describe(), "describing the engine's tables")));
     return this.#describe;
   }
+  // The kernel profile behind npm run bench's per-kernel table (engine.h
+  // eng_profile): on clears and starts it, off stops; the report is
+  // {steps, step_seconds, kernels: [{name, calls, seconds, waited}]}.
+  profile(on) { this.M._eng_profile(on ? 1 : 0); }
+  profileReport() { return JSON.parse(this.#string(this.M._eng_profile_report())); }
   setThreads(n) {
     this.info.threads = this.M._eng_set_threads(whole('threads', n, 1, 64));
     return this.info.threads;

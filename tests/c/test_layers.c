@@ -574,7 +574,8 @@ static void check_penalty(size_t n, float l1, float l2, int threads) {
 }
 
 /* sgd_update_f32 (keras sgd.py) against its scalar reference, bit for bit, and the
- * double formula: v = momentum v - lr g; w += v (Nesterov: w += momentum v - lr g). */
+ * double formula: v = momentum v - lr g; w += v (Nesterov: w += momentum v - lr g).
+ * The array is passed as three uneven tensors (segments) of one step. */
 static void check_sgd_kernel(size_t n, float momentum, bool nesterov, int threads) {
   eng_set_threads(threads);
   const float lr = 0.05f;
@@ -587,7 +588,9 @@ static void check_sgd_kernel(size_t n, float momentum, bool nesterov, int thread
   }
   for (int step = 0; step < 2; step++) {
     for (size_t i = 0; i < n; i++) g[i] = (float)uniform_pm1();
-    sgd_update_f32(w1, g, v1, n, lr, momentum, nesterov);
+    size_t a = n / 3 + 1, b = n > a + 5 ? 5 : 0;
+    sgd_segment seg[3] = {{w1, v1, g, a}, {w1 + a, v1 + a, g + a, b}, {w1 + a + b, v1 + a + b, g + a + b, n - a - b}};
+    CHECK(sgd_update_f32(seg, 3, lr, momentum, nesterov) == -1);
     sgd_update_f32_reference(w2, g, v2, n, lr, momentum, nesterov);
     for (size_t i = 0; i < n; i++) {
       if (momentum == 0) {

@@ -54,9 +54,11 @@ static void test_sgd_kernel_flag(void) {
       for (int k = -1; k < 2; k++) {
         for (size_t i = 0; i < n; i++) w[i] = 0.01f * (float)(i % 17), g[i] = 0.5f, v[i] = 0;
         if (k >= 0) g[planted[k]] = k == 0 ? NAN : INFINITY;
-        bool finite = sgd_update_f32(w, g, v, n, 0.1f, momentum ? 0.9f : 0.0f, momentum != 0);
-        if (k < 0) CHECK(finite);
-        else CHECK(!finite);
+        /* Two tensors of one step, the second from 30000 on: the value planted
+         * at 20000 is in the first, the one at n - 1 in the second. */
+        sgd_segment seg[2] = {{w, v, g, 30000}, {w + 30000, v + 30000, g + 30000, n - 30000}};
+        int bad = sgd_update_f32(seg, 2, 0.1f, momentum ? 0.9f : 0.0f, momentum != 0);
+        CHECK(bad == k);
       }
     }
   }

@@ -55,6 +55,31 @@ for (const simd of ['plain', 'relaxed']) {
   });
 }
 
+// npm run bench's per-kernel table (tools/bench.js kernelProfile) reads this report.
+test('the kernel profile counts every training step and each kernel by name, on 1 and 2 threads', async () => {
+  const { engine, loadSplit } = await make('threads', undefined, 'plain');
+  const config = smallConfig({ model: BN_MODEL, data: { dataset: 'fashion-mnist', train: { split: 'train', start: 0, count: 320 } }, fit: { epochs: 1, batch_size: 32 } });
+  for (const threads of [1, 2]) {
+    engine.setThreads(threads);
+    engine.profile(true);
+    await runConfig(engine, loadSplit, config);
+    engine.profile(false);
+    const report = engine.profileReport();
+    assert.equal(report.steps, 10);
+    const kernel = (name) => report.kernels.find((k) => k.name === name);
+    assert.equal(kernel('gemm 32x200x784')?.calls, 10, JSON.stringify(report.kernels.map((k) => k.name)));
+    assert.equal(kernel('gemm 784x200x32 T')?.calls, 10);
+    assert.equal(kernel('bn_forward_range')?.calls, 10);
+    assert.equal(kernel('draw_range')?.calls, 10);
+    const sum = report.kernels.reduce((s, k) => s + k.seconds, 0);
+    assert.ok(sum > 0 && sum <= report.step_seconds + 1e-6, `kernels ${sum} s inside steps ${report.step_seconds} s`);
+    if (threads === 1) assert.ok(report.kernels.every((k) => k.waited === 0));
+  }
+  engine.profile(true);
+  assert.equal(engine.profileReport().steps, 0); // on clears it
+  engine.profile(false);
+});
+
 test('relaxed SIMD (fused multiply-add) agrees with plain SIMD within float rounding', { skip: !relaxed && 'no relaxed SIMD in this Node' }, async () => {
   const plain = await make('threads', undefined, 'plain');
   const fused = await make('threads', undefined, 'relaxed');
