@@ -92,7 +92,10 @@ static void bn_forward_range(void *c, size_t j0, size_t j1) {
     }
 }
 
-static size_t bn_min_features(int n) { return n >= 2048 ? 4 : (size_t)(2048 / n + 3) & ~(size_t)3; }
+/* At least 16,384 values a task: smaller splits measured slower on two threads
+ * than none (a batch of 32: the other core's cache lines cost more than the
+ * arithmetic; npm run bench's kernel profile). */
+static size_t bn_min_features(int n) { return n >= 16384 ? 4 : (size_t)(16384 / n + 3) & ~(size_t)3; }
 
 static void bn_forward(eng_model *m, layer *l, const float *x, int n, bool training,
                        bool update_state) {

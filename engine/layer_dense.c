@@ -104,10 +104,23 @@ static void dense_backward(eng_model *m, layer *l, const float *x, const float *
     l->penalty = penalty_f32(l->kernel, l->trainable ? l->d_kernel : NULL, (size_t)l->in * l->out,
                              (float)l->l1, (float)l->l2);
   if (dx) {
-    /* dx = dz . kernel^T: transposing once makes it the same row-major product. */
-    transpose_f32((int)l->in, (int)l->out, l->kernel, m->transpose);
-    gemm_f32(n, (int)l->in, (int)l->out, dz, (int)l->out, 1, m->transpose, (int)l->in, dx,
-             (int)l->in, false);
+    /* dx = dz . kernel^T, as a row-major product after a transpose. Which one
+     * is smaller: the kernel (in x out), or dz and the result (n x (in + out))?
+     * At a small batch, compute dx^T = kernel . dz^T and transpose dz and dx^T
+     * instead (4x fewer elements for 300 -> 200 at batch 32). Every dx element
+     * is the same products summed over the outputs in the same order either
+     * way, so both give the same bits. */
+    uint32_t in = l->in, out = l->out;
+    float *t = m->transpose; /* in x out floats */
+    if ((uint64_t)n * (in + out) < (uint64_t)in * out) {
+      float *dz_t = t, *dx_t = t + (size_t)n * out;
+      transpose_f32(n, (int)out, dz, dz_t);
+      gemm_f32((int)in, n, (int)out, l->kernel, (int)out, 1, dz_t, n, dx_t, n, false);
+      transpose_f32((int)in, n, dx_t, dx);
+    } else {
+      transpose_f32((int)in, (int)out, l->kernel, t);
+      gemm_f32(n, (int)in, (int)out, dz, (int)out, 1, t, (int)in, dx, (int)in, false);
+    }
   }
 }
 

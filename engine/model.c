@@ -157,7 +157,8 @@ eng_status eng_model_build(eng_model *m, uint32_t max_batch) {
     acts = eng_size_add(acts, ops_of(l)->activation_count(l, max_batch));
     if (l->out > width) width = l->out;
   }
-  /* The backward pass transposes a kernel (dx = dz . kernel^T) into m->transpose. */
+  /* The backward pass transposes a kernel (dx = dz . kernel^T), or at small batches dz and
+   * dx^T, never more than the kernel's size, into m->transpose (layer_dense.c). */
   for (uint32_t ti = 0; ti < m->n_tensors; ti++)
     if (m->tensors[ti].is_kernel && m->tensors[ti].size > transpose) transpose = m->tensors[ti].size;
   uint64_t n_params = 0, n_grads = 0;

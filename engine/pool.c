@@ -165,6 +165,10 @@ int eng_get_threads(void) { return pool.n_workers + 1; }
  * decision go alone on a quiet machine. Which thread runs a task never changes
  * its result, so neither does this. */
 #define ADAPT_WARM_S 0.3
+/* A switch to the caller alone is checked again this soon: on a noisy quiet
+ * machine one window with the workers can measure slow (it did in two of four
+ * short quiet runs on a 16-vCPU VM), and each such decision cost a second. */
+#define ADAPT_RECHECK_S 0.25
 #define ADAPT_MEASURE_S 0.05
 #define ADAPT_KEEP_MIN_S 1.0
 #define ADAPT_KEEP_MAX_S 8.0
@@ -199,7 +203,7 @@ static bool adapt_alone(int n_tasks) {
       bool alone = rate > adapt.rate_workers;
       double doubled = adapt.keep_s * 2 < ADAPT_KEEP_MIN_S ? ADAPT_KEEP_MIN_S : adapt.keep_s * 2;
       if (doubled > ADAPT_KEEP_MAX_S) doubled = ADAPT_KEEP_MAX_S;
-      adapt.keep_s = alone == adapt.kept ? doubled : ADAPT_KEEP_MIN_S;
+      adapt.keep_s = alone == adapt.kept ? doubled : alone ? ADAPT_RECHECK_S : ADAPT_KEEP_MIN_S;
       adapt.phase = KEEP, adapt.alone = adapt.kept = alone;
     } else {
       adapt.phase = MEASURE_WORKERS, adapt.alone = false;

@@ -241,6 +241,17 @@ static void test_dense_activations(void) {
   }
 }
 
+/* Dense's input gradient takes two routes (layer_dense.c): dz . kernel^T after
+ * transposing the kernel, or, when the batch is small beside the layer, dx^T =
+ * kernel . dz^T between transposes of dz and dx^T. 12 -> 10 at batch 5 takes the
+ * second (5 x 22 < 120 elements moved), 10 -> 4 the first; the first layer's
+ * kernel gradient depends on both. */
+static void test_dense_input_gradient_routes(void) {
+  const char *layers[] = {"dense units=12 activation=tanh", "dense units=10 activation=tanh",
+                          "dense units=4 activation=softmax", NULL};
+  run_case("dense input gradient, both routes", "model seed=13", layers);
+}
+
 static void test_batch_norm(void) {
   const char *layers[] = {"dense units=6", "batch_normalization", "activation activation=tanh",
                           "dense units=5 activation=relu", "batch_normalization momentum=0.9",
@@ -382,6 +393,7 @@ static void test_input_gradient(void) {
 
 int main(void) {
   test_dense_activations();
+  test_dense_input_gradient_routes();
   test_batch_norm();
   test_dropout();
   test_penalties();
