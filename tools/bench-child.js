@@ -117,7 +117,7 @@ async function peakKernel(simd) {
 async function extras(quick) {
   const shapes = [
     [32, 300, 784, 0, 'layer 1 forward'], [784, 300, 32, 1, 'layer 1 kernel gradient'],
-    [32, 200, 300, 0, 'layer 2 forward'], [300, 200, 32, 1, 'layer 2 kernel gradient'], [32, 300, 200, 0, 'layer 2 input gradient'],
+    [32, 200, 300, 0, 'layer 2 forward'], [300, 200, 32, 1, 'layer 2 kernel gradient'], [300, 32, 200, 0, 'layer 2 input gradient (transposed: kernel x dz^T)'],
   ];
   // Both variants in this process, measured shape by shape, interleaved.
   const variants = {};
