@@ -1,5 +1,5 @@
 /* gemm_tile.h: the GEMM micro-kernel, the one file built twice for WASM (plain
- * SIMD, and relaxed SIMD with fused multiply-add; see docs/ARCHITECTURE.md). It
+ * SIMD, and relaxed SIMD with fused multiply-add; see docs/DECISIONS.md). It
  * includes nothing from the C library, so a second compiler (clang-19, for the
  * relaxed opcodes) can build it without Emscripten's headers. */
 #ifndef ENGINE_GEMM_TILE_H

@@ -3,7 +3,10 @@
  * plus its scalar reference. Each C element is accumulated over k in increasing
  * order, so tiles and threads give identical bits; with separate multiply and
  * add (the plain build, and natively) SIMD and scalar agree too, while the
- * relaxed-SIMD build's fused multiply-add rounds once per step. */
+ * relaxed-SIMD build's fused multiply-add rounds once per step.
+ * Also the transposes, and the L1/L2 penalty and the plain SGD update in SIMD
+ * with their scalar references (a plain SGD step updates every tensor in one
+ * pool job). ReLU's SIMD kernel is in activations.c. */
 #include "gemm_tile.h"
 #include "internal.h"
 #include "simd.h"

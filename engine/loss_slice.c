@@ -9,7 +9,11 @@
  * BN gamma and beta); BatchNormalization's moving statistics stay the current
  * ones at every point (inference mode, as Keras evaluates), so the slice
  * shows the weights' path under today's normalization, not a re-estimated one
- * (which would need a training pass per point). */
+ * (which would need a training pass per point). The trainer keeps theta0 (in
+ * its checkpoints too), so a fit that starts again (a two-phase transfer's
+ * unfrozen phase, pruning's fine-tuning) slices from where it started. The
+ * weights go back exactly, so training gives the same bits with or without the
+ * slice (tests/c/test_loss_slice.c). */
 #include "trainer.h"
 
 #include <stdlib.h>

@@ -1,6 +1,9 @@
 /* optimizers.c: keras.optimizers (Keras 3 update rules and defaults), with
  * gradient clipping (clipvalue, clipnorm per tensor, global_clipnorm) and the
- * AdamW-style decoupled weight decay. Each rule cites the Keras source it follows. */
+ * AdamW-style decoupled weight decay. Each rule cites the Keras source it follows.
+ * An optimizer's update rule is a row of `rules` (its slots, its per-step
+ * coefficients, its per-tensor update); optimizer, schedule and callback options
+ * are resolved once when set (nn.h), never looked up by name in the training step. */
 #include "nn.h"
 
 #include <math.h>

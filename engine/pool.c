@@ -1,5 +1,7 @@
 /* pool.c: a persistent pthread pool. Tasks own fixed outputs, so results never
- * depend on which thread ran a task. Idle workers sleep on a condition variable.
+ * depend on which thread ran a task. Idle workers poll briefly, then sleep on a
+ * condition variable; the pool measures whether its workers pay and runs jobs on
+ * the caller alone when they do not (docs/DECISIONS.md).
  * Without pthreads (single-threaded WASM build) every task runs on the caller. */
 #include "internal.h"
 

@@ -7,7 +7,7 @@
 const KEYS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'];
 
 // Identical: equal within float noise. The metrics are float32 sums in a fixed
-// order, but the SIMD and scalar kernels round differently (docs/ARCHITECTURE.md),
+// order, but the SIMD and scalar kernels round differently (docs/DECISIONS.md),
 // about 1e-7 relative: a tenfold margin on that. One image of a 100,000-image
 // validation split (1e-5) is a difference.
 const NOISE = 1e-6;
