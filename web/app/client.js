@@ -56,7 +56,7 @@ export class EngineClient {
   get worker() { return this.#worker; }
 
   // Starts the worker and the engine; resolves with the engine info
-  // ({variant, simd, threads, isolated, version}).
+  // ({variant, threads, simd, relaxed, host, isolated, version}).
   async start() {
     const worker = new Worker(this.#url, { type: 'module' });
     this.#worker = worker;
