@@ -5,6 +5,7 @@
 import description from './description.js';
 import { withRunForms, runFormErrors, formUsed, needsRun, stepsPerEpoch, scheduleInSteps, scheduleWarnings } from './schedule-steps.js';
 import { nameProblem, TITLE_MAX_LENGTH } from './names.js';
+import { phaseSeed } from './random.js';
 
 export const DATASETS = {
   'fashion-mnist': {
@@ -547,10 +548,12 @@ export function resolveSchedule(config, { trainCount } = {}) {
 export function engineSpecs(config, schedule) {
   const fit = fitOptions(config);
   const optimizer = (options) => spec(config.optimizer?.type ?? 'sgd', { ...(config.optimizer ?? {}), type: undefined, ...options });
-  const fitSpec = (epochs) => spec('fit', {
+  // phase: 0 for the first fit, 1 for a two-phase transfer's unfrozen fit, which
+  // shuffles anew as Keras's second model.fit does (random.js phaseSeed).
+  const fitSpec = (epochs, phase = 0) => spec('fit', {
     ...fit,
     epochs,
-    seed: config.seed ?? 42,
+    seed: phaseSeed(config.seed ?? 42, phase),
     // Layer statistics are always taken (the page's layer health); an old
     // link's stats.every_epoch changes nothing, its samples still count.
     stats_samples: config.stats?.samples,
@@ -567,7 +570,7 @@ export function engineSpecs(config, schedule) {
     fit: fitSpec(phases ? phases.freezeEpochs : fit.epochs),
     unfreeze: phases && {
       epochs: phases.fineTuneEpochs,
-      fit: fitSpec(phases.fineTuneEpochs),
+      fit: fitSpec(phases.fineTuneEpochs, 1),
       // The recompile's new optimizer: same kind and options, the lower rate,
       // a constant one (keras.optimizers.SGD(learning_rate=...) in the book).
       optimizer: optimizer({ learning_rate: phases.fineTuneLearningRate }),

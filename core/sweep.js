@@ -10,6 +10,7 @@
 // refuses is an error naming the knob. Trials are ranked by best validation
 // accuracy (Keras Tuner's objective "val_accuracy", direction max).
 import { validateConfig } from './config.js';
+import { randomGenerator } from './random.js';
 
 export class SweepError extends Error {
   constructor(message) {
@@ -111,18 +112,8 @@ function checkRange(range) {
   return range;
 }
 
-// A small seeded generator (mulberry32, public domain, Tommy Ettinger): the
-// sweep's seed alone decides every draw, in the page and in Node alike.
-export function randomGenerator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The sweep's seed alone decides every draw (random.js), in the page and in Node alike.
+export { randomGenerator };
 
 // One draw from a range: uniform, or uniform in log space for ":log"; four
 // significant digits (a rate of 0.003162, not 0.0031622776601683794) kept inside the range.

@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { engineWithData, root } from './helpers.js';
 import { runConfig, readCheckpoint, selectSubset } from '../../core/run.js';
-import { validateConfig, withEpochs, unfrozenAfterEpoch } from '../../core/config.js';
+import { validateConfig, withEpochs, unfrozenAfterEpoch, engineSpecs } from '../../core/config.js';
+import { phaseSeed } from '../../core/random.js';
 import { kerasScript } from '../../core/keras-script.js';
 import { exportTfjs } from '../../core/tfjs-format.js';
 
@@ -101,9 +102,11 @@ test('two phases: frozen layers keep their weights bit for bit, then change; the
   }
 });
 
-test('the switch recompiles: the optimizer state starts over (momentum from phase 1 does not carry into phase 2)', async () => {
-  // Reference: phase 1 checkpoint, then by hand what the book does (unfreeze,
-  // a new SGD at the lower rate, fit on) gives the run's bits.
+test('the switch recompiles and reshuffles: the optimizer state starts over, and the unfrozen phase draws its own epoch orders (no replay of phase 1\'s)', async () => {
+  // Reference: phase 1 checkpoint, then by hand what the book's Keras code does
+  // (unfreeze, a new SGD at the lower rate, fit on: the second model.fit
+  // shuffles on from the global random state) gives the run's bits; a trainer
+  // seeded as phase 1's was (its epoch orders replayed) does not.
   const { engine, loadSplit } = await engineWithData('threads', 2);
   try {
     const a = await runConfig(engine, loadSplit, taskA, { keepModel: true });
@@ -111,23 +114,49 @@ test('the switch recompiles: the optimizer state starts over (momentum from phas
     const config = twoPhase();
     let atSwitch = null;
     const b = await runConfig(engine, loadSplit, config, { models, keepModel: true, onCheckpoint: ({ bytes, epoch }) => { if (epoch === 2) atSwitch = bytes; } });
+    const want = b.model.tensors();
     // The model at the switch, trained on by hand as a Keras script would.
     const train = selectSubset(await loadSplit('fashion-mnist', 'train'), config.data.train);
     const val = selectSubset(await loadSplit('fashion-mnist', 'test'), config.data.validation);
-    const { model, trainer } = engine.resumeTraining(atSwitch, train, val, 256);
-    trainer.free();
-    for (const i of [0, 1]) model.setTrainable(i, true);
-    model.setOptimizer('sgd learning_rate=0.005 momentum=0.9');
-    const byHand = model.trainer(train, val, 'fit epochs=2 batch_size=32 shuffle=1 seed=5 stats=0', []);
-    let event;
-    do event = byHand.run(1000); while (event !== 'done');
-    byHand.free();
-    const want = b.model.tensors();
-    model.tensors().forEach((t, i) => assert.ok(sameBits(t, want[i]), `${t.name} of layer ${t.layer} differs from a fresh optimizer's`));
-    model.free(); train.free(); val.free(); b.model.free(); a.model.free();
+    const byHand = (seed) => {
+      const { model, trainer } = engine.resumeTraining(atSwitch, train, val, 256);
+      trainer.free();
+      for (const i of [0, 1]) model.setTrainable(i, true);
+      model.setOptimizer('sgd learning_rate=0.005 momentum=0.9');
+      const fit = model.trainer(train, val, `fit epochs=2 batch_size=32 shuffle=1 seed=${seed} stats=0`, []);
+      let event;
+      do event = fit.run(1000); while (event !== 'done');
+      fit.free();
+      const ts = model.tensors();
+      model.free();
+      return ts;
+    };
+    assert.notEqual(phaseSeed(5, 1), 5);
+    byHand(phaseSeed(5, 1)).forEach((t, i) => assert.ok(sameBits(t, want[i]), `${t.name} of layer ${t.layer} differs from a fresh optimizer's with the unfrozen phase's seed`));
+    const replayed = byHand(5);
+    assert.ok(replayed.some((t, i) => !sameBits(t, want[i])), 'the unfrozen phase trained on phase 1\'s seed: its epochs replay the frozen epochs\' orders');
+    train.free(); val.free(); b.model.free(); a.model.free();
   } finally {
     engine.close();
   }
+});
+
+test('fit seeds of the phases: the first fit keeps the run\'s seed, the unfrozen fit gets its own, the same on every run', () => {
+  const seedOf = (fitSpec) => Number(/ seed=(\d+)/.exec(fitSpec)[1]);
+  const specs = engineSpecs(twoPhase(), null);
+  assert.equal(seedOf(specs.fit), 5, 'phase 1 (and every one-phase run) shuffles as before');
+  assert.equal(seedOf(specs.unfreeze.fit), phaseSeed(5, 1));
+  assert.notEqual(seedOf(specs.unfreeze.fit), 5, 'the unfrozen phase must not replay phase 1\'s orders');
+  assert.equal(seedOf(engineSpecs(twoPhase(), null).unfreeze.fit), seedOf(specs.unfreeze.fit), 'reproducible');
+  assert.notEqual(seedOf(engineSpecs({ ...twoPhase(), seed: 6 }, null).unfreeze.fit), seedOf(specs.unfreeze.fit), 'it follows the run\'s seed');
+  for (const seed of [0, 1, 42, 2 ** 32 - 1]) {
+    assert.equal(phaseSeed(seed, 0), seed);
+    const s = phaseSeed(seed, 1);
+    assert.ok(Number.isInteger(s) && s >= 0 && s < 2 ** 32 && s !== seed, `phase seed ${s} of seed ${seed}`);
+    assert.notEqual(phaseSeed(seed, 2), s);
+  }
+  // The Keras script seeds once, so its second fit shuffles on from the first's random state.
+  assert.equal(kerasScript(twoPhase()).match(/set_random_seed\(/g).length, 1);
 });
 
 test('config: the two phases are checked, each problem with its JSON path', () => {
