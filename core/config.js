@@ -6,6 +6,8 @@ import description from './description.js';
 import { withRunForms, runFormErrors, formUsed, needsRun, stepsPerEpoch, scheduleInSteps, scheduleWarnings } from './schedule-steps.js';
 import { nameProblem, TITLE_MAX_LENGTH } from './names.js';
 import { phaseSeed } from './random.js';
+import { layerKind } from './layers/index.js';
+import { INITIALIZER_PARAMS } from './layers/dense.js';
 
 export const DATASETS = {
   'fashion-mnist': {
@@ -164,10 +166,6 @@ const dense = description.layers.dense.options;
 // The engine's schedules, with the options they may also be given in epochs or
 // as fractions of the run (schedule-steps.js).
 export const SCHEDULES = withRunForms(description.schedules);
-// Every Keras argument an initializer takes (engine: initializer_params) and the
-// Dense option that carries it (kernel_<argument>), in the option table's order.
-const INITIALIZER_ARGUMENTS = new Set(Object.values(description.initializer_params).flat());
-const INITIALIZER_PARAMS = Object.fromEntries(Object.keys(dense).filter((o) => o.startsWith('kernel_') && INITIALIZER_ARGUMENTS.has(o.slice(7))).map((o) => [o.slice(7), o]));
 
 function checkActivation(errors, path, act) {
   const name = typeof act === 'string' ? act : isObject(act) ? act.type : undefined;
@@ -468,35 +466,14 @@ const fmt = (v) => (typeof v === 'boolean' ? (v ? '1' : '0') : Array.isArray(v) 
 const spec = (name, options) =>
   [name, ...Object.entries(options).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${fmt(v)}`)].join(' ');
 
-function activationOptions(act) {
-  if (typeof act === 'string' || act === undefined) return { activation: act };
-  return { activation: act.type, alpha: act.alpha ?? act.negative_slope };
-}
-
+// A layer's engine spec: its kind's own translation of its options where the
+// kind has one (core/layers/: Dense flattens its nested initializers,
+// regularizer and constraint; Activation its activation), else its options as
+// they are, less its name (the engine's layers have none).
 export function layerSpec(layer) {
   const { type, name: _name, ...rest } = layer;
-  if (type === 'dense') {
-    const init = layer.kernel_initializer;
-    const initParams = {};
-    if (init && typeof init === 'object')
-      for (const [k, v] of Object.entries(init)) if (own(INITIALIZER_PARAMS, k)) initParams[INITIALIZER_PARAMS[k]] = v;
-    const bias = layer.bias_initializer;
-    return spec('dense', {
-      units: layer.units,
-      ...activationOptions(layer.activation),
-      use_bias: layer.use_bias,
-      kernel_initializer: typeof init === 'object' && init ? init.type : init,
-      ...initParams,
-      bias_initializer: typeof bias === 'object' && bias ? bias.type : bias,
-      bias_value: typeof bias === 'object' && bias ? bias.value : undefined,
-      kernel_l1: layer.kernel_regularizer?.l1,
-      kernel_l2: layer.kernel_regularizer?.l2,
-      max_norm: layer.kernel_constraint?.max_norm,
-      trainable: layer.trainable,
-    });
-  }
-  if (type === 'activation') return spec('activation', activationOptions(layer.activation));
-  return spec(type, rest);
+  const kind = layerKind(type);
+  return spec(type, kind?.engineOptions ? kind.engineOptions(layer) : rest);
 }
 
 // ---- the run's length in steps

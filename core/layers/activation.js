@@ -3,6 +3,15 @@
 // playground gives a layer kind (see dense.js for the parts).
 import { variantName } from './variant-name.js';
 
+// An activation of the configuration (a name, or {type, alpha} / {type,
+// negative_slope}, Keras 3's name for LeakyReLU's alpha) as the engine's layer
+// options: activation=<name> alpha=<value>. Dense and Activation layers both
+// carry one; an activation left out stays out (the engine's default, linear).
+export function activationEngineOptions(act) {
+  if (typeof act === 'string' || act === undefined) return { activation: act };
+  return { activation: act.type, alpha: act.alpha ?? act.negative_slope };
+}
+
 const activation = (layer, value) => (Object.assign(layer, { type: 'activation', activation: value }), []);
 
 export default {
@@ -11,6 +20,8 @@ export default {
   create: () => ({ type: 'activation', activation: 'relu' }),
   summary: (layer) => `Activation(${variantName(layer.activation)})`,
   params: (layer, width) => ({ params: 0, width }),
+  // The engine's options (config.js layerSpec writes them as the spec string).
+  engineOptions: (layer) => activationEngineOptions(layer.activation),
 
   keras(l, k) {
     const act = k.activationOf(l.activation);

@@ -2,7 +2,20 @@
 // the page's name, help and new layer, its summary and parameters, its Keras
 // code and its TF.js export and import. Its options, defaults and ranges are the
 // engine's (engine/layers.c, description.js); validation is core/config.js's.
+import description from '../description.js';
 import { variantName } from './variant-name.js';
+import { activationEngineOptions } from './activation.js';
+
+const OPTIONS = description.layers.dense.options;
+// Every Keras argument an initializer takes (engine: initializer_params) and the
+// Dense option that carries it (kernel_<argument>), in the option table's order:
+// {stddev: 'kernel_stddev', ...}. config.js validates an initializer's arguments against it.
+const INITIALIZER_ARGUMENTS = new Set(Object.values(description.initializer_params).flat());
+export const INITIALIZER_PARAMS = Object.fromEntries(Object.keys(OPTIONS)
+  .filter((o) => o.startsWith('kernel_') && INITIALIZER_ARGUMENTS.has(o.slice(7))).map((o) => [o.slice(7), o]));
+
+// An initializer as the configuration gives it: a name, or an object with a type and its options.
+const typeOf = (v) => (typeof v === 'object' && v ? v.type : v);
 
 export default {
   label: 'Dense',
@@ -23,6 +36,33 @@ export default {
   params(layer, width) {
     if (!Number.isInteger(layer.units)) return { params: 0, width };
     return { params: width * layer.units + (layer.use_bias === false ? 0 : layer.units), width: layer.units };
+  },
+
+  // The engine's options (config.js layerSpec writes them as the spec string):
+  // the configuration's nested Keras-like objects flattened into the engine's
+  // layer options (engine/layers.c): kernel_initializer {type, stddev} becomes
+  // kernel_initializer=<type> kernel_stddev=<value>, bias_initializer {type,
+  // value} bias_initializer=<type> bias_value=<value>, kernel_regularizer
+  // {l1, l2} kernel_l1/kernel_l2, kernel_constraint {max_norm} max_norm.
+  engineOptions(layer) {
+    const init = layer.kernel_initializer;
+    const initParams = {};
+    if (init && typeof init === 'object')
+      for (const [k, v] of Object.entries(init)) if (Object.hasOwn(INITIALIZER_PARAMS, k)) initParams[INITIALIZER_PARAMS[k]] = v;
+    const bias = layer.bias_initializer;
+    return {
+      units: layer.units,
+      ...activationEngineOptions(layer.activation),
+      use_bias: layer.use_bias,
+      kernel_initializer: typeOf(init),
+      ...initParams,
+      bias_initializer: typeOf(bias),
+      bias_value: typeof bias === 'object' && bias ? bias.value : undefined,
+      kernel_l1: layer.kernel_regularizer?.l1,
+      kernel_l2: layer.kernel_regularizer?.l2,
+      max_norm: layer.kernel_constraint?.max_norm,
+      trainable: layer.trainable,
+    };
   },
 
   // k: the Keras script's writers (keras-script.js), name and trainable included.
