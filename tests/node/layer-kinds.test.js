@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import description from '../../core/description.js';
 import { LAYER_KINDS, layerKind, IMPORT_BY_CLASS } from '../../core/layers/index.js';
-import { validateConfig } from '../../core/config.js';
+import { validateConfig, layerSpec } from '../../core/config.js';
+import { findPreset } from '../../core/presets.js';
 import { smallConfig } from './helpers.js';
 
 test('one layer kind module per engine layer kind, and none the engine lacks', () => {
@@ -28,4 +29,32 @@ test('every kind has all its parts, and the layer it creates is a valid configur
     assert.equal(typeof kind.summary(layer), 'string');
   }
   for (const [cls, read] of Object.entries(IMPORT_BY_CLASS)) assert.equal(typeof read, 'function', cls);
+});
+
+// The engine spec of each kind (config.js layerSpec: a kind's engineOptions,
+// else its options as they are), pinned as it was when Dense's translation
+// moved from config.js into dense.js: nested Keras-like options flattened, the
+// name never passed on.
+test('layerSpec writes each kind\'s options as the engine reads them', () => {
+  const pinned = [
+    [{ type: 'dense', units: 7, activation: { type: 'elu', alpha: 0.5 }, use_bias: false, kernel_initializer: { type: 'variance_scaling', scale: 2, mode: 'fan_avg', distribution: 'uniform' }, bias_initializer: { type: 'constant', value: 0.1 }, kernel_regularizer: { l1: 0.01, l2: 0.02 }, kernel_constraint: { max_norm: 3 }, trainable: false, name: 'x' },
+      'dense units=7 activation=elu alpha=0.5 use_bias=0 kernel_initializer=variance_scaling kernel_scale=2 kernel_mode=fan_avg kernel_distribution=uniform bias_initializer=constant bias_value=0.1 kernel_l1=0.01 kernel_l2=0.02 max_norm=3 trainable=0'],
+    [{ type: 'dense', units: 3, activation: { type: 'leaky_relu', negative_slope: 0.2 }, kernel_initializer: { type: 'random_uniform', minval: -1, maxval: 1 }, bias_initializer: 'ones' },
+      'dense units=3 activation=leaky_relu alpha=0.2 kernel_initializer=random_uniform kernel_minval=-1 kernel_maxval=1 bias_initializer=ones'],
+    [{ type: 'dense', units: 3, kernel_regularizer: null, kernel_constraint: null }, 'dense units=3'],
+    [findPreset('exp01/sigmoid').runs[0].config.model[0], 'dense units=100 activation=sigmoid kernel_initializer=random_normal kernel_stddev=1'],
+    [{ type: 'activation', activation: 'selu', name: 'a' }, 'activation activation=selu'],
+    [{ type: 'activation', activation: { type: 'leaky_relu', alpha: 0.3 } }, 'activation activation=leaky_relu alpha=0.3'],
+    [{ type: 'prelu', alpha_initializer: 'constant', alpha_value: 0.25, alpha_l1: 0.1, alpha_l2: 0.2, trainable: false, name: 'p' },
+      'prelu alpha_initializer=constant alpha_value=0.25 alpha_l1=0.1 alpha_l2=0.2 trainable=0'],
+    [{ type: 'rrelu', lower: 0.1, upper: 0.3 }, 'rrelu lower=0.1 upper=0.3'],
+    [{ type: 'batch_normalization', momentum: 0.9, epsilon: 0.01, center: false, scale: false, trainable: false }, 'batch_normalization momentum=0.9 epsilon=0.01 center=0 scale=0 trainable=0'],
+    [{ type: 'dropout', rate: 0.3 }, 'dropout rate=0.3'],
+    [{ type: 'alpha_dropout', rate: 0.1 }, 'alpha_dropout rate=0.1'],
+  ];
+  for (const [layer, want] of pinned) assert.equal(layerSpec(layer), want);
+  for (const [type, kind] of Object.entries(LAYER_KINDS)) {
+    if (kind.engineOptions !== undefined) assert.equal(typeof kind.engineOptions, 'function', `${type}.engineOptions`);
+    assert.equal(layerSpec(kind.create()).split(' ')[0], type);
+  }
 });
