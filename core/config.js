@@ -7,7 +7,6 @@ import { withRunForms, runFormErrors, formUsed, needsRun, stepsPerEpoch, schedul
 import { nameProblem, TITLE_MAX_LENGTH } from './names.js';
 import { phaseSeed } from './random.js';
 import { layerKind } from './layers/index.js';
-import { INITIALIZER_PARAMS } from './layers/dense.js';
 
 export const DATASETS = {
   'fashion-mnist': {
@@ -162,7 +161,6 @@ function checkVariantOptions(errors, path, table, kind, obj, { ignore = [], rena
   return variant;
 }
 
-const dense = description.layers.dense.options;
 // The engine's schedules, with the options they may also be given in epochs or
 // as fractions of the run (schedule-steps.js).
 export const SCHEDULES = withRunForms(description.schedules);
@@ -179,70 +177,17 @@ function checkActivation(errors, path, act) {
     }
 }
 
-function checkDense(errors, path, layer) {
-  for (const [key, value] of Object.entries(layer)) {
-    const p = `${path}.${key}`;
-    switch (key) {
-      case 'type': break;
-      case 'name': checkName(errors, p, value, { layer: true }); break;
-      case 'units': case 'use_bias': case 'trainable': {
-        const msg = checkOption(dense[key], value);
-        if (msg) errors.push({ path: p, message: msg });
-        break;
-      }
-      case 'activation': checkActivation(errors, p, value); break;
-      case 'kernel_initializer': {
-        const name = isObject(value) ? value.type : value;
-        const msg = checkOption(dense.kernel_initializer, name);
-        if (msg) errors.push({ path: isObject(value) ? `${p}.type` : p, message: msg });
-        if (isObject(value))
-          for (const [k, v] of Object.entries(value)) {
-            if (k === 'type') continue;
-            if (!own(INITIALIZER_PARAMS, k)) errors.push({ path: `${p}.${k}`, message: `is not an initializer parameter (${Object.keys(INITIALIZER_PARAMS).join(', ')})` });
-            else {
-              const m2 = checkOption(dense[INITIALIZER_PARAMS[k]], v);
-              if (m2) errors.push({ path: `${p}.${k}`, message: m2 });
-            }
-          }
-        break;
-      }
-      case 'bias_initializer': {
-        const name = isObject(value) ? value.type : value;
-        const msg = checkOption(dense.bias_initializer, name);
-        if (msg) errors.push({ path: isObject(value) ? `${p}.type` : p, message: msg });
-        if (isObject(value)) unknownKeys(errors, p, value, ['type', 'value'], 'a bias initializer parameter');
-        if (isObject(value) && value.value !== undefined && !isEngineNumber(value.value))
-          errors.push({ path: `${p}.value`, message: 'must be a number' });
-        break;
-      }
-      case 'kernel_regularizer':
-        if (value === null) break;
-        if (!isObject(value)) { errors.push({ path: p, message: 'must be null or an object like {"l2": 0.001}' }); break; }
-        for (const [k, v] of Object.entries(value)) {
-          if (k !== 'l1' && k !== 'l2') errors.push({ path: `${p}.${k}`, message: 'is not a regularizer factor (l1 or l2)' });
-          else {
-            const msg = checkOption(dense[`kernel_${k}`], v);
-            if (msg) errors.push({ path: `${p}.${k}`, message: msg });
-          }
-        }
-        break;
-      case 'kernel_constraint':
-        if (value === null) break;
-        if (!isObject(value) || Object.keys(value).some((k) => k !== 'max_norm')) {
-          errors.push({ path: p, message: 'must be null or {"max_norm": value}' });
-          break;
-        }
-        {
-          const msg = checkOption({ ...dense.max_norm, required: true }, value.max_norm);
-          if (msg) errors.push({ path: `${p}.max_norm`, message: msg });
-        }
-        break;
-      default:
-        errors.push({ path: p, message: `is not an option of dense${suggest(key, ['units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'kernel_constraint', 'trainable'])}` });
-    }
-  }
-  if (layer.units === undefined) errors.push({ path: `${path}.units`, message: 'is required' });
-}
+// What a layer kind's check(layer, path, c) is given: the errors to add to and
+// the checkers every part of the configuration shares (how a value is checked;
+// the kind says which options it has).
+const layerChecks = (errors) => ({
+  error: (path, message) => errors.push({ path, message }),
+  // The message for a value against an engine option descriptor, or null.
+  checkOption, isObject, isEngineNumber, suggest,
+  checkName: (path, value, options) => checkName(errors, path, value, options),
+  checkActivation: (path, act) => checkActivation(errors, path, act),
+  unknownKeys: (path, obj, allowed, what) => unknownKeys(errors, path, obj, allowed, what),
+});
 
 function checkSubset(errors, path, subset, datasetName, optional) {
   if (subset === null || subset === undefined) {
@@ -305,15 +250,15 @@ export function validateConfig(config) {
       if (named.has(layer.name)) errors.push({ path: `model[${i}].name`, message: `${shown(layer.name)} is already the name of model[${named.get(layer.name)}]; layer names must differ` });
       else named.set(layer.name, i);
     });
+    const checks = layerChecks(errors);
     config.model.forEach((layer, i) => {
       const path = `model[${i}]`;
-      if (isObject(layer) && layer.type === 'dense') return checkDense(errors, path, layer);
+      // A kind whose options are not the engine's flat ones checks its own
+      // (core/layers/: Dense's nested initializers, Activation's activation);
+      // the rest are checked against the engine's layer table.
+      const kind = isObject(layer) ? layerKind(layer.type) : undefined;
+      if (kind?.check) return kind.check(layer, path, checks);
       if (isObject(layer)) checkName(errors, `${path}.name`, layer.name, { layer: true });
-      if (isObject(layer) && layer.type === 'activation') {
-        checkActivation(errors, `${path}.activation`, layer.activation);
-        for (const k of Object.keys(layer)) if (!['type', 'activation', 'name'].includes(k)) errors.push({ path: `${path}.${k}`, message: 'is not an option of activation' });
-        return;
-      }
       checkVariantOptions(errors, path, description.layers, 'layer type', layer, { ignore: ['name'] });
     });
     const last = config.model[config.model.length - 1];

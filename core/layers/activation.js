@@ -20,6 +20,13 @@ export default {
   create: () => ({ type: 'activation', activation: 'relu' }),
   summary: (layer) => `Activation(${variantName(layer.activation)})`,
   params: (layer, width) => ({ params: 0, width }),
+  // Its options checked (config.js validateConfig; c: its errors and checkers):
+  // the activation, a name or an object with its alpha, is its only option.
+  check(layer, path, c) {
+    c.checkName(`${path}.name`, layer.name, { layer: true });
+    c.checkActivation(`${path}.activation`, layer.activation);
+    for (const k of Object.keys(layer)) if (!['type', 'activation', 'name'].includes(k)) c.error(`${path}.${k}`, 'is not an option of activation');
+  },
   // The engine's options (config.js layerSpec writes them as the spec string).
   engineOptions: (layer) => activationEngineOptions(layer.activation),
 

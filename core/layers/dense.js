@@ -1,7 +1,8 @@
 // dense.js: keras.layers.Dense in every form the playground gives a layer kind:
 // the page's name, help and new layer, its summary and parameters, its Keras
 // code and its TF.js export and import. Its options, defaults and ranges are the
-// engine's (engine/layers.c, description.js); validation is core/config.js's.
+// engine's (engine/layers.c, description.js), and so is its spec: engineOptions
+// flattens the configuration's nested Keras-like options into the engine's.
 import description from '../description.js';
 import { variantName } from './variant-name.js';
 import { activationEngineOptions } from './activation.js';
@@ -9,7 +10,7 @@ import { activationEngineOptions } from './activation.js';
 const OPTIONS = description.layers.dense.options;
 // Every Keras argument an initializer takes (engine: initializer_params) and the
 // Dense option that carries it (kernel_<argument>), in the option table's order:
-// {stddev: 'kernel_stddev', ...}. config.js validates an initializer's arguments against it.
+// {stddev: 'kernel_stddev', ...}.
 const INITIALIZER_ARGUMENTS = new Set(Object.values(description.initializer_params).flat());
 export const INITIALIZER_PARAMS = Object.fromEntries(Object.keys(OPTIONS)
   .filter((o) => o.startsWith('kernel_') && INITIALIZER_ARGUMENTS.has(o.slice(7))).map((o) => [o.slice(7), o]));
@@ -36,6 +37,60 @@ export default {
   params(layer, width) {
     if (!Number.isInteger(layer.units)) return { params: 0, width };
     return { params: width * layer.units + (layer.use_bias === false ? 0 : layer.units), width: layer.units };
+  },
+
+  // Its options checked (config.js validateConfig; c: its errors and checkers).
+  // Ranges and choices are the engine's; the nested objects are the
+  // configuration's own (Keras's), so their keys are checked here.
+  check(layer, path, c) {
+    const opt = (p, desc, value) => {
+      const msg = c.checkOption(desc, value);
+      if (msg) c.error(p, msg);
+    };
+    // A name, or an object with a type and its options: the message goes to the type.
+    const named = (p, desc, value) => {
+      const msg = c.checkOption(desc, c.isObject(value) ? value.type : value);
+      if (msg) c.error(c.isObject(value) ? `${p}.type` : p, msg);
+    };
+    for (const [key, value] of Object.entries(layer)) {
+      const p = `${path}.${key}`;
+      switch (key) {
+        case 'type': break;
+        case 'name': c.checkName(p, value, { layer: true }); break;
+        case 'units': case 'use_bias': case 'trainable': opt(p, OPTIONS[key], value); break;
+        case 'activation': c.checkActivation(p, value); break;
+        case 'kernel_initializer':
+          named(p, OPTIONS.kernel_initializer, value);
+          if (c.isObject(value))
+            for (const [k, v] of Object.entries(value)) {
+              if (k === 'type') continue;
+              if (!Object.hasOwn(INITIALIZER_PARAMS, k)) c.error(`${p}.${k}`, `is not an initializer parameter (${Object.keys(INITIALIZER_PARAMS).join(', ')})`);
+              else opt(`${p}.${k}`, OPTIONS[INITIALIZER_PARAMS[k]], v);
+            }
+          break;
+        case 'bias_initializer':
+          named(p, OPTIONS.bias_initializer, value);
+          if (c.isObject(value)) c.unknownKeys(p, value, ['type', 'value'], 'a bias initializer parameter');
+          if (c.isObject(value) && value.value !== undefined && !c.isEngineNumber(value.value)) c.error(`${p}.value`, 'must be a number');
+          break;
+        case 'kernel_regularizer':
+          if (value === null) break;
+          if (!c.isObject(value)) { c.error(p, 'must be null or an object like {"l2": 0.001}'); break; }
+          for (const [k, v] of Object.entries(value)) {
+            if (k !== 'l1' && k !== 'l2') c.error(`${p}.${k}`, 'is not a regularizer factor (l1 or l2)');
+            else opt(`${p}.${k}`, OPTIONS[`kernel_${k}`], v);
+          }
+          break;
+        case 'kernel_constraint':
+          if (value === null) break;
+          if (!c.isObject(value) || Object.keys(value).some((k) => k !== 'max_norm')) c.error(p, 'must be null or {"max_norm": value}');
+          else opt(`${p}.max_norm`, { ...OPTIONS.max_norm, required: true }, value.max_norm);
+          break;
+        default:
+          c.error(p, `is not an option of dense${c.suggest(key, ['units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'kernel_constraint', 'trainable'])}`);
+      }
+    }
+    if (layer.units === undefined) c.error(`${path}.units`, 'is required');
   },
 
   // The engine's options (config.js layerSpec writes them as the spec string):
