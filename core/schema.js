@@ -3,6 +3,7 @@
 // tools/gen-description.js writes it to core/config.schema.json.
 import { RUN_FORMS, WHOLE_RUN, withRunForms, formKeys } from './schedule-steps.js';
 import { CONTROL_CHARACTERS, NAME_MAX_LENGTH, TITLE_MAX_LENGTH } from './names.js';
+import { layerKind } from './layers/index.js';
 
 // Names and titles as names.js allows them: one line, no control characters.
 const text = (maxLength, extra = '') => ({ type: 'string', minLength: 1, maxLength, pattern: `^[^${CONTROL_CHARACTERS}${extra}]*$` });
@@ -53,36 +54,16 @@ function variantSchema(name, variant, extra = {}, skip = []) {
 }
 
 export function configSchema(d) {
-  const dense = d.layers.dense.options;
   const activation = {
     oneOf: [
       { type: 'string', enum: d.activations },
       { type: 'object', properties: { type: { enum: d.activations }, alpha: { type: 'number' }, negative_slope: { type: 'number' } }, required: ['type'], additionalProperties: false },
     ],
   };
-  const initializer = {
-    oneOf: [
-      { type: 'string', enum: d.initializers },
-      { type: 'object', properties: { type: { enum: d.initializers }, mean: { type: 'number' }, stddev: { type: 'number', minimum: 0 }, minval: { type: 'number' }, maxval: { type: 'number' }, value: { type: 'number' } }, required: ['type'], additionalProperties: false },
-    ],
-    default: dense.kernel_initializer.default,
-  };
-  const denseLayer = {
-    title: 'Dense', description: d.layers.dense.help, type: 'object', additionalProperties: false, required: ['type', 'units'],
-    properties: {
-      type: { const: 'dense' }, name: LAYER_NAME,
-      units: optionSchema(dense.units), activation, use_bias: optionSchema(dense.use_bias), trainable: optionSchema(dense.trainable),
-      kernel_initializer: initializer,
-      bias_initializer: { oneOf: [{ type: 'string', enum: dense.bias_initializer.choices }, { type: 'object', properties: { type: { const: 'constant' }, value: { type: 'number' } }, required: ['type'], additionalProperties: false }], default: 'zeros' },
-      kernel_regularizer: { oneOf: [{ type: 'null' }, { type: 'object', properties: { l1: optionSchema(dense.kernel_l1), l2: optionSchema(dense.kernel_l2) }, additionalProperties: false }] },
-      kernel_constraint: { oneOf: [{ type: 'null' }, { type: 'object', properties: { max_norm: optionSchema(dense.max_norm) }, required: ['max_norm'], additionalProperties: false }] },
-    },
-  };
-  const layers = [denseLayer];
-  for (const [name, v] of Object.entries(d.layers)) {
-    if (name === 'dense') continue;
-    layers.push(name === 'activation' ? variantSchema(name, v, { activation, name: LAYER_NAME }, ['alpha']) : variantSchema(name, v, { name: LAYER_NAME }));
-  }
+  // A kind whose options are not the engine's flat ones writes its own schema
+  // (core/layers/: Dense's nested initializers, Activation's activation).
+  const kinds = { optionSchema, variantSchema, LAYER_NAME, activation, initializers: d.initializers };
+  const layers = Object.entries(d.layers).map(([name, v]) => layerKind(name)?.jsonSchema?.(v, kinds) ?? variantSchema(name, v, { name: LAYER_NAME }));
   const subset = {
     type: 'object', additionalProperties: false, required: ['split'],
     properties: {

@@ -27,6 +27,9 @@ export default {
     c.checkActivation(`${path}.activation`, layer.activation);
     for (const k of Object.keys(layer)) if (!['type', 'activation', 'name'].includes(k)) c.error(`${path}.${k}`, 'is not an option of activation');
   },
+  // Its JSON Schema (schema.js configSchema; see dense.js): the activation as the
+  // configuration gives it (its alpha inside it), not the engine's flat alpha.
+  jsonSchema: (v, s) => s.variantSchema('activation', v, { activation: s.activation, name: s.LAYER_NAME }, ['alpha']),
   // The engine's options (config.js layerSpec writes them as the spec string).
   engineOptions: (layer) => activationEngineOptions(layer.activation),
 

@@ -93,6 +93,32 @@ export default {
     if (layer.units === undefined) c.error(`${path}.units`, 'is required');
   },
 
+  // Its JSON Schema (schema.js configSchema, for core/config.schema.json), from
+  // the engine's table of the moment (v: description.layers.dense); s: the
+  // schema writer's parts (optionSchema, LAYER_NAME, the activation's schema,
+  // the initializer names).
+  jsonSchema(v, s) {
+    const o = v.options;
+    const initializer = {
+      oneOf: [
+        { type: 'string', enum: s.initializers },
+        { type: 'object', properties: { type: { enum: s.initializers }, mean: { type: 'number' }, stddev: { type: 'number', minimum: 0 }, minval: { type: 'number' }, maxval: { type: 'number' }, value: { type: 'number' } }, required: ['type'], additionalProperties: false },
+      ],
+      default: o.kernel_initializer.default,
+    };
+    return {
+      title: 'Dense', description: v.help, type: 'object', additionalProperties: false, required: ['type', 'units'],
+      properties: {
+        type: { const: 'dense' }, name: s.LAYER_NAME,
+        units: s.optionSchema(o.units), activation: s.activation, use_bias: s.optionSchema(o.use_bias), trainable: s.optionSchema(o.trainable),
+        kernel_initializer: initializer,
+        bias_initializer: { oneOf: [{ type: 'string', enum: o.bias_initializer.choices }, { type: 'object', properties: { type: { const: 'constant' }, value: { type: 'number' } }, required: ['type'], additionalProperties: false }], default: 'zeros' },
+        kernel_regularizer: { oneOf: [{ type: 'null' }, { type: 'object', properties: { l1: s.optionSchema(o.kernel_l1), l2: s.optionSchema(o.kernel_l2) }, additionalProperties: false }] },
+        kernel_constraint: { oneOf: [{ type: 'null' }, { type: 'object', properties: { max_norm: s.optionSchema(o.max_norm) }, required: ['max_norm'], additionalProperties: false }] },
+      },
+    };
+  },
+
   // The engine's options (config.js layerSpec writes them as the spec string):
   // the configuration's nested Keras-like objects flattened into the engine's
   // layer options (engine/layers.c): kernel_initializer {type, stddev} becomes
