@@ -5,6 +5,7 @@
 // engine's (Model.mcPredict: dropout active, BatchNormalization in inference
 // mode, seeded apart from training).
 import description from './description.js';
+import { layerKind } from './layers/index.js';
 
 // The passes the page compares with plain inference.
 export const MC_SAMPLES = [1, 10, 100];
@@ -12,7 +13,7 @@ export const MC_SAMPLES = [1, 10, 100];
 // Whether a configuration has a Dropout or AlphaDropout layer with rate > 0:
 // without one every pass is the plain prediction and MC Dropout is pointless.
 export function hasDropout(config) {
-  return (config?.model ?? []).some((l) => ['dropout', 'alpha_dropout'].includes(l?.type) &&
+  return (config?.model ?? []).some((l) => layerKind(l?.type)?.dropsUnits &&
     (l.rate ?? description.layers[l.type].options.rate.default) > 0);
 }
 

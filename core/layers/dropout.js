@@ -8,6 +8,9 @@ function dropoutKind({ type, cls, label, help, rate, tfjsConfig }) {
     create: () => ({ type, rate }),
     summary: (layer) => `${cls}(${layer.rate})`,
     params: (layer, width) => ({ params: 0, width }),
+    // It drops units at random in training, so Monte Carlo Dropout has
+    // something to average (mc-dropout.js; the engine's layer_ops.drops_units).
+    dropsUnits: true,
     keras: (l, k) => [{ activation: 'linear', code: `keras.layers.${cls}(${k.kwargs([[k.py(l.rate), k.RAW], ['name', k.name]])})` }],
     tfjsExport(l, x) {
       x.push(cls, { name: x.name(type, l.name), trainable: true, rate: l.rate, ...tfjsConfig });

@@ -7,6 +7,7 @@ import description from '../../core/description.js';
 import { LAYER_KINDS, layerKind, IMPORT_BY_CLASS } from '../../core/layers/index.js';
 import { validateConfig, layerSpec } from '../../core/config.js';
 import { findPreset } from '../../core/presets.js';
+import { hasDropout } from '../../core/mc-dropout.js';
 import { smallConfig } from './helpers.js';
 
 test('one layer kind module per engine layer kind, and none the engine lacks', () => {
@@ -56,5 +57,15 @@ test('layerSpec writes each kind\'s options as the engine reads them', () => {
   for (const [type, kind] of Object.entries(LAYER_KINDS)) {
     if (kind.engineOptions !== undefined) assert.equal(typeof kind.engineOptions, 'function', `${type}.engineOptions`);
     assert.equal(layerSpec(kind.create()).split(' ')[0], type);
+  }
+});
+
+// Monte Carlo Dropout asks the kinds which layers drop units in training, as
+// the engine's layers say (layer_ops.drops_units: Dropout and AlphaDropout).
+test('the kinds that drop units in training are the dropout ones', () => {
+  for (const [type, kind] of Object.entries(LAYER_KINDS)) {
+    const config = smallConfig();
+    config.model = [{ ...kind.create(), ...(type.endsWith('dropout') ? { rate: 0.3 } : {}) }, ...config.model];
+    assert.equal(hasDropout(config), type === 'dropout' || type === 'alpha_dropout', type);
   }
 });
