@@ -125,7 +125,7 @@ export function exportTfjs(model, config, { weightsFile = WEIGHTS_FILE, generate
   // kernel'[i][j] = kernel[i][j] / std[i], bias'[j] = bias[j] - sum_i mean[i] / std[i] kernel[i][j].
   const stats = config.data?.standardize ? model.inputStatistics() : null;
   if (config.data?.standardize && !stats) fail('this model standardizes its inputs but has no statistics yet: train it first');
-  if (stats && layersCfg[0]?.type !== 'dense')
+  if (stats && !layerKind(layersCfg[0]?.type)?.tfjsFoldsStandardization)
     fail('standardized inputs can be exported only when the first layer is Dense (they are folded into it)');
   if (layersCfg.length !== model.layerCount)
     fail(`the configuration has ${layersCfg.length} layers but the model has ${model.layerCount}`);

@@ -167,6 +167,10 @@ export default {
     return out;
   },
 
+  // Standardized inputs can be folded into it when it is the first layer
+  // (tfjsExport below); the exporter refuses them before any other first layer.
+  tfjsFoldsStandardization: true,
+
   // x: the TF.js exporter's context (tfjs-format.js exportTfjs).
   tfjsExport(l, x) {
     const { ts, where } = x;

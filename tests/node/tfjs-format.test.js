@@ -342,6 +342,19 @@ test('a SELU model on standardized inputs exports with the statistics folded int
   await compareWithTfjs(model, config); // TF.js gets plain pixels / 255
 });
 
+// Only a kind that folds the statistics into itself (Dense: tfjsFoldsStandardization)
+// may come first: before any other the export would drop them silently.
+test('standardized inputs are refused when the first layer cannot fold them in', async () => {
+  const { config, model } = await train({
+    name: 'bn-first-standardized',
+    data: { ...smallConfig().data, train: { split: 'train', start: 0, count: 300 }, validation: null, standardize: true },
+    model: [{ type: 'batch_normalization' }, { type: 'dense', units: 10, activation: 'softmax' }],
+    fit: { epochs: 1, batch_size: 32 },
+  });
+  assert.ok(model.inputStatistics());
+  assert.throws(() => exportTfjs(model, config), /^TfjsFormatError: standardized inputs can be exported only when the first layer is Dense \(they are folded into it\)$/);
+});
+
 test('names: the run name stays data in model.json, layer names are written safe, and an import keeps only names a configuration allows', () => {
   const name = 'run "x" \\ </script> é🎉';
   const config = smallConfig({ name, model: [{ type: 'dense', units: 64, activation: 'relu', name: 'hidden "one" é' }, { type: 'dense', units: 10, activation: 'softmax' }] });
