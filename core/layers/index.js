@@ -2,8 +2,10 @@
 // configuration's "type"), in the order the page offers them. Each module holds
 // what the JavaScript side knows of its kind (page name, help, new layer,
 // summary, parameters, Keras code, TF.js export and import); the Keras script,
-// the TF.js format and the page dispatch through this table. Validation and the
-// schema follow the engine's layer table (description.js).
+// the TF.js format and the page dispatch through this table. Validation, the
+// schema and the engine spec follow the engine's layer table (description.js),
+// but for a kind whose configuration nests what the engine reads flat (Dense,
+// Activation): its check, jsonSchema and engineOptions say how.
 import dense from './dense.js';
 import batchNormalization from './batch-normalization.js';
 import activation from './activation.js';
