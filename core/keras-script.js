@@ -11,6 +11,7 @@ import { transferPhases, reusedStartFrozen } from './config.js';
 import { needsRun } from './schedule-steps.js';
 import { fileStem } from './file-names.js';
 import { layerKind } from './layers/index.js';
+import { activationOf } from './layers/activation.js';
 import { hasDropout } from './mc-dropout.js';
 
 export class KerasScriptError extends Error {
@@ -89,9 +90,6 @@ function regularizer(reg) {
   if (l2) return `keras.regularizers.l2(${py(l2)})`;
   return undefined;
 }
-
-const activationOf = (act) => (act === undefined || act === null ? { name: 'linear' }
-  : typeof act === 'string' ? { name: act } : { name: act.type, alpha: act.alpha ?? act.negative_slope });
 
 // An activation that a name cannot say becomes its own layer, as in the book:
 // LeakyReLU (Keras 3's "leaky_relu" function has slope 0.2, the engine's and the

@@ -12,6 +12,7 @@
 import description from './description.js';
 import { layerSpec } from './config.js';
 import { layerKind, IMPORT_BY_CLASS } from './layers/index.js';
+import { activationOf } from './layers/activation.js';
 import { nameProblem, kerasName, NAME_MAX_LENGTH } from './names.js';
 import { EngineError } from '../wasm/engine.js';
 
@@ -63,12 +64,6 @@ function initializerConfig(init, fallback, shape) {
     case 'random_uniform': return { class_name: 'RandomUniform', config: { minval: p.minval ?? -0.05, maxval: p.maxval ?? 0.05, seed: null } };
     default: return fail(`initializer "${type}" has no Keras equivalent`);
   }
-}
-
-function activationOf(act) {
-  if (act === undefined || act === null) return { name: 'linear', alpha: undefined };
-  if (typeof act === 'string') return { name: act, alpha: undefined };
-  return { name: act.type, alpha: act.alpha ?? act.negative_slope };
 }
 
 // An activation's name in tfjs-layers (activations.ts) is the engine's

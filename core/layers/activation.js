@@ -3,13 +3,19 @@
 // playground gives a layer kind (see dense.js for the parts).
 import { variantName } from './variant-name.js';
 
-// An activation of the configuration (a name, or {type, alpha} / {type,
-// negative_slope}, Keras 3's name for LeakyReLU's alpha) as the engine's layer
-// options: activation=<name> alpha=<value>. Dense and Activation layers both
-// carry one; an activation left out stays out (the engine's default, linear).
+// An activation of the configuration as {name, alpha}: a name, an object with
+// its alpha (or negative_slope, Keras 3's name for LeakyReLU's alpha), or none
+// (linear). The Keras script and the TF.js export write it from this.
+export const activationOf = (act) => (act === undefined || act === null ? { name: 'linear' }
+  : typeof act === 'string' ? { name: act } : { name: act.type, alpha: act.alpha ?? act.negative_slope });
+
+// The same as the engine's layer options: activation=<name> alpha=<value>. Dense
+// and Activation layers both carry one; an activation left out stays out (the
+// engine's default, linear).
 export function activationEngineOptions(act) {
-  if (typeof act === 'string' || act === undefined) return { activation: act };
-  return { activation: act.type, alpha: act.alpha ?? act.negative_slope };
+  if (act === undefined) return { activation: undefined };
+  const { name, alpha } = activationOf(act);
+  return { activation: name, alpha };
 }
 
 const activation = (layer, value) => (Object.assign(layer, { type: 'activation', activation: value }), []);
