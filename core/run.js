@@ -7,6 +7,7 @@ import { EngineError } from '../wasm/engine.js';
 import { runWarnings } from './run-warnings.js';
 import { reusedStartFrozen } from './config.js';
 import { mcDropoutSummary } from './mc-dropout.js';
+import { checkpointJson, parseCheckpointMeta, keptLayerStats } from './checkpoint-meta.js';
 
 // The points of the loss slice (engine.h eng_trainer_loss_slice): from the
 // weights training started from (0) to the current ones (1) and a little beyond,
@@ -91,20 +92,16 @@ function unfreezeLayers(model, unfreeze) {
   model.setSchedule(unfreeze.schedule);
 }
 
-// Metrics may be NaN (no validation data): kept as strings through JSON.
-const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
-const checkpointJson = (meta) => JSON.stringify({ ...meta, history: meta.history.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? String(v) : v]))) });
-
 // A training checkpoint (see runConfig's onCheckpoint) carries, as its metadata,
 // what the host needs besides the engine state: the configuration, the phase
-// (fit, or the fine-tuning after pruning), the history so far and the epoch
-// offset of the phase. Reads it without keeping the model.
+// (fit, or the fine-tuning after pruning), the history so far, the layer
+// statistics so far (layer_history) and the epoch offset of the phase. Reads it
+// without keeping the model.
 export function readCheckpoint(engine, bytes) {
   const model = engine.loadModel(bytes, 1);
   let meta;
   try {
-    meta = JSON.parse(model.metadata);
-    meta.history = meta.history.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, NON_FINITE.has(v) ? Number(v) : v])));
+    meta = parseCheckpointMeta(model.metadata);
   } catch {
     meta = null;
   } finally {
@@ -122,11 +119,14 @@ export function readCheckpoint(engine, bytes) {
 // accuracy} along the path from the initial weights, or {error} saying why not),
 // control() -> Promise<'go'|'stop'> (awaited between slices: pause = don't resolve yet),
 // models: Map of trained models by run id (for transfer), keepModel (bool),
-// onCheckpoint({bytes, epoch, history}) (awaited after every epoch but the last: what a
-// resume needs, as keras.callbacks.BackupAndRestore keeps), stopAfterEpoch: K
+// onCheckpoint({bytes, epoch, history, layerStats}) (awaited after every epoch but the last: what a
+// resume needs, as keras.callbacks.BackupAndRestore keeps; layerStats: every
+// onLayerStats call so far as checkpoint-meta.js keeps it), stopAfterEpoch: K
 // (end after epoch K's checkpoint, which comes back as result.checkpoint),
 // resume: checkpoint bytes (config must be readCheckpoint's; training goes on
-// from there and ends with the same bits as a run never stopped).
+// from there and ends with the same bits as a run never stopped), onResume({epoch,
+// history, layerStats}) (once the checkpoint is loaded: what the run had shown
+// before it, to be drawn again; onEpoch and onLayerStats then go on from there).
 // config: a run configuration or prepare()'s prepared run.
 export async function runConfig(engine, loadSplit, configOrRun, hooks = {}) {
   const prepared = prepare(configOrRun);
@@ -157,10 +157,12 @@ export async function runConfig(engine, loadSplit, configOrRun, hooks = {}) {
       model = resumed.model;
       result.history.push(...resume.history);
       result.resumed_from_epoch = resume.history.length;
+      hooks.onResume?.({ epoch: resume.history.length, history: resume.history, layerStats: resume.layer_history });
     } else model = buildModel(engine, config, train.features, { ...hooks, specs });
     // last: false for the frozen phase of a two-phase transfer run: the run goes on, so its
     // last epoch is checkpointed too, and model_checkpoint's best weights wait for the end.
-    const phase = (name, offset, last = true) => ({ name, offset, last, config, run: result.run, resumed: resume?.phase === name ? resumed.trainer : null });
+    const layerHistory = resume ? [...resume.layer_history] : [];
+    const phase = (name, offset, last = true) => ({ name, offset, last, config, run: result.run, resumed: resume?.phase === name ? resumed.trainer : null, layerHistory });
     result.summary = model.summary();
     result.params = model.paramCount(false);
     result.trainable_params = model.paramCount(true);
@@ -279,6 +281,10 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, p
   const sliceMs = hooks.sliceMs ?? 40;
   let batches = 1;
   let lastEpoch = phase.resumed ? result.history.length - epochOffset : 0;
+  const onStats = (rows, epoch, source) => {
+    phase.layerHistory.push(keptLayerStats(rows, epoch, source));
+    hooks.onLayerStats?.(rows, epoch, source);
+  };
   try {
     for (;;) {
       if (hooks.control && (await hooks.control()) === 'stop') {
@@ -306,7 +312,7 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, p
       if (event === 'stats') {
         // Epoch 2.25: a quarter into the third epoch (history epochs count from 1).
         const at = epochOffset + progress.epoch - 1 + progress.batch / progress.batches;
-        hooks.onLayerStats?.(trainer.layerStats(), at, 'batch');
+        onStats(trainer.layerStats(), at, 'batch');
       }
       if (event === 'epoch' || event === 'done') {
         const m = trainer.metrics();
@@ -318,11 +324,11 @@ async function trainLoop(model, train, val, fitSpec, callbacks, result, hooks, p
           result.history.push(metrics);
           hooks.onEpoch?.(metrics);
           const stats = trainer.layerStats();
-          if (stats) hooks.onLayerStats?.(stats, metrics.epoch, 'epoch');
+          if (stats) onStats(stats, metrics.epoch, 'epoch');
           if ((event === 'epoch' || !phase.last) && (hooks.onCheckpoint || hooks.stopAfterEpoch === metrics.epoch)) {
-            const meta = { kind: 'checkpoint', run: phase.run, config: phase.config, phase: phase.name, offset: epochOffset, history: result.history };
+            const meta = { kind: 'checkpoint', run: phase.run, config: phase.config, phase: phase.name, offset: epochOffset, history: result.history, layer_history: phase.layerHistory };
             const bytes = trainer.save(checkpointJson(meta));
-            await hooks.onCheckpoint?.({ bytes, epoch: metrics.epoch, history: result.history });
+            await hooks.onCheckpoint?.({ bytes, epoch: metrics.epoch, history: result.history, layerStats: phase.layerHistory });
             if (hooks.stopAfterEpoch === metrics.epoch) {
               result.checkpoint = bytes;
               result.stopped_after_epoch = metrics.epoch;

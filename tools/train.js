@@ -237,6 +237,10 @@ async function main() {
         if (opts.json) out({ event: 'epoch', run: run.id, ...m, stopped: Boolean(m.stopped), lr_reduced: Boolean(m.lr_reduced), is_best: Boolean(m.is_best) });
         else console.log(`Epoch ${m.epoch}/${run.config.fit?.epochs ?? 1}\n${epochLine(m, batches)}`);
       },
+      // A resumed run's history and layer statistics up to its checkpoint, as the page draws them again.
+      onResume: ({ epoch, history, layerStats }) => {
+        if (opts.json) out({ event: 'resumed', run: run.id, epoch, history, layer_stats: layerStats });
+      },
       onLayerStats: (rows, epoch, source) => {
         if (opts.json) out({ event: 'layer-stats', run: run.id, epoch, source, layers: rows });
         // The text output prints the tables asked for: an analysis, or stats in the configuration.

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { root, engineWithData, smallConfig } from './helpers.js';
 import { runConfig, readCheckpoint } from '../../core/run.js';
 import { findPreset } from '../../core/presets.js';
+import { SAMPLED_STATS, keptLayerStats, checkpointJson, parseCheckpointMeta } from '../../core/checkpoint-meta.js';
 
 const cli = (args) => spawnSync(process.execPath, [path.join(root, 'tools/train.js'), ...args], { encoding: 'utf8', cwd: root });
 
@@ -44,6 +45,11 @@ test('CLI: --stop-after-epoch then --resume ends with the weights of an uninterr
   assert.equal(resumed.status, 0, resumed.stderr);
   const lines = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(lines.filter((l) => l.event === 'epoch').map((l) => l.epoch), [3]);
+  // What the run had done comes first: its history and layer statistics up to the checkpoint.
+  const back = lines.find((l) => l.event === 'resumed');
+  assert.deepEqual(back.history.map((m) => m.epoch), [1, 2]);
+  assert.deepEqual(back.layer_stats.map((s) => [s.source, s.epoch]), [['epoch', 1], ['epoch', 2]]);
+  assert.deepEqual(back.layer_stats[1].layers.map((l) => l.grad_norm), stopLines.filter((l) => l.event === 'layer-stats').at(-1).layers.map((l) => Number(l.grad_norm.toPrecision(6))));
   assert.equal(lines.at(-1).epochs, 3);
   const read = (d, f) => fs.readFileSync(path.join(d, 'exp13-small', f));
   assert.ok(read(B, 'tfjs/weights.bin').equals(read(C, 'tfjs/weights.bin')), 'resumed weights differ from the uninterrupted run');
@@ -99,4 +105,62 @@ test('runConfig: checkpoints after every epoch; resuming one, through pruning an
   } finally {
     engine.close();
   }
+});
+
+test('runConfig: a checkpoint keeps the layer statistics so far, and a resumed run gets them back (onResume)', async () => {
+  const { engine, loadSplit } = await engineWithData('threads', 2);
+  try {
+    // 201 batches of 32: an in-epoch sample after batch 200, then the epoch's end.
+    const config = smallConfig({ name: 'stats-resume', data: { ...smallConfig().data, train: { split: 'train', start: 0, count: 6432 } }, fit: { epochs: 3, batch_size: 32 } });
+    const live = [];
+    const saved = [];
+    const first = await runConfig(engine, loadSplit, config, {
+      stopAfterEpoch: 2,
+      onLayerStats: (layers, epoch, source) => live.push({ epoch, source, layers }),
+      onCheckpoint: ({ epoch, layerStats }) => { saved.push({ epoch, count: layerStats.length }); },
+    });
+    assert.equal(first.error, undefined);
+    assert.deepEqual(live.map((s) => s.source), ['batch', 'epoch', 'batch', 'epoch']);
+    assert.deepEqual(saved, [{ epoch: 1, count: 2 }, { epoch: 2, count: 4 }], 'every checkpoint carries the statistics up to its epoch');
+    // What the statistics looked like before the stop, to 6 significant digits: every
+    // statistic of the epoch ends, what the page draws over training of the in-epoch samples.
+    const close = (got, want) => {
+      assert.deepEqual(got.map((s) => [s.epoch, s.source]), want.map((s) => [s.epoch, s.source]));
+      got.forEach((s, i) => s.layers.forEach((row, l) => {
+        assert.deepEqual(Object.keys(row), s.source === 'batch' ? SAMPLED_STATS : Object.keys(want[i].layers[l]));
+        for (const [k, v] of Object.entries(row)) assert.ok(Math.abs(v - want[i].layers[l][k]) <= 5e-6 * Math.abs(want[i].layers[l][k]), `${s.source} ${s.epoch} layer ${l} ${k}: ${v} vs ${want[i].layers[l][k]}`);
+      }));
+    };
+    close(readCheckpoint(engine, first.checkpoint).layer_history, live);
+    let resumedWith = null;
+    const after = [];
+    const resumed = await runConfig(engine, loadSplit, config, {
+      resume: first.checkpoint,
+      onResume: (r) => { resumedWith = r; },
+      onLayerStats: (layers, epoch, source) => after.push({ epoch, source }),
+    });
+    assert.equal(resumed.error, undefined);
+    assert.ok(resumedWith, 'onResume was called');
+    assert.equal(resumedWith.epoch, 2);
+    assert.deepEqual(resumedWith.history.map((m) => m.epoch), [1, 2]);
+    close(resumedWith.layerStats, live);
+    // The new statistics continue from there: epoch 3's only.
+    assert.deepEqual(after.map((s) => s.source), ['batch', 'epoch']);
+    assert.ok(after[0].epoch > 2 && after[0].epoch < 3 && after[1].epoch === 3, JSON.stringify(after));
+  } finally {
+    engine.close();
+  }
+});
+
+test('checkpoint metadata: layer statistics rounded, in-epoch samples trimmed, non-finite values kept', () => {
+  const row = { mean: 0.123456789, std: 1 / 3, saturated: 0, dead: 0.25, grad_std: NaN, grad_norm: Infinity, weight_norm: 12345.6789, update_ratio: 1.23456789e-5 };
+  const meta = { kind: 'checkpoint', config: {}, history: [{ epoch: 1, val_loss: NaN }], layer_history: [keptLayerStats([row], 0.5, 'batch'), keptLayerStats([row, row], 1, 'epoch')] };
+  const back = parseCheckpointMeta(checkpointJson(meta));
+  assert.ok(Number.isNaN(back.history[0].val_loss));
+  assert.deepEqual(back.layer_history, [
+    { epoch: 0.5, source: 'batch', layers: [{ grad_norm: Infinity, saturated: 0, dead: 0.25 }] },
+    { epoch: 1, source: 'epoch', layers: Array(2).fill({ mean: 0.123457, std: 0.333333, saturated: 0, dead: 0.25, grad_std: NaN, grad_norm: Infinity, weight_norm: 12345.7, update_ratio: 0.0000123457 }) },
+  ]);
+  // A checkpoint written before the statistics were kept has none.
+  assert.deepEqual(parseCheckpointMeta(JSON.stringify({ kind: 'checkpoint', config: {}, history: [] })).layer_history, []);
 });
