@@ -4,6 +4,7 @@
 // progress/epoch/layer-stats are separate events.
 import { Engine, EngineError } from '../wasm/engine.js';
 import { runConfig, selectSubset, LOSS_SLICE_ALPHAS } from '../core/run.js';
+import { packLayerHistory } from '../core/checkpoint-meta.js';
 import { DATASETS } from '../core/config.js';
 import { prepare, resolveRun } from '../core/prepare.js';
 import { fetchBytes, maybeGunzip } from '../datasets/browser.js';
@@ -172,18 +173,17 @@ async function train(id, msg) {
   try {
     if (key && msg.resume) {
       const saved = await (await checkpointStore()).getCheckpoint(key);
-      if (saved) {
-        resume = new Uint8Array(saved.bytes);
-        event('resumed', id, { run: runId, epoch: saved.epoch, history: saved.history });
-      }
+      if (saved) resume = new Uint8Array(saved.bytes);
     }
     const result = await runConfig(engine, loadSplit, run, {
       models: modelMap,
       keepModel: true,
       resume,
-      onCheckpoint: key ? async ({ bytes, epoch, history }) => {
+      // What the run showed before the reload (curves, layer health) comes back from the checkpoint.
+      onResume: ({ epoch, history, layerStats }) => event('resumed', id, { run: runId, epoch, history, layerStats }),
+      onCheckpoint: key ? async ({ bytes, epoch, history, layerStats }) => {
         try {
-          await (await checkpointStore()).putCheckpoint({ key, bytes: bytes.buffer, epoch, history, savedAt: Date.now() });
+          await (await checkpointStore()).putCheckpoint({ key, bytes: bytes.buffer, epoch, history, layerStats: packLayerHistory(layerStats), savedAt: Date.now() });
         } catch (err) {
           if (!warned) event('warning', id, { run: runId, message: `this run cannot be kept for resuming after a reload (${err?.message ?? err}); it trains on, but a reload would lose it` });
           warned = true;

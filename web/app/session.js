@@ -8,6 +8,7 @@
 import { validateConfig, DATASETS } from '../../core/config.js';
 import { WorkerError } from './client.js';
 import { runColor } from './run-colors.js';
+import { unpackLayerHistory } from '../../core/checkpoint-meta.js';
 
 // A record's layerStats: {epoch, source, layers} per statistics event (core/run.js:
 // 'batch' in-epoch samples, 'epoch' after each epoch, 'analysis' untrained). The
@@ -44,9 +45,9 @@ export class Session {
       r.color = runColor(r.colorIndex);
       if (r.status === 'training' || r.status === 'queued' || r.status === 'interrupted') {
         if (queue.has(r.key)) {
-          // The curves of the run in progress come back from its last checkpoint.
+          // The curves and layer health of the run in progress come back from its last checkpoint.
           const cp = checkpoints.get(r.key);
-          if (r.status !== 'queued') Object.assign(r, { status: 'interrupted', history: cp?.history ?? [] });
+          if (r.status !== 'queued') Object.assign(r, { status: 'interrupted', history: cp?.history ?? [], layerStats: unpackLayerHistory(cp?.layerStats) });
           pending.push(r);
         } else r.status = 'crashed';
       }
@@ -266,6 +267,7 @@ export class Session {
       if (e.type === 'progress') this.bus.emit('run:progress', { record, progress: e });
       else if (e.type === 'resumed') {
         record.history = e.history;
+        record.layerStats = e.layerStats ?? [];
         this.bus.emit('runs:changed');
       } else if (e.type === 'warning') this.bus.emit('message', { level: 'warn', text: `${record.label}: ${capitalize(e.message)}.` });
       else if (e.type === 'epoch') {

@@ -7,7 +7,7 @@
 const DB_NAME = 'chapter11-playground';
 const VERSION = 2;
 const RUNS = 'runs';
-const CHECKPOINTS = 'checkpoints'; // {key: run record key, bytes, epoch, history, savedAt}
+const CHECKPOINTS = 'checkpoints'; // {key: run record key, bytes, epoch, history, layerStats (packed: core/checkpoint-meta.js), savedAt}
 const QUEUE = 'queue'; // {key: 'plan', keys: [run record keys, in order]}; {key: 'sweep', ...} (sweep-pool.js)
 
 function request(req) {

@@ -17,6 +17,8 @@ import { layerTable, layerComparison } from './layer-table.js';
 import { layerEntries } from '../app/session.js';
 import { runPoint } from '../app/run-colors.js';
 
+// A checkpoint keeps the in-epoch samples with these keys only (core/checkpoint-meta.js
+// SAMPLED_STATS): a chart of another statistic over training must be added there too.
 const OVER_TIME = {
   grad: { title: 'Gradient flow (norm per layer)', key: 'grad_norm', y: 'gradient norm', log: true, layers: 'kernels' },
   saturated: { title: 'Saturated outputs per layer', key: 'saturated', y: '% saturated', pct: true, layers: 'hidden' },
