@@ -328,17 +328,23 @@ export class Session {
     return { state: t.paused ? 'paused' : 'training', index: t.index, count: t.count, record: t.record };
   }
 
+  // The run may end (or be stopped) while the worker answers: only the training
+  // that was asked is marked, and only if it is still the one running.
   async pause() {
-    if (!this.training) return;
+    const training = this.training;
+    if (!training) return;
     await this.client.call('pause');
-    this.training.paused = true;
+    if (this.training !== training) return;
+    training.paused = true;
     this.bus.emit('train:state', this.#trainState());
   }
 
   async resume() {
-    if (!this.training) return;
+    const training = this.training;
+    if (!training) return;
     await this.client.call('resume');
-    this.training.paused = false;
+    if (this.training !== training) return;
+    training.paused = false;
     this.bus.emit('train:state', this.#trainState());
   }
 
