@@ -5,7 +5,7 @@
 import description from './description.js';
 import { withRunForms, runFormErrors, formUsed, needsRun, stepsPerEpoch, scheduleInSteps, scheduleWarnings } from './schedule-steps.js';
 import { nameProblem, TITLE_MAX_LENGTH } from './names.js';
-import { phaseSeed } from './random.js';
+import { phaseSeed, fitPhase } from './random.js';
 import { layerKind } from './layers/index.js';
 
 export const DATASETS = {
@@ -470,17 +470,19 @@ export function resolveSchedule(config, { trainCount } = {}) {
 export function engineSpecs(config, schedule) {
   const fit = fitOptions(config);
   const optimizer = (options) => spec(config.optimizer?.type ?? 'sgd', { ...(config.optimizer ?? {}), type: undefined, ...options });
-  // phase: 0 for the first fit, 1 for a two-phase transfer's unfrozen fit, which
-  // shuffles anew as Keras's second model.fit does (random.js phaseSeed).
-  const fitSpec = (epochs, phase = 0) => spec('fit', {
+  // purpose: the first fit ('fit'), a two-phase transfer's unfrozen fit
+  // ('unfrozen') or pruning's fine-tuning ('fine-tune'); each later fit
+  // shuffles anew as Keras's next model.fit does (random.js phaseSeed).
+  const phases = transferPhases(config);
+  const fitSpec = (epochs, purpose = 'fit') => spec('fit', {
     ...fit,
     epochs,
-    seed: phaseSeed(config.seed ?? 42, phase),
+    seed: phaseSeed(config.seed ?? 42, fitPhase(purpose, { unfrozen: Boolean(phases) })),
     // Layer statistics are always taken (the page's layer health); an old
     // link's stats.every_epoch changes nothing, its samples still count.
     stats_samples: config.stats?.samples,
   });
-  const phases = transferPhases(config);
+  const fineTuneEpochs = config.prune?.fine_tune_epochs ?? 0;
   return {
     model: spec('model', { seed: config.seed ?? 42, standardize: config.data?.standardize ?? false }),
     layers: config.model.map(layerSpec),
@@ -492,7 +494,7 @@ export function engineSpecs(config, schedule) {
     fit: fitSpec(phases ? phases.freezeEpochs : fit.epochs),
     unfreeze: phases && {
       epochs: phases.fineTuneEpochs,
-      fit: fitSpec(phases.fineTuneEpochs, 1),
+      fit: fitSpec(phases.fineTuneEpochs, 'unfrozen'),
       // The recompile's new optimizer: same kind and options, the lower rate,
       // a constant one (keras.optimizers.SGD(learning_rate=...) in the book).
       optimizer: optimizer({ learning_rate: phases.fineTuneLearningRate }),
@@ -501,6 +503,9 @@ export function engineSpecs(config, schedule) {
       // false in the model itself stays frozen).
       layers: config.model.slice(0, config.transfer.layers).map((l, i) => (l.trainable === false ? -1 : i)).filter((i) => i >= 0),
     },
+    // Pruning's fine-tuning (run.js): the fit's options for its own epochs,
+    // after the other fits.
+    fineTune: config.prune && fineTuneEpochs > 0 ? { epochs: fineTuneEpochs, fit: fitSpec(fineTuneEpochs, 'fine-tune') } : null,
     batchSize: fit.batch_size,
   };
 }

@@ -186,12 +186,10 @@ export async function runConfig(engine, loadSplit, configOrRun, hooks = {}) {
       }
       if (config.prune && goOn()) {
         if (resume?.phase !== 'fine-tune') model.prune(config.prune.fraction); // a resumed model has its masks
-        const epochs = config.prune.fine_tune_epochs ?? 0;
         result.pruned_fraction = config.prune.fraction;
-        if (epochs > 0) {
+        if (specs.fineTune) {
           const offset = resume?.phase === 'fine-tune' ? resume.offset : result.history.length;
-          const fitSpec = specs.fit.replace(/epochs=\d+/, `epochs=${epochs}`);
-          await trainLoop(model, train, val, fitSpec, [], result, hooks, phase('fine-tune', offset));
+          await trainLoop(model, train, val, specs.fineTune.fit, [], result, hooks, phase('fine-tune', offset));
         }
       }
       // Stopped after an epoch, to be resumed: no final evaluation yet.
