@@ -27,6 +27,7 @@ void gemm_f32_reference(int M, int N, int K, const float *a, int a_rs, int a_cs,
 
 typedef struct {
   int M, N, K, a_rs, a_cs, ldb, ldc, chunk;
+  bool by_rows; /* tasks own row blocks (else column blocks) */
   const float *a, *b;
   float *c;
   bool accumulate;
@@ -34,10 +35,14 @@ typedef struct {
 
 static void gemm_task(void *ctx, int task) {
   const gemm_job *g = ctx;
-  int j0 = task * g->chunk, j1 = j0 + g->chunk < g->N ? j0 + g->chunk : g->N;
-  if (j0 < j1)
-    gemm_tile_columns(g->M, j0, j1, g->K, g->a, g->a_rs, g->a_cs, g->b, g->ldb, g->c, g->ldc,
-                 g->accumulate);
+  int extent = g->by_rows ? g->M : g->N;
+  int s0 = task * g->chunk, s1 = s0 + g->chunk < extent ? s0 + g->chunk : extent;
+  if (s0 >= s1) return;
+  if (g->by_rows) /* rows s0..s1 of C are rows s0..s1 of A times B */
+    gemm_tile_columns(s1 - s0, 0, g->N, g->K, g->a + (size_t)s0 * g->a_rs, g->a_rs, g->a_cs, g->b, g->ldb,
+                      g->c + (size_t)s0 * g->ldc, g->ldc, g->accumulate);
+  else
+    gemm_tile_columns(g->M, s0, s1, g->K, g->a, g->a_rs, g->a_cs, g->b, g->ldb, g->c, g->ldc, g->accumulate);
 }
 
 void gemm_f32(int M, int N, int K, const float *a, int a_rs, int a_cs, const float *b, int ldb,
@@ -48,11 +53,16 @@ void gemm_f32(int M, int N, int K, const float *a, int a_rs, int a_cs, const flo
   /* A few tasks per thread: when a thread is descheduled (a busy machine), the
    * others take its share instead of waiting for it. */
   int tasks = flops < 2e5 || threads == 1 ? 1 : 4 * threads;
-  /* Column chunks are multiples of 8 so every task uses the full-width tile. */
-  int chunk = (N + tasks - 1) / tasks;
-  chunk = (chunk + 7) & ~7;
-  tasks = (N + chunk - 1) / chunk;
-  gemm_job job = {M, N, K, a_rs, a_cs, ldb, ldc, chunk, a, b, c, accumulate};
+  /* Column blocks are multiples of 8 so every task uses the full-width tile.
+   * A product too narrow for that many (W1's input gradients at batch 32 are
+   * 32 columns: 4 tiles) splits its rows instead, in multiples of the tile's 4
+   * rows. Either way each C element is the same sum, so the bits do not change. */
+  bool by_rows = tasks > 1 && (N + 7) / 8 < tasks && M >= 4 * tasks;
+  int extent = by_rows ? M : N, align = by_rows ? 4 : 8;
+  int chunk = (extent + tasks - 1) / tasks;
+  chunk = (chunk + align - 1) / align * align;
+  tasks = (extent + chunk - 1) / chunk;
+  gemm_job job = {M, N, K, a_rs, a_cs, ldb, ldc, chunk, by_rows, a, b, c, accumulate};
   char name[40] = "gemm";
   if (eng_profile_on) snprintf(name, sizeof name, "gemm %dx%dx%d%s", M, N, K, a_cs != 1 ? " T" : "");
   eng_pool_run_named(name, gemm_task, &job, tasks);

@@ -267,16 +267,20 @@ function kernelProfile() {
   // Scaling model for p threads: each kernel's time fitted as s + e/p to its 1-
   // and 2-thread times (s: what did not shrink, its synchronisation included);
   // a matrix product never below its busiest thread's share of columns under
-  // gemm_f32's split (4p chunks of whole 8-column tiles; under 2e5 flops not
-  // split); the serial remainder as measured on 2 threads. It assumes a free
+  // gemm_f32's split (below; under 2e5 flops not split); the serial remainder as measured on 2 threads. It assumes a free
   // physical core per thread and no extra cost per added thread: an upper bound.
+  // gemm_f32's split (kernels.c): 4p blocks of whole 8-column tiles, or of 4-row
+  // tiles when the product has fewer column tiles than that.
   const split = (name, p) => {
     const m = /^gemm (\d+)x(\d+)x(\d+)/.exec(name);
     if (!m) return 0;
     const [M, N, K] = m.slice(1).map(Number);
+    const tasks = 4 * p;
     if (p === 1 || 2 * M * N * K < 2e5) return 1;
-    const chunk = Math.ceil(Math.ceil(N / (4 * p)) / 8) * 8;
-    return Math.min(N, chunk * Math.ceil(Math.ceil(N / chunk) / p)) / N;
+    const byRows = Math.ceil(N / 8) < tasks && M >= 4 * tasks;
+    const extent = byRows ? M : N, align = byRows ? 4 : 8;
+    const chunk = Math.ceil(Math.ceil(extent / tasks) / align) * align;
+    return Math.min(extent, chunk * Math.ceil(Math.ceil(extent / chunk) / p)) / extent;
   };
   const kernelAt = (r, p) => {
     const e = Math.max(0, 2 * (r.t1 - r.t2)), s = Math.max(0, r.t1 - e);
