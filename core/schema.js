@@ -62,7 +62,7 @@ export function configSchema(d) {
   };
   // A kind whose options are not the engine's flat ones writes its own schema
   // (core/layers/: Dense's nested initializers, Activation's activation).
-  const kinds = { optionSchema, variantSchema, LAYER_NAME, activation, initializers: d.initializers };
+  const kinds = { optionSchema, variantSchema, LAYER_NAME, activation, initializerParams: d.initializer_params };
   const layers = Object.entries(d.layers).map(([name, v]) => layerKind(name)?.jsonSchema?.(v, kinds) ?? variantSchema(name, v, { name: LAYER_NAME }));
   const subset = {
     type: 'object', additionalProperties: false, required: ['split'],

@@ -8,15 +8,40 @@ import { variantName } from './variant-name.js';
 import { activationEngineOptions } from './activation.js';
 
 const OPTIONS = description.layers.dense.options;
-// Every Keras argument an initializer takes (engine: initializer_params) and the
-// Dense option that carries it (kernel_<argument>), in the option table's order:
-// {stddev: 'kernel_stddev', ...}.
-const INITIALIZER_ARGUMENTS = new Set(Object.values(description.initializer_params).flat());
-export const INITIALIZER_PARAMS = Object.fromEntries(Object.keys(OPTIONS)
-  .filter((o) => o.startsWith('kernel_') && INITIALIZER_ARGUMENTS.has(o.slice(7))).map((o) => [o.slice(7), o]));
+
+// The initializers a Dense weight takes (role: 'kernel' or 'bias'), each with the
+// Keras arguments it takes (the engine's initializer_params) and the engine
+// option that carries each (<role>_<argument>): {zeros: {}, random_normal:
+// {mean: 'kernel_mean', stddev: 'kernel_stddev'}, ...}. One table for the
+// validation (check), the JSON Schema (jsonSchema) and the spec (engineOptions).
+// options, params: the engine's table of the moment (description.js, or the
+// engine's describe() when the schema is generated).
+export function initializerTable(options, params, role) {
+  return Object.fromEntries(options[`${role}_initializer`].choices.map((name) => [name,
+    Object.fromEntries((params[name] ?? []).map((a) => [a, `${role}_${a}`]))]));
+}
+const INITIALIZERS = { kernel: initializerTable(OPTIONS, description.initializer_params, 'kernel'), bias: initializerTable(OPTIONS, description.initializer_params, 'bias') };
+// Every argument some initializer of the role takes: ['mean', 'stddev', ...].
+const argumentsOf = (table) => [...new Set(Object.values(table).flatMap(Object.keys))];
 
 // An initializer as the configuration gives it: a name, or an object with a type and its options.
 const typeOf = (v) => (typeof v === 'object' && v ? v.type : v);
+
+// What to write instead of an initializer object without "type": the first
+// initializer that takes every argument given, with them ({"stddev": 1} ->
+// {"type": "random_normal", "stddev": 1}; an invalid value shows the default),
+// else the first that takes the first (with those it takes), else the role's
+// default initializer when none given is known.
+// valid(option, value): whether a given value may be shown.
+function initializerExample(role, given, valid) {
+  const table = INITIALIZERS[role];
+  const keys = Object.keys(given).filter((k) => argumentsOf(table).includes(k));
+  const [name, args] = Object.entries(table).find(([, a]) => keys.length && keys.every((k) => Object.hasOwn(a, k)))
+    ?? Object.entries(table).find(([, a]) => Object.hasOwn(a, keys[0])) ?? [OPTIONS[`${role}_initializer`].default, {}];
+  const value = (k) => (valid(OPTIONS[args[k]], given[k]) ? given[k] : OPTIONS[args[k]].default);
+  const example = [['type', name], ...Object.keys(args).filter((k) => keys.includes(k)).map((k) => [k, value(k)])];
+  return `{${example.map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`;
+}
 
 export default {
   label: 'Dense',
@@ -25,7 +50,9 @@ export default {
 
   summary(layer) {
     const bits = [`Dense(${layer.units ?? '?'}, ${variantName(layer.activation) ?? 'linear'})`];
-    if (layer.kernel_initializer) bits.push(variantName(layer.kernel_initializer));
+    // An initializer object without a type (refused by check) names none.
+    const init = variantName(layer.kernel_initializer);
+    if (init) bits.push(init);
     const reg = layer.kernel_regularizer;
     if (reg?.l1) bits.push(`L1 ${reg.l1}`);
     if (reg?.l2) bits.push(`L2 ${reg.l2}`);
@@ -47,10 +74,28 @@ export default {
       const msg = c.checkOption(desc, value);
       if (msg) c.error(p, msg);
     };
-    // A name, or an object with a type and its options: the message goes to the type.
-    const named = (p, desc, value) => {
-      const msg = c.checkOption(desc, c.isObject(value) ? value.type : value);
-      if (msg) c.error(c.isObject(value) ? `${p}.type` : p, msg);
+    // An initializer: a name, or an object with a type and the arguments that
+    // type takes (INITIALIZERS): a message about the name goes to the type, one
+    // about an argument to the argument.
+    const initializer = (p, role, value) => {
+      const desc = OPTIONS[`${role}_initializer`];
+      if (!c.isObject(value)) { opt(p, desc, value); return; }
+      const table = INITIALIZERS[role];
+      // Without a type the engine would use its default initializer and the
+      // arguments would silently do nothing.
+      if (value.type === undefined || value.type === null) c.error(p, `an initializer object needs "type", e.g. ${initializerExample(role, value, (d, v) => c.checkOption(d, v) === null)}`);
+      else opt(`${p}.type`, { ...desc, required: true }, value.type);
+      const takes = typeof value.type === 'string' && Object.hasOwn(table, value.type) ? table[value.type] : null;
+      const all = argumentsOf(table);
+      for (const [k, v] of Object.entries(value)) {
+        if (k === 'type') continue;
+        if (!all.includes(k)) c.error(`${p}.${k}`, `is not an initializer argument (${all.join(', ')})${c.suggest(k, all)}`);
+        else if (takes && !Object.hasOwn(takes, k)) {
+          const owners = Object.keys(table).filter((n) => Object.hasOwn(table[n], k));
+          const own = Object.keys(takes);
+          c.error(`${p}.${k}`, `${value.type} ${own.length ? `takes ${own.join(', ')}, not ${k}` : 'takes no arguments'}; ${k} is an argument of ${owners.join(' and ')}`);
+        } else opt(`${p}.${k}`, OPTIONS[`${role}_${k}`], v);
+      }
     };
     for (const [key, value] of Object.entries(layer)) {
       const p = `${path}.${key}`;
@@ -59,20 +104,8 @@ export default {
         case 'name': c.checkName(p, value, { layer: true }); break;
         case 'units': case 'use_bias': case 'trainable': opt(p, OPTIONS[key], value); break;
         case 'activation': c.checkActivation(p, value); break;
-        case 'kernel_initializer':
-          named(p, OPTIONS.kernel_initializer, value);
-          if (c.isObject(value))
-            for (const [k, v] of Object.entries(value)) {
-              if (k === 'type') continue;
-              if (!Object.hasOwn(INITIALIZER_PARAMS, k)) c.error(`${p}.${k}`, `is not an initializer parameter (${Object.keys(INITIALIZER_PARAMS).join(', ')})`);
-              else opt(`${p}.${k}`, OPTIONS[INITIALIZER_PARAMS[k]], v);
-            }
-          break;
-        case 'bias_initializer':
-          named(p, OPTIONS.bias_initializer, value);
-          if (c.isObject(value)) c.unknownKeys(p, value, ['type', 'value'], 'a bias initializer parameter');
-          if (c.isObject(value) && value.value !== undefined && !c.isEngineNumber(value.value)) c.error(`${p}.value`, 'must be a number');
-          break;
+        case 'kernel_initializer': initializer(p, 'kernel', value); break;
+        case 'bias_initializer': initializer(p, 'bias', value); break;
         case 'kernel_regularizer':
           if (value === null) break;
           if (!c.isObject(value)) { c.error(p, 'must be null or an object like {"l2": 0.001}'); break; }
@@ -96,23 +129,28 @@ export default {
   // Its JSON Schema (schema.js configSchema, for core/config.schema.json), from
   // the engine's table of the moment (v: description.layers.dense); s: the
   // schema writer's parts (optionSchema, LAYER_NAME, the activation's schema,
-  // the initializer names).
+  // the engine's initializer_params).
   jsonSchema(v, s) {
     const o = v.options;
-    const initializer = {
+    // A name, or an object of one initializer's type and the arguments it takes
+    // (initializerTable: the table validation checks against), with their ranges.
+    const initializer = (role) => ({
       oneOf: [
-        { type: 'string', enum: s.initializers },
-        { type: 'object', properties: { type: { enum: s.initializers }, mean: { type: 'number' }, stddev: { type: 'number', minimum: 0 }, minval: { type: 'number' }, maxval: { type: 'number' }, value: { type: 'number' } }, required: ['type'], additionalProperties: false },
+        { type: 'string', enum: o[`${role}_initializer`].choices },
+        ...Object.entries(initializerTable(o, s.initializerParams, role)).map(([name, args]) => ({
+          type: 'object', required: ['type'], additionalProperties: false,
+          properties: { type: { const: name }, ...Object.fromEntries(Object.entries(args).map(([a, option]) => [a, s.optionSchema(o[option])])) },
+        })),
       ],
-      default: o.kernel_initializer.default,
-    };
+      default: o[`${role}_initializer`].default,
+    });
     return {
       title: 'Dense', description: v.help, type: 'object', additionalProperties: false, required: ['type', 'units'],
       properties: {
         type: { const: 'dense' }, name: s.LAYER_NAME,
         units: s.optionSchema(o.units), activation: s.activation, use_bias: s.optionSchema(o.use_bias), trainable: s.optionSchema(o.trainable),
-        kernel_initializer: initializer,
-        bias_initializer: { oneOf: [{ type: 'string', enum: o.bias_initializer.choices }, { type: 'object', properties: { type: { const: 'constant' }, value: { type: 'number' } }, required: ['type'], additionalProperties: false }], default: 'zeros' },
+        kernel_initializer: initializer('kernel'),
+        bias_initializer: initializer('bias'),
         kernel_regularizer: { oneOf: [{ type: 'null' }, { type: 'object', properties: { l1: s.optionSchema(o.kernel_l1), l2: s.optionSchema(o.kernel_l2) }, additionalProperties: false }] },
         kernel_constraint: { oneOf: [{ type: 'null' }, { type: 'object', properties: { max_norm: s.optionSchema(o.max_norm) }, required: ['max_norm'], additionalProperties: false }] },
       },
@@ -126,19 +164,19 @@ export default {
   // value} bias_initializer=<type> bias_value=<value>, kernel_regularizer
   // {l1, l2} kernel_l1/kernel_l2, kernel_constraint {max_norm} max_norm.
   engineOptions(layer) {
-    const init = layer.kernel_initializer;
-    const initParams = {};
-    if (init && typeof init === 'object')
-      for (const [k, v] of Object.entries(init)) if (Object.hasOwn(INITIALIZER_PARAMS, k)) initParams[INITIALIZER_PARAMS[k]] = v;
-    const bias = layer.bias_initializer;
+    // An initializer's arguments as their engine options (INITIALIZERS; validation
+    // has refused those its type does not take).
+    const initializer = (role) => {
+      const init = layer[`${role}_initializer`];
+      const args = INITIALIZERS[role][typeOf(init)] ?? {};
+      return { [`${role}_initializer`]: typeOf(init), ...Object.fromEntries(Object.entries(args).map(([a, option]) => [option, typeof init === 'object' && init ? init[a] : undefined])) };
+    };
     return {
       units: layer.units,
       ...activationEngineOptions(layer.activation),
       use_bias: layer.use_bias,
-      kernel_initializer: typeOf(init),
-      ...initParams,
-      bias_initializer: typeOf(bias),
-      bias_value: typeof bias === 'object' && bias ? bias.value : undefined,
+      ...initializer('kernel'),
+      ...initializer('bias'),
       kernel_l1: layer.kernel_regularizer?.l1,
       kernel_l2: layer.kernel_regularizer?.l2,
       max_norm: layer.kernel_constraint?.max_norm,

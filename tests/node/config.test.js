@@ -8,6 +8,7 @@ import { validateConfig, layerSpec, resolveSchedule, trainImages } from '../../c
 import { toSpecs } from '../../core/prepare.js';
 import { PRESETS, findPreset } from '../../core/presets.js';
 import { configSchema } from '../../core/schema.js';
+import { schemaAccepts } from './json-schema.js';
 import description from '../../core/description.js';
 import { loadEngine } from '../../wasm/node.js';
 import { root, smallConfig } from './helpers.js';
@@ -34,6 +35,56 @@ test('errors name the JSON path of the problem', () => {
   assert.ok(m.includes('optimizer.learning_rate: must be zero or more'));
   assert.ok(m.includes('optimizer: set only one of clipvalue, clipnorm'));
   assert.ok(m.includes('fit.epochs: must be a whole number'));
+});
+
+// An initializer object without "type" would leave the engine's default
+// initializer in place and its arguments doing nothing; one with an argument its
+// type does not take (he_normal with a stddev) would ignore it.
+test('an initializer object needs a type and only the arguments that type takes', () => {
+  const withLayer = (extra) => smallConfig({ model: [{ type: 'dense', units: 20, activation: 'relu', ...extra }, { type: 'dense', units: 10, activation: 'softmax' }] });
+  assert.deepEqual(messages(withLayer({ kernel_initializer: { stddev: 1 } })),
+    ['model[0].kernel_initializer: an initializer object needs "type", e.g. {"type": "random_normal", "stddev": 1}']);
+  assert.deepEqual(messages(withLayer({ bias_initializer: { value: 1 } })),
+    ['model[0].bias_initializer: an initializer object needs "type", e.g. {"type": "constant", "value": 1}']);
+  assert.deepEqual(messages(withLayer({ kernel_initializer: { minval: -1, maxval: 1 } })),
+    ['model[0].kernel_initializer: an initializer object needs "type", e.g. {"type": "random_uniform", "minval": -1, "maxval": 1}']);
+  assert.deepEqual(messages(withLayer({ kernel_initializer: {} })), ['model[0].kernel_initializer: an initializer object needs "type", e.g. {"type": "glorot_uniform"}']);
+  assert.deepEqual(messages(withLayer({ kernel_initializer: { type: 'he_normal', stddev: 1 } })),
+    ['model[0].kernel_initializer.stddev: he_normal takes no arguments; stddev is an argument of random_normal and truncated_normal']);
+  assert.deepEqual(messages(withLayer({ kernel_initializer: { type: 'random_uniform', stddev: 1 } })),
+    ['model[0].kernel_initializer.stddev: random_uniform takes minval, maxval, not stddev; stddev is an argument of random_normal and truncated_normal']);
+  assert.deepEqual(messages(withLayer({ bias_initializer: { type: 'zeros', value: 1 } })),
+    ['model[0].bias_initializer.value: zeros takes no arguments; value is an argument of constant']);
+  assert.deepEqual(messages(withLayer({ kernel_initializer: { type: 'variance_scaling', scale: 2, mode: 'fan_avg', distribution: 'uniform' }, bias_initializer: { type: 'constant', value: 0.1 } })), []);
+});
+
+// The schema (generated from the same initializer table) and validateConfig
+// agree on initializer objects, valid and invalid.
+test('config.schema.json and validateConfig agree on initializers', () => {
+  const schema = JSON.parse(fs.readFileSync(path.join(root, 'core/config.schema.json'), 'utf8'));
+  const withLayer = (extra) => smallConfig({ model: [{ type: 'dense', units: 20, activation: 'relu', ...extra }, { type: 'dense', units: 10, activation: 'softmax' }] });
+  assert.ok(schemaAccepts(schema, smallConfig()));
+  for (const p of PRESETS) for (const r of p.runs) assert.ok(schemaAccepts(schema, r.config), r.id);
+  const cases = [
+    [true, { kernel_initializer: 'he_normal' }], [true, { kernel_initializer: { type: 'he_normal' } }],
+    [true, { kernel_initializer: { type: 'random_normal', mean: 0.1, stddev: 1 } }], [true, { kernel_initializer: { type: 'truncated_normal', stddev: 0.02 } }],
+    [true, { kernel_initializer: { type: 'random_uniform', minval: -1, maxval: 1 } }], [true, { kernel_initializer: { type: 'constant', value: 0.5 } }],
+    [true, { kernel_initializer: { type: 'variance_scaling', scale: 2, mode: 'fan_avg', distribution: 'uniform' } }],
+    [true, { bias_initializer: 'ones' }], [true, { bias_initializer: { type: 'constant', value: -1 } }], [true, { bias_initializer: { type: 'zeros' } }],
+    [false, { kernel_initializer: { stddev: 1 } }], [false, { kernel_initializer: {} }], [false, { kernel_initializer: { type: 'nope' } }],
+    [false, { kernel_initializer: { type: 'he_normal', stddev: 1 } }], [false, { kernel_initializer: { type: 'random_uniform', stddev: 1 } }],
+    [false, { kernel_initializer: { type: 'random_normal', value: 1 } }], [false, { kernel_initializer: { type: 'random_normal', stddev: -1 } }],
+    [false, { kernel_initializer: { type: 'variance_scaling', mode: 'fan_sideways' } }], [false, { kernel_initializer: { type: 'variance_scaling', scale: 0 } }],
+    [false, { kernel_initializer: { type: 'constant', value: 2e9 } }], [false, { kernel_initializer: { type: 'constant', stdev: 1 } }],
+    [false, { bias_initializer: { value: 1 } }], [false, { bias_initializer: { type: 'zeros', value: 1 } }], [false, { bias_initializer: { type: 'he_normal' } }],
+    [false, { bias_initializer: { type: 'constant', value: '1' } }], [false, { bias_initializer: { type: 'constant', value: 2e9 } }],
+  ];
+  for (const [valid, extra] of cases) {
+    const config = withLayer(extra);
+    const at = JSON.stringify(extra);
+    assert.equal(validateConfig(config).length === 0, valid, `validateConfig on ${at}: ${messages(config).join('; ')}`);
+    assert.equal(schemaAccepts(schema, config), valid, `config.schema.json on ${at}`);
+  }
 });
 
 test('cross-field checks: output units, softmax, schedule with plateau, validation monitor', () => {
