@@ -177,6 +177,27 @@ function checkActivation(errors, path, act) {
     }
 }
 
+// A flat layer's initializer arguments (PReLU's alpha_value next to its
+// alpha_initializer; <prefix>initializer and <prefix><argument>) that its
+// initializer does not take: the engine refuses them (initializer_check_args),
+// as the arguments would do nothing; said here at their path first.
+function checkFlatInitializerArguments(errors, path, variant, layer) {
+  const params = description.initializer_params;
+  const some = new Set(Object.values(params).flat());
+  for (const [option, desc] of Object.entries(variant.options)) {
+    if (!option.endsWith('_initializer') || !desc.choices) continue;
+    const prefix = option.slice(0, -'initializer'.length);
+    const init = typeof layer[option] === 'string' ? layer[option] : desc.default;
+    if (!own(params, init)) continue;
+    for (const key of Object.keys(layer)) {
+      const arg = key.slice(prefix.length);
+      if (!key.startsWith(prefix) || !some.has(arg) || params[init].includes(arg) || layer[key] === undefined || layer[key] === null) continue;
+      const owners = desc.choices.filter((n) => own(params, n)?.includes(arg));
+      errors.push({ path: `${path}.${key}`, message: `the ${init} initializer takes ${params[init].join(', ') || 'no arguments'}, so ${key} would do nothing${owners.length ? `: set ${option} to ${owners.join(' or ')}` : ''}` });
+    }
+  }
+}
+
 // What a layer kind's check(layer, path, c) is given: the errors to add to and
 // the checkers every part of the configuration shares (how a value is checked;
 // the kind says which options it has).
@@ -259,7 +280,8 @@ export function validateConfig(config) {
       const kind = isObject(layer) ? layerKind(layer.type) : undefined;
       if (kind?.check) return kind.check(layer, path, checks);
       if (isObject(layer)) checkName(errors, `${path}.name`, layer.name, { layer: true });
-      checkVariantOptions(errors, path, description.layers, 'layer type', layer, { ignore: ['name'] });
+      const variant = checkVariantOptions(errors, path, description.layers, 'layer type', layer, { ignore: ['name'] });
+      if (variant) checkFlatInitializerArguments(errors, path, variant, layer);
     });
     const last = config.model[config.model.length - 1];
     const lastAct = isObject(last) ? (typeof last.activation === 'string' ? last.activation : last.activation?.type) : null;

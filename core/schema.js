@@ -53,6 +53,26 @@ function variantSchema(name, variant, extra = {}, skip = []) {
   return { title: variant.keras ?? name, description: variant.help, type: 'object', properties: { ...properties, ...extra }, required, additionalProperties: false };
 }
 
+// A flat layer's initializer argument (PReLU's alpha_value) only with an
+// initializer that takes it, as validation says (config.js
+// checkFlatInitializerArguments; the engine's initializer_check_args).
+function flatInitializerArguments(schema, variant, params) {
+  const some = new Set(Object.values(params).flat());
+  const rules = [];
+  for (const [option, desc] of Object.entries(variant.options)) {
+    if (!option.endsWith('_initializer') || !desc.choices) continue;
+    const prefix = option.slice(0, -'initializer'.length);
+    for (const key of Object.keys(variant.options)) {
+      if (!key.startsWith(prefix) || !some.has(key.slice(prefix.length))) continue;
+      const owners = desc.choices.filter((n) => (params[n] ?? []).includes(key.slice(prefix.length)));
+      const alternatives = [{ not: { required: [key] } }, { required: [option], properties: { [option]: { enum: owners } } }];
+      if (owners.includes(desc.default)) alternatives.push({ not: { required: [option] } });
+      rules.push({ anyOf: alternatives });
+    }
+  }
+  return rules.length ? { ...schema, allOf: rules } : schema;
+}
+
 export function configSchema(d) {
   const activation = {
     oneOf: [
@@ -63,7 +83,7 @@ export function configSchema(d) {
   // A kind whose options are not the engine's flat ones writes its own schema
   // (core/layers/: Dense's nested initializers, Activation's activation).
   const kinds = { optionSchema, variantSchema, LAYER_NAME, activation, initializerParams: d.initializer_params };
-  const layers = Object.entries(d.layers).map(([name, v]) => layerKind(name)?.jsonSchema?.(v, kinds) ?? variantSchema(name, v, { name: LAYER_NAME }));
+  const layers = Object.entries(d.layers).map(([name, v]) => layerKind(name)?.jsonSchema?.(v, kinds) ?? flatInitializerArguments(variantSchema(name, v, { name: LAYER_NAME }), v, d.initializer_params));
   const subset = {
     type: 'object', additionalProperties: false, required: ['split'],
     properties: {

@@ -40,7 +40,7 @@ test('errors name the JSON path of the problem', () => {
 // An initializer object without "type" would leave the engine's default
 // initializer in place and its arguments doing nothing; one with an argument its
 // type does not take (he_normal with a stddev) would ignore it.
-test('an initializer object needs a type and only the arguments that type takes', () => {
+test('an initializer object needs a type and only the arguments that type takes (PReLU\'s flat ones too)', () => {
   const withLayer = (extra) => smallConfig({ model: [{ type: 'dense', units: 20, activation: 'relu', ...extra }, { type: 'dense', units: 10, activation: 'softmax' }] });
   assert.deepEqual(messages(withLayer({ kernel_initializer: { stddev: 1 } })),
     ['model[0].kernel_initializer: an initializer object needs "type", e.g. {"type": "random_normal", "stddev": 1}']);
@@ -56,6 +56,9 @@ test('an initializer object needs a type and only the arguments that type takes'
   assert.deepEqual(messages(withLayer({ bias_initializer: { type: 'zeros', value: 1 } })),
     ['model[0].bias_initializer.value: zeros takes no arguments; value is an argument of constant']);
   assert.deepEqual(messages(withLayer({ kernel_initializer: { type: 'variance_scaling', scale: 2, mode: 'fan_avg', distribution: 'uniform' }, bias_initializer: { type: 'constant', value: 0.1 } })), []);
+  // PReLU's flat options: alpha_value with an initializer that takes no value.
+  const prelu = smallConfig({ model: [{ type: 'dense', units: 20 }, { type: 'prelu', alpha_initializer: 'ones', alpha_value: 0.25 }, { type: 'dense', units: 10, activation: 'softmax' }] });
+  assert.deepEqual(messages(prelu), ['model[1].alpha_value: the ones initializer takes no arguments, so alpha_value would do nothing: set alpha_initializer to constant']);
 });
 
 // The schema (generated from the same initializer table) and validateConfig
@@ -78,9 +81,12 @@ test('config.schema.json and validateConfig agree on initializers', () => {
     [false, { kernel_initializer: { type: 'constant', value: 2e9 } }], [false, { kernel_initializer: { type: 'constant', stdev: 1 } }],
     [false, { bias_initializer: { value: 1 } }], [false, { bias_initializer: { type: 'zeros', value: 1 } }], [false, { bias_initializer: { type: 'he_normal' } }],
     [false, { bias_initializer: { type: 'constant', value: '1' } }], [false, { bias_initializer: { type: 'constant', value: 2e9 } }],
+    // PReLU's flat alpha_value, only with the constant initializer.
+    [true, { prelu: { alpha_initializer: 'constant', alpha_value: 0.25 } }], [true, { prelu: { alpha_initializer: 'ones' } }],
+    [false, { prelu: { alpha_value: 0.25 } }], [false, { prelu: { alpha_initializer: 'ones', alpha_value: 0.25 } }],
   ];
   for (const [valid, extra] of cases) {
-    const config = withLayer(extra);
+    const config = extra.prelu ? smallConfig({ model: [{ type: 'dense', units: 20 }, { type: 'prelu', ...extra.prelu }, { type: 'dense', units: 10, activation: 'softmax' }] }) : withLayer(extra);
     const at = JSON.stringify(extra);
     assert.equal(validateConfig(config).length === 0, valid, `validateConfig on ${at}: ${messages(config).join('; ')}`);
     assert.equal(schemaAccepts(schema, config), valid, `config.schema.json on ${at}`);
