@@ -179,8 +179,8 @@ function checkActivation(errors, path, act) {
 
 // A flat layer's initializer arguments (PReLU's alpha_value next to its
 // alpha_initializer; <prefix>initializer and <prefix><argument>) that its
-// initializer does not take: the engine refuses them (initializer_check_args),
-// as the arguments would do nothing; said here at their path first.
+// initializer does not take: the engine would ignore them (and keeps accepting
+// them, so that model files saved before still load); refused here at their path.
 function checkFlatInitializerArguments(errors, path, variant, layer) {
   const params = description.initializer_params;
   const some = new Set(Object.values(params).flat());

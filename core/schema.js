@@ -55,7 +55,7 @@ function variantSchema(name, variant, extra = {}, skip = []) {
 
 // A flat layer's initializer argument (PReLU's alpha_value) only with an
 // initializer that takes it, as validation says (config.js
-// checkFlatInitializerArguments; the engine's initializer_check_args).
+// checkFlatInitializerArguments).
 function flatInitializerArguments(schema, variant, params) {
   const some = new Set(Object.values(params).flat());
   const rules = [];
