@@ -38,10 +38,13 @@ export function packLayerHistory(history) {
 }
 
 // Back to [{epoch, source, layers}] (nothing packed, as in checkpoints written
-// before the layer statistics were kept: none).
+// before the layer statistics were kept: none). A damaged record loses only
+// the entries it cannot read: the run still resumes, with fewer health points.
 export function unpackLayerHistory(packed) {
-  const { fields = {}, entries = [] } = packed ?? {};
-  return entries.map(([epoch, source, layers]) => ({
+  const fields = packed?.fields ?? {}, entries = packed?.entries;
+  if (!Array.isArray(entries)) return [];
+  const readable = ([epoch, source, layers] = []) => Array.isArray(fields[source]) && Array.isArray(layers) && layers.every(Array.isArray) && Number.isFinite(epoch);
+  return entries.filter((e) => Array.isArray(e) && readable(e)).map(([epoch, source, layers]) => ({
     epoch, source, layers: layers.map((values) => Object.fromEntries(fields[source].map((k, i) => [k, fromJson(values[i])]))),
   }));
 }

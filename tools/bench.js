@@ -69,9 +69,10 @@ if (args.includes('--profile-only')) {
 }
 const variants = [
   ['wasm relaxed SIMD, default threads', 'wasm', ['threads', 'default', mode, 'relaxed']],
-  ['wasm relaxed SIMD x2', 'wasm', ['threads', '2', mode, 'relaxed']],
+  // x2: the workers always used (what two threads can do; the default row is the adaptive choice).
+  ['wasm relaxed SIMD x2', 'wasm', ['threads', '2', mode, 'relaxed', 'all']],
   ['wasm relaxed SIMD x1', 'wasm', ['threads', '1', mode, 'relaxed']],
-  ['wasm plain SIMD x2', 'wasm', ['threads', '2', mode, 'plain']],
+  ['wasm plain SIMD x2', 'wasm', ['threads', '2', mode, 'plain', 'all']],
   ['wasm plain SIMD x1', 'wasm', ['threads', '1', mode, 'plain']],
   ['wasm single (no pthreads), relaxed', 'wasm', ['single', '1', mode, 'relaxed']],
   ['native x2', 'native', ['2', mode]],

@@ -163,4 +163,10 @@ test('checkpoint metadata: layer statistics rounded, in-epoch samples trimmed, n
   ]);
   // A checkpoint written before the statistics were kept has none.
   assert.deepEqual(parseCheckpointMeta(JSON.stringify({ kind: 'checkpoint', config: {}, history: [] })).layer_history, []);
+  // A damaged record loses only what it cannot read; the checkpoint still reads (and resumes).
+  const good = [1, 'epoch', [[0.5]]];
+  for (const layer_history of ['junk', { entries: 'junk' }, { fields: { epoch: ['mean'] }, entries: [null, [2, 'batch', [[1]]], [3, 'epoch', 'x'], [4, 'epoch', [7]], ['x', 'epoch', [[1]]], good] }]) {
+    const read = parseCheckpointMeta(JSON.stringify({ kind: 'checkpoint', config: {}, history: [], layer_history }));
+    assert.deepEqual(read.layer_history, typeof layer_history === 'object' && layer_history.fields ? [{ epoch: 1, source: 'epoch', layers: [{ mean: 0.5 }] }] : []);
+  }
 });
