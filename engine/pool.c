@@ -167,9 +167,11 @@ int eng_get_threads(void) { return pool.n_workers + 1; }
  * decision go alone on a quiet machine. Which thread runs a task never changes
  * its result, so neither does this. */
 #define ADAPT_WARM_S 0.3
-/* A switch to the caller alone is checked again this soon: on a noisy quiet
- * machine one window with the workers can measure slow (it did in two of four
- * short quiet runs on a 16-vCPU VM), and each such decision cost a second. */
+/* A first or changed choice is checked again this soon, then kept longer: one
+ * window can mislead on a noisy machine (a quiet 16-vCPU VM went alone after two
+ * of four short runs' first windows; with a core busy, a first choice of the
+ * workers kept a third of an epoch on them), and each mistaken choice cost a
+ * whole KEEP_MIN. */
 #define ADAPT_RECHECK_S 0.25
 #define ADAPT_MEASURE_S 0.05
 #define ADAPT_KEEP_MIN_S 1.0
@@ -178,12 +180,13 @@ int eng_get_threads(void) { return pool.n_workers + 1; }
 enum { MEASURE_WORKERS, MEASURE_ALONE, KEEP };
 static struct {
   int policy, phase;
-  bool alone, kept;         /* jobs run on the caller alone now; the last kept choice */
+  bool alone;               /* jobs run on the caller alone now */
+  int kept;                 /* the last choice: 1 alone, 0 the workers, -1 none yet */
   double alone_s, counted_s; /* for eng_thread_alone_share */
   double last, elapsed;     /* time of the last job; time counted in this window */
   double tasks, pending;    /* tasks done in this window; tasks of the last job */
   double rate_workers, keep_s;
-} adapt = {.policy = ENG_THREADS_ADAPTIVE, .phase = KEEP, .keep_s = ADAPT_WARM_S};
+} adapt = {.policy = ENG_THREADS_ADAPTIVE, .phase = KEEP, .keep_s = ADAPT_WARM_S, .kept = -1};
 
 /* Called by the caller before each job that could use the workers. */
 static bool adapt_alone(int n_tasks) {
@@ -205,8 +208,8 @@ static bool adapt_alone(int n_tasks) {
       bool alone = rate > adapt.rate_workers;
       double doubled = adapt.keep_s * 2 < ADAPT_KEEP_MIN_S ? ADAPT_KEEP_MIN_S : adapt.keep_s * 2;
       if (doubled > ADAPT_KEEP_MAX_S) doubled = ADAPT_KEEP_MAX_S;
-      adapt.keep_s = alone == adapt.kept ? doubled : alone ? ADAPT_RECHECK_S : ADAPT_KEEP_MIN_S;
-      adapt.phase = KEEP, adapt.alone = adapt.kept = alone;
+      adapt.keep_s = (int)alone == adapt.kept ? doubled : ADAPT_RECHECK_S;
+      adapt.phase = KEEP, adapt.alone = alone, adapt.kept = alone;
     } else {
       adapt.phase = MEASURE_WORKERS, adapt.alone = false;
     }
@@ -220,7 +223,7 @@ int eng_set_thread_policy(int policy) {
   if (policy >= ENG_THREADS_ADAPTIVE && policy <= ENG_THREADS_ONE && policy != old) {
     adapt.policy = policy;
     /* Adaptive starts over: warm-up with the workers, then a fresh measurement. */
-    adapt.phase = KEEP, adapt.keep_s = ADAPT_WARM_S, adapt.alone = adapt.kept = false;
+    adapt.phase = KEEP, adapt.keep_s = ADAPT_WARM_S, adapt.alone = false, adapt.kept = -1;
     adapt.elapsed = adapt.tasks = adapt.pending = 0;
   }
   return old;
