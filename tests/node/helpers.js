@@ -38,3 +38,17 @@ export function trainNative(args) {
 export async function importPageModule(relative) {
   return import(new URL(`../../web/${relative}`, import.meta.url).href);
 }
+
+// Bit-for-bit equality of two tensors' data (model.tensors() entries).
+export const tensorBits = (t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+export const sameBits = (a, b) => tensorBits(a).equals(tensorBits(b));
+
+// What a Keras script's model.fit does to a model already trained: a fresh fit
+// of `epochs` with this shuffle seed, run to its end; returns the model's tensors.
+export function fitTensors(model, train, val, seed, epochs = 2) {
+  const fit = model.trainer(train, val, `fit epochs=${epochs} batch_size=32 shuffle=1 seed=${seed} stats=0`, []);
+  let event;
+  do event = fit.run(1000); while (event !== 'done');
+  fit.free();
+  return model.tensors();
+}

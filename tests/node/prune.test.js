@@ -6,7 +6,7 @@
 // fitted on with a given seed), and random.js phaseSeed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineWithData, smallConfig } from './helpers.js';
+import { engineWithData, smallConfig, sameBits, fitTensors } from './helpers.js';
 import { runConfig, selectSubset } from '../../core/run.js';
 import { engineSpecs } from '../../core/config.js';
 import { phaseSeed } from '../../core/random.js';
@@ -21,8 +21,6 @@ const pruned = () => smallConfig({
   fit: { epochs: 2, batch_size: 32 },
   prune: { fraction: 0.5, fine_tune_epochs: 2 },
 });
-const bits = (t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-const sameBits = (a, b) => bits(a).equals(bits(b));
 const seedOf = (fitSpec) => Number(/ seed=(\d+)/.exec(fitSpec)[1]);
 
 test('pruning\'s fine-tuning draws its own epoch orders and dropout masks (the phase seed), not a replay of the first fit\'s', async () => {
@@ -42,11 +40,7 @@ test('pruning\'s fine-tuning draws its own epoch orders and dropout masks (the p
       assert.equal(first.error, undefined);
       const { model } = first;
       model.prune(0.5);
-      const fit = model.trainer(train, val, `fit epochs=2 batch_size=32 shuffle=1 seed=${seed} stats=0`, []);
-      let event;
-      do event = fit.run(1000); while (event !== 'done');
-      fit.free();
-      const ts = model.tensors();
+      const ts = fitTensors(model, train, val, seed);
       model.free();
       return ts;
     };

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { engineWithData, root } from './helpers.js';
+import { engineWithData, root, sameBits, tensorBits, fitTensors } from './helpers.js';
 import { runConfig, readCheckpoint, selectSubset } from '../../core/run.js';
 import { validateConfig, withEpochs, unfrozenAfterEpoch, engineSpecs } from '../../core/config.js';
 import { phaseSeed } from '../../core/random.js';
@@ -32,8 +32,6 @@ const twoPhase = (transfer = {}) => ({
   model: MODEL, optimizer: { type: 'sgd', learning_rate: 0.05, momentum: 0.9 }, fit: { epochs: 4, batch_size: 32 },
   transfer: { from: 'task-a', layers: 2, trainable: false, freeze_epochs: 2, fine_tune_learning_rate: 0.005, ...transfer },
 });
-const bits = (t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-const sameBits = (a, b) => bits(a).equals(bits(b));
 
 test('two phases: frozen layers keep their weights bit for bit, then change; the rate drops at the switch; one history; resume across the switch gives the same bits', async () => {
   const { engine, loadSplit } = await engineWithData('threads', 2);
@@ -73,7 +71,7 @@ test('two phases: frozen layers keep their weights bit for bit, then change; the
     // The TF.js export: the trained weights, and the reused layers trainable again (unfrozen at the end).
     const { modelJson, weights } = exportTfjs(b.model, config);
     assert.deepEqual(modelJson.modelTopology.config.layers.map((l) => l.config.trainable), [true, true, true]);
-    assert.ok(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength).equals(Buffer.concat(final.map(bits))), 'TF.js weights are the trained ones');
+    assert.ok(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength).equals(Buffer.concat(final.map(tensorBits))), 'TF.js weights are the trained ones');
     // Stopped before the switch: the reused layers are still frozen, and written so.
     const stopped = await runConfig(engine, loadSplit, config, { models, keepModel: true, stopAfterEpoch: 1 });
     assert.ok(stopped.checkpoint);
@@ -123,11 +121,7 @@ test('the switch recompiles and reshuffles: the optimizer state starts over, and
       trainer.free();
       for (const i of [0, 1]) model.setTrainable(i, true);
       model.setOptimizer('sgd learning_rate=0.005 momentum=0.9');
-      const fit = model.trainer(train, val, `fit epochs=2 batch_size=32 shuffle=1 seed=${seed} stats=0`, []);
-      let event;
-      do event = fit.run(1000); while (event !== 'done');
-      fit.free();
-      const ts = model.tensors();
+      const ts = fitTensors(model, train, val, seed);
       model.free();
       return ts;
     };
