@@ -150,7 +150,8 @@ describe('charts you can read', () => {
     assert.ok((await headers(page, 'loss')).slice(1).every((t) => t.endsWith('(validation)')));
     await shot(page, 'charts-full-width');
     await page.keyboard.press('Escape');
-    await page.waitForFunction(() => !document.querySelector('.chart-dialog').open);
+    // The chart goes back on the dialog's close event, a task after it closes.
+    await page.waitForFunction(() => !document.querySelector('.chart-dialog').open && document.querySelector('#charts > .chart-box.loss'));
     const order = await page.$$eval('#charts > *', (els) => els.map((e) => e.className));
     assert.deepEqual(order.slice(1, 6), ['chart-tools', 'chart-box acc', 'chart-box loss', 'chart-box lr', 'chart-box diff'], 'back in place');
     assert.ok(await page.evaluate((s) => document.activeElement === document.querySelector(s), opener), 'focus is back on the opener');
@@ -169,7 +170,7 @@ describe('charts you can read', () => {
     assert.ok(box.width <= 390 && box.canvas > 300 && box.height > 300, JSON.stringify(box));
     await shot(page, 'charts-full-width-phone', { top: false });
     await page.click('.chart-dialog .dialog-close');
-    await page.waitForFunction(() => !document.querySelector('.chart-dialog').open);
+    await page.waitForFunction(() => !document.querySelector('.chart-dialog').open && document.querySelector('#charts > .chart-box.acc'));
     assert.ok(await page.evaluate(() => document.activeElement === document.querySelector('.chart-box.acc .chart-expand')));
     await page.setViewportSize({ width: 1366, height: 768 });
     assert.deepEqual(page.errors, []);
