@@ -91,7 +91,8 @@ describe('experiment presets', () => {
       { name: 'data_batch_2.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(40, 3) },
       { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(30, 5) },
     ]);
-    await page.waitForFunction(() => /CIFAR-10/.test(document.querySelector('.data-status').textContent));
+    // "Loading CIFAR-10…" first, then what was read.
+    await page.waitForFunction(() => /CIFAR-10/.test(document.querySelector('.data-status').textContent) && !/Loading/.test(document.querySelector('.data-status').textContent));
     assert.match(await page.textContent('.data-status'), /100 training \+ 30 test images, 32×32×3/);
     assert.ok(!/needs the CIFAR-10 files/.test(await page.textContent('#plan-view')));
     const captions = await page.$$eval('#data-view figcaption', (f) => f.map((x) => x.textContent));
