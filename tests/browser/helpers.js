@@ -2,6 +2,7 @@
 // site, the dev server on a free port, headless Chromium (the system one, via
 // playwright-core; never a downloaded browser) and small page utilities.
 import { spawnSync } from 'node:child_process';
+import { before, after } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +74,20 @@ export async function openPlayground({ hash = '', isolation = true, viewport = {
   const page = await openPage(context, url + hash);
   if (ready) await waitReady(page, ready, timeout);
   return { server, url, browser, context, page };
+}
+
+// A describe block's playground: opened before its tests (onOpen gets what
+// openPlayground returns: keep the page, load a plan), closed after them.
+export function usePlayground(onOpen = () => {}, options) {
+  let opened;
+  before(async () => {
+    opened = await openPlayground(options);
+    await onOpen(opened);
+  });
+  after(async () => {
+    await opened?.browser?.close();
+    opened?.server?.close();
+  });
 }
 
 // Loads a run, or a plan (an array of runs), through the Share panel's configuration box.

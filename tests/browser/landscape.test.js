@@ -2,24 +2,16 @@
 // Chromium: while a preset's runs train, the slice chart has a curve (seven
 // points, alpha 0 to 1.5) for every finished epoch of the run shown; afterwards
 // every run's latest curve can be compared, and the Table button shows them.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPlayground, waitIdle, quickTry, shotsDir } from './helpers.js';
+import { usePlayground, waitIdle, quickTry, shotsDir } from './helpers.js';
 
 const curves = (page) => page.evaluate(() => globalThis.Chart.getChart(document.querySelector('#slice-view canvas'))
   .data.datasets.filter((d) => d.data.length).map((d) => ({ label: d.label, points: d.data.length, alphas: d.data.map((p) => p.x) })));
 
 describe('loss landscape slice', () => {
-  let server; let url; let browser; let page;
-
-  before(async () => {
-    ({ server, url, browser, page } = await openPlayground());
-  });
-
-  after(async () => {
-    await browser?.close();
-    server?.close();
-  });
+  let page;
+  usePlayground((opened) => ({ page } = opened));
 
   it('draws a curve per finished epoch while the runs train', async () => {
     await page.click('.preset[data-preset="exp03"]');

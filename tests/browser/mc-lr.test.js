@@ -4,9 +4,9 @@
 // curve; a run without dropout says why MC is pointless. The learning-rate
 // finder draws its curve for the selected plan entry and "Use it" puts the
 // suggested rate in the optimizer's learning_rate field.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { shot, loadConfiguration, openPlayground, trainAll } from './helpers.js';
+import { shot, loadConfiguration, usePlayground, trainAll } from './helpers.js';
 
 const DATA = { dataset: 'fashion-mnist', train: { split: 'train', start: 0, count: 1000 }, validation: { split: 'test', start: 0, count: 300 } };
 const DROPOUT = {
@@ -22,16 +22,10 @@ const DROPOUT = {
 const PLAIN = { ...DROPOUT, name: 'mc-plain', model: [DROPOUT.model[0], DROPOUT.model[2]] };
 
 describe('MC Dropout and the learning-rate finder', () => {
-  let server; let url; let browser; let page;
-
-  before(async () => {
-    ({ server, url, browser, page } = await openPlayground());
+  let page;
+  usePlayground(async (opened) => {
+    ({ page } = opened);
     await loadConfiguration(page, [DROPOUT, PLAIN]);
-  });
-
-  after(async () => {
-    await browser?.close();
-    server?.close();
   });
 
   it('the MC Dropout tab compares N = 1, 10, 100 with plain inference and shows the least certain images', async () => {

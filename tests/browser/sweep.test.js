@@ -2,11 +2,11 @@
 // pool of single-threaded workers, fills the table and the parallel-coordinates
 // chart, "Use best" makes the best trial the plan, and a reload keeps the
 // finished trials.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { waitReady, shot, root, loadConfiguration, openPlayground } from './helpers.js';
+import { waitReady, shot, root, loadConfiguration, usePlayground } from './helpers.js';
 
 const AXE = fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
@@ -22,16 +22,8 @@ const trialRows = (page) => page.$$eval('#sweep-view tbody tr', (rows) => rows.m
 const waitSweepIdle = (page, timeout = 90000) => page.waitForFunction(() => document.querySelector('#sweep-view').dataset.state === 'idle', null, { timeout });
 
 describe('the Sweep panel', () => {
-  let server; let url; let browser; let page;
-
-  before(async () => {
-    ({ server, url, browser, page } = await openPlayground());
-  });
-
-  after(async () => {
-    await browser?.close();
-    server?.close();
-  });
+  let page;
+  usePlayground((opened) => ({ page } = opened));
 
   it('runs a 2-trial grid, ranks it, and "Use best" makes the best trial the plan', async () => {
     await loadConfiguration(page, RUN);

@@ -3,24 +3,16 @@
 // section explains the base run and adds one), the class subset of a task and
 // trainable per layer are in the forms, and experiment 7's two-phase run,
 // shrunk by Quick try, shows where it unfroze its reused layers.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { shot, tableRows, quickTry, axeViolations, openPlayground, trainAll } from './helpers.js';
+import { shot, tableRows, quickTry, axeViolations, usePlayground, trainAll } from './helpers.js';
 
 const field = (path, control = 'select') => `#sec-transfer .field[data-path="${path}"] ${control}, #sec-data-subset .field[data-path="${path}"] ${control}`;
 const problems = (page) => page.$$eval('.controls [data-error-for]', (e) => e.map((x) => `${x.dataset.errorFor}: ${x.textContent}`).filter((t) => !/: $/.test(t)));
 
 describe('transfer learning', () => {
-  let server; let url; let browser; let page;
-
-  before(async () => {
-    ({ server, url, browser, page } = await openPlayground());
-  });
-
-  after(async () => {
-    await browser?.close();
-    server?.close();
-  });
+  let page;
+  usePlayground((opened) => ({ page } = opened));
 
   it('a one-run plan reaches transfer: the section explains the base run and adds one; classes and trainable are in the forms', async () => {
     assert.equal(await page.$$eval('.run-chip', (c) => c.length), 1);

@@ -131,15 +131,6 @@ static void test_determinism(void) {
 
 /* ------------------------------------------------------------ save / load */
 
-/* FNV-1a (32-bit), the blob's documented checksum (serialize.c header). */
-static uint32_t fnv1a(const uint8_t *p, size_t n) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-  return h;
-}
-static void put_le32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
 
 static void test_save_load(void) {
   eng_dataset *ds = make_dataset(120, 3, 0);
@@ -227,8 +218,8 @@ static void test_save_load(void) {
   CHECK_FAILS(eng_model_load(longer, len + 1, 16, &r), ENG_ERR_FORMAT, NULL);
   /* A future version with a valid checksum is refused by version. */
   memcpy(longer, blob, len);
-  put_le32(longer + 8, 4);
-  put_le32(longer + len - 4, fnv1a(longer, len - 4));
+  test_put_le32(longer + 8, 4);
+  test_put_le32(longer + len - 4, test_fnv1a(longer, len - 4));
   CHECK_FAILS(eng_model_load(longer, len, 16, &r), ENG_ERR_FORMAT, "version 4");
   free(longer);
   /* The original still loads after all that. */
@@ -262,7 +253,7 @@ static void test_load_every_prefix(void) {
   int accepted = 0;
   for (size_t cut = 8; cut + 4 < len; cut++) {
     memcpy(buf, blob, cut);
-    put_le32(buf + cut, fnv1a(buf, cut));
+    test_put_le32(buf + cut, test_fnv1a(buf, cut));
     eng_model *r = NULL;
     eng_status st = eng_model_load(buf, cut + 4, 4, &r);
     accepted += st == ENG_OK;

@@ -163,15 +163,6 @@ static void test_model_file_keeps_optimizer(void) {
   eng_dataset_free(train);
 }
 
-static uint32_t fnv1a(const uint8_t *p, size_t n) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-  return h;
-}
-static void put_le32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
 /* Version 1 (no optimizer section) still loads, with a fresh optimizer. */
 static void test_version_1_loads(void) {
   eng_model *m = build(&scenarios[2]);
@@ -189,8 +180,8 @@ static void test_version_1_loads(void) {
   memcpy(v1, blob, len - tail - extra);
   memcpy(v1 + len - tail - extra, blob + len - tail, tail);
   size_t v1_len = len - extra;
-  put_le32(v1 + 8, 1);
-  put_le32(v1 + v1_len - 4, fnv1a(v1, v1_len - 4));
+  test_put_le32(v1 + 8, 1);
+  test_put_le32(v1 + v1_len - 4, test_fnv1a(v1, v1_len - 4));
   eng_model *r = NULL;
   CHECK_OK(eng_model_load(v1, v1_len, 32, &r));
   if (r) {
@@ -225,7 +216,7 @@ static void test_bad_checkpoints(void) {
   int accepted = 0;
   for (size_t cut = 8; cut + 4 < len; cut += 1 + cut / 64) {
     memcpy(buf, blob, cut);
-    put_le32(buf + cut, fnv1a(buf, cut));
+    test_put_le32(buf + cut, test_fnv1a(buf, cut));
     rm = NULL, rt = NULL;
     eng_status st = eng_trainer_load(buf, cut + 4, 32, train, val, &rm, &rt);
     accepted += st == ENG_OK;

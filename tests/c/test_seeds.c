@@ -101,15 +101,6 @@ static void test_shuffle_independent_of_dropout(void) {
   eng_model_free(a), eng_model_free(b), eng_dataset_free(ds);
 }
 
-static uint32_t fnv1a(const uint8_t *p, size_t n) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-  return h;
-}
-static void put_le32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
 /* A version 2 file (before the per-layer streams) loads with the shared
  * scheme: every dropout layer draws from the one stream the file holds. */
 static void test_version_2_loads_shared(void) {
@@ -126,8 +117,8 @@ static void test_version_2_loads_shared(void) {
   memcpy(v2, blob, len - tail - extra);
   memcpy(v2 + len - tail - extra, blob + len - tail, tail);
   size_t v2_len = len - extra;
-  put_le32(v2 + 8, 2);
-  put_le32(v2 + v2_len - 4, fnv1a(v2, v2_len - 4));
+  test_put_le32(v2 + 8, 2);
+  test_put_le32(v2 + v2_len - 4, test_fnv1a(v2, v2_len - 4));
   eng_model *r = NULL;
   CHECK_OK(eng_model_load(v2, v2_len, 32, &r));
   if (r) {

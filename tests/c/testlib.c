@@ -124,3 +124,13 @@ eng_dataset *test_band_dataset(uint64_t *state, uint32_t count, uint32_t classes
   }
   return ds;
 }
+
+uint32_t test_fnv1a(const uint8_t *p, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+  return h;
+}
+
+void test_put_le32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}

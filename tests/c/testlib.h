@@ -57,4 +57,10 @@ uint64_t test_splitmix(uint64_t *state);
 #define TEST_BAND_FEATURES 64
 eng_dataset *test_band_dataset(uint64_t *state, uint32_t count, uint32_t classes, uint32_t label_shift);
 
+/* For tests that patch model files: FNV-1a (32-bit), the blob's documented
+ * checksum (serialize.c header), and a little-endian 32-bit store. */
+#include <stdint.h>
+uint32_t test_fnv1a(const uint8_t *p, size_t n);
+void test_put_le32(uint8_t *p, uint32_t v);
+
 #endif
